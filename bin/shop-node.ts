@@ -1,0 +1,56 @@
+/**
+ * Starts one node: the services named in SERVICES (all when empty), on the transport the config
+ * names. `--repl` opens the Moleculer REPL on it. Configuration and start-up failures end the
+ * process with one line naming the cause and a non-zero exit code.
+ */
+import { ServiceBroker } from "moleculer";
+import { ConfigError, getConfig } from "../config";
+import { brokerOptions } from "../config/broker-options";
+import { loadServices, selectServices, UnknownServiceError } from "../lib/service-loader";
+
+function fail(message: string, code: number): never {
+	process.stderr.write(`[shop] ${message}\n`);
+	process.exit(code);
+}
+
+function oneLine(err: unknown): string {
+	const e = err as { message?: string; name?: string };
+	return (e?.message ?? String(err)).split("\n")[0] ?? "unknown error";
+}
+
+async function main(): Promise<void> {
+	let config: ReturnType<typeof getConfig>;
+	let names: string[];
+	try {
+		config = getConfig();
+		names = selectServices(config);
+	} catch (err) {
+		if (err instanceof ConfigError || err instanceof UnknownServiceError) fail(err.message, 2);
+		throw err;
+	}
+
+	const broker = new ServiceBroker(brokerOptions(config));
+	loadServices(broker, config, names);
+
+	try {
+		await broker.start();
+	} catch (err) {
+		await broker.stop().catch(() => undefined);
+		fail(`failed to start node ${config.nodeId}: ${oneLine(err)}`, 1);
+	}
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		broker.logger.info(`${signal} received, stopping`);
+		await broker.stop();
+		process.exit(0);
+	};
+	process.on("SIGINT", () => void stop("SIGINT"));
+	process.on("SIGTERM", () => void stop("SIGTERM"));
+
+	if (process.argv.includes("--repl")) broker.repl();
+}
+
+main().catch((err) => fail(`unexpected failure: ${oneLine(err)}`, 1));

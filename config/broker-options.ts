@@ -1,0 +1,74 @@
+import type { BrokerOptions, ServiceBroker } from "moleculer";
+import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
+import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
+import type { AppConfig } from "./index";
+
+declare module "moleculer" {
+	interface BrokerOptions {
+		/** The validated configuration this broker was built from (never broadcast to peers). */
+		appConfig?: AppConfig;
+	}
+}
+
+/** The configuration a broker was built with; services and mixins read settings from here. */
+export function appConfigOf(broker: ServiceBroker): AppConfig {
+	const config = broker.options.appConfig;
+	if (!config) throw new Error("broker was not built with brokerOptions(config)");
+	return config;
+}
+
+/** Moleculer broker options for one node, derived from the app config alone. */
+export function brokerOptions(config: AppConfig): BrokerOptions {
+	const { broker } = config;
+	const remote = Boolean(config.transporter);
+	return {
+		namespace: config.namespace,
+		nodeID: config.nodeId,
+		appConfig: config,
+		transporter: remote ? { type: "NATS", options: { url: config.transporter } } : null,
+		logger: {
+			type: "Console",
+			options: {
+				level: config.logging.level,
+				...(config.logging.format === "json" ? { formatter: jsonLogFormatter } : { formatter: "short" }),
+			},
+		},
+		requestTimeout: broker.requestTimeoutMs,
+		// A SIGKILLed node sends no goodbye; with these values its peers drop it within ~2x the timeout.
+		heartbeatInterval: broker.heartbeatIntervalS,
+		heartbeatTimeout: broker.heartbeatTimeoutS,
+		retryPolicy: {
+			enabled: broker.retryAttempts > 0,
+			retries: broker.retryAttempts,
+			delay: 100,
+			maxDelay: 1000,
+			factor: 2,
+			check: (err: Error) => Boolean((err as { retryable?: boolean }).retryable),
+		},
+		circuitBreaker: {
+			enabled: remote,
+			threshold: broker.circuitBreaker.threshold,
+			minRequestCount: broker.circuitBreaker.minRequestCount,
+			windowTime: broker.circuitBreaker.windowTimeS,
+			halfOpenTime: broker.circuitBreaker.halfOpenTimeS * 1000,
+			// Client errors (4xx) say nothing about the health of the callee.
+			check: (err: Error) => ((err as { code?: number }).code ?? 500) >= 500,
+		},
+		bulkhead: {
+			enabled: true,
+			concurrency: broker.bulkhead.concurrency,
+			maxQueueSize: broker.bulkhead.maxQueueSize,
+		},
+		metrics: {
+			enabled: config.metrics.enabled,
+			reporter: config.metrics.enabled
+				? [{ type: "Prometheus", options: { host: config.metrics.host, port: config.metrics.port } }]
+				: [],
+		},
+		tracing: {
+			enabled: Boolean(config.tracing.zipkinUrl),
+			exporter: config.tracing.zipkinUrl ? [{ type: "Zipkin", options: { baseURL: config.tracing.zipkinUrl } }] : [],
+		},
+		middlewares: [CorrelationMiddleware()],
+	};
+}

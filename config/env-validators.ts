@@ -1,0 +1,53 @@
+import { EnvError, makeValidator } from "envalid";
+
+/**
+ * A URL whose scheme is one of `schemes`, or the empty string (meaning "not configured":
+ * the embedded adapter is used instead).
+ */
+export function optionalUrl(schemes: readonly string[]) {
+	return makeValidator<string>((input: string) => {
+		const value = input.trim();
+		if (value === "") return "";
+		let parsed: URL;
+		try {
+			parsed = new URL(value);
+		} catch {
+			throw new EnvError(`not a URL: "${value}"`);
+		}
+		const scheme = parsed.protocol.replace(/:$/, "");
+		if (!schemes.includes(scheme)) {
+			throw new EnvError(`unsupported scheme "${scheme}://" (expected ${schemes.map((s) => `${s}://`).join(", ")})`);
+		}
+		return value;
+	});
+}
+
+/** A positive integer, optionally bounded. */
+export function positiveInt(max = Number.MAX_SAFE_INTEGER) {
+	return makeValidator<number>((input: string) => {
+		const n = Number(input);
+		if (!Number.isInteger(n) || n <= 0 || n > max) {
+			throw new EnvError(`expected an integer in 1..${max}, got "${input}"`);
+		}
+		return n;
+	});
+}
+
+/** A non-negative number (seconds, ratios). */
+export const nonNegativeNumber = makeValidator<number>((input: string) => {
+	const n = Number(input);
+	if (!Number.isFinite(n) || n < 0) throw new EnvError(`expected a number >= 0, got "${input}"`);
+	return n;
+});
+
+/** A comma-separated list of lowercase names; empty means "all". */
+export const nameList = makeValidator<string[]>((input: string) => {
+	const names = input
+		.split(",")
+		.map((s) => s.trim())
+		.filter(Boolean);
+	for (const name of names) {
+		if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new EnvError(`invalid service name "${name}"`);
+	}
+	return names;
+});

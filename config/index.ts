@@ -1,0 +1,152 @@
+/**
+ * The one place that reads the environment. Every setting has a default that runs the embedded,
+ * single-process shop; cluster mode is switched on by setting URLs. The README's config table
+ * lists the same variables: keep the two in step.
+ */
+import os from "node:os";
+import path from "node:path";
+import { bool, cleanEnv, host, port, str } from "envalid";
+import { nameList, nonNegativeNumber, optionalUrl, positiveInt } from "./env-validators";
+
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "ConfigError";
+	}
+}
+
+function readEnv(env: NodeJS.ProcessEnv) {
+	return cleanEnv(
+		env,
+		{
+			NODE_ENV: str({ default: "development", choices: ["development", "production", "test"] }),
+			NAMESPACE: str({ default: "shop", desc: "Moleculer namespace: nodes only see peers with the same one" }),
+			NODE_ID: str({ default: "" }),
+			SERVICES: nameList({ default: [] }),
+			HOST: host({ default: "127.0.0.1" }),
+			PORT: port({ default: 3000 }),
+			HTTP_BODY_LIMIT: str({ default: "64kb" }),
+			DATA_DIR: str({ default: "./data" }),
+			TRANSPORTER: optionalUrl(["nats"])({ default: "" }),
+			DATABASE_URL: optionalUrl(["mysql", "mariadb"])({ default: "" }),
+			DB_NAME_PREFIX: str({ default: "shop_" }),
+			DB_POOL_MAX: positiveInt(1000)({ default: 20 }),
+			REDIS_URL: optionalUrl(["redis", "rediss"])({ default: "" }),
+			EVENTS_URL: optionalUrl(["kafka", "nats", "redis"])({ default: "" }),
+			ZIPKIN_URL: optionalUrl(["http", "https"])({ default: "" }),
+			METRICS_ENABLED: bool({ default: true }),
+			METRICS_HOST: host({ default: "127.0.0.1" }),
+			METRICS_PORT: port({ default: 3030 }),
+			LOG_LEVEL: str({ default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace"] }),
+			LOG_FORMAT: str({ default: "json", choices: ["json", "text"] }),
+			REQUEST_TIMEOUT_MS: positiveInt()({ default: 10_000 }),
+			HEARTBEAT_INTERVAL_S: positiveInt(60)({ default: 1 }),
+			HEARTBEAT_TIMEOUT_S: positiveInt(300)({ default: 4 }),
+			RETRY_ATTEMPTS: nonNegativeNumber({ default: 0 }),
+			CIRCUIT_BREAKER_THRESHOLD: nonNegativeNumber({ default: 0.5 }),
+			CIRCUIT_BREAKER_MIN_REQUESTS: positiveInt()({ default: 20 }),
+			CIRCUIT_BREAKER_WINDOW_S: positiveInt()({ default: 60 }),
+			CIRCUIT_BREAKER_HALF_OPEN_S: positiveInt()({ default: 10 }),
+			BULKHEAD_CONCURRENCY: positiveInt()({ default: 1000 }),
+			BULKHEAD_MAX_QUEUE: positiveInt()({ default: 10_000 }),
+			HEALTH_CHECK_TIMEOUT_MS: positiveInt()({ default: 2000 }),
+			SEED_DEMO_DATA: bool({ default: true }),
+		},
+		{
+			reporter: ({ errors }) => {
+				const names = Object.keys(errors);
+				if (names.length === 0) return;
+				const reasons = names.map(
+					(name) => `${name}: ${(errors as Record<string, Error>)[name]?.message ?? "invalid"}`,
+				);
+				throw new ConfigError(`invalid configuration: ${reasons.join("; ")}`);
+			},
+		},
+	);
+}
+
+export type ServiceName = string;
+
+export interface AppConfig {
+	env: "development" | "production" | "test";
+	namespace: string;
+	nodeId: string;
+	/** Services this node runs; empty = every service (embedded mode). */
+	services: ServiceName[];
+	http: { host: string; port: number; bodyLimit: string };
+	dataDir: string;
+	/** NATS URL, or "" for the in-process (embedded) transport. */
+	transporter: string;
+	db: { url: string; namePrefix: string; poolMax: number };
+	redis: { url: string };
+	events: { url: string };
+	tracing: { zipkinUrl: string };
+	metrics: { enabled: boolean; host: string; port: number };
+	logging: { level: string; format: "json" | "text" };
+	broker: {
+		requestTimeoutMs: number;
+		heartbeatIntervalS: number;
+		heartbeatTimeoutS: number;
+		retryAttempts: number;
+		circuitBreaker: { threshold: number; minRequestCount: number; windowTimeS: number; halfOpenTimeS: number };
+		bulkhead: { concurrency: number; maxQueueSize: number };
+	};
+	health: { timeoutMs: number };
+	seedDemoData: boolean;
+	/** True when no external infrastructure is configured. */
+	embedded: boolean;
+}
+
+/** Parses and validates an environment. Pure: tests pass their own `env`. Throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+	const e = readEnv(env);
+	if (e.HEARTBEAT_TIMEOUT_S <= e.HEARTBEAT_INTERVAL_S) {
+		throw new ConfigError("invalid configuration: HEARTBEAT_TIMEOUT_S must be greater than HEARTBEAT_INTERVAL_S");
+	}
+	if (e.CIRCUIT_BREAKER_THRESHOLD > 1) {
+		throw new ConfigError("invalid configuration: CIRCUIT_BREAKER_THRESHOLD must be a ratio in 0..1");
+	}
+	return {
+		env: e.NODE_ENV as AppConfig["env"],
+		namespace: e.NAMESPACE,
+		nodeId: e.NODE_ID || `${os.hostname()}-${process.pid}`,
+		services: e.SERVICES,
+		http: { host: e.HOST, port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
+		dataDir: path.resolve(e.DATA_DIR),
+		transporter: e.TRANSPORTER,
+		db: { url: e.DATABASE_URL, namePrefix: e.DB_NAME_PREFIX, poolMax: e.DB_POOL_MAX },
+		redis: { url: e.REDIS_URL },
+		events: { url: e.EVENTS_URL },
+		tracing: { zipkinUrl: e.ZIPKIN_URL },
+		metrics: { enabled: e.METRICS_ENABLED, host: e.METRICS_HOST, port: e.METRICS_PORT },
+		logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT as "json" | "text" },
+		broker: {
+			requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+			heartbeatIntervalS: e.HEARTBEAT_INTERVAL_S,
+			heartbeatTimeoutS: e.HEARTBEAT_TIMEOUT_S,
+			retryAttempts: e.RETRY_ATTEMPTS,
+			circuitBreaker: {
+				threshold: e.CIRCUIT_BREAKER_THRESHOLD,
+				minRequestCount: e.CIRCUIT_BREAKER_MIN_REQUESTS,
+				windowTimeS: e.CIRCUIT_BREAKER_WINDOW_S,
+				halfOpenTimeS: e.CIRCUIT_BREAKER_HALF_OPEN_S,
+			},
+			bulkhead: { concurrency: e.BULKHEAD_CONCURRENCY, maxQueueSize: e.BULKHEAD_MAX_QUEUE },
+		},
+		health: { timeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
+		seedDemoData: e.SEED_DEMO_DATA,
+		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
+	};
+}
+
+let current: AppConfig | undefined;
+
+/**
+ * The process's configuration, read from `process.env` once. Only entry points call this; services
+ * and mixins read the config their broker was built with (`appConfigOf(broker)`), so tests can run
+ * several differently configured brokers in one process.
+ */
+export function getConfig(): AppConfig {
+	current ??= loadConfig(process.env);
+	return current;
+}

@@ -1,0 +1,84 @@
+import { Errors } from "moleculer";
+
+/** The one error shape every HTTP error leaves as. */
+export interface ErrorBody {
+	error: {
+		status: number;
+		code: string;
+		message: string;
+		correlationId: string;
+		timestamp: string;
+		details?: unknown;
+	};
+}
+
+interface ErrorLike {
+	name?: string;
+	message?: string;
+	code?: unknown;
+	status?: unknown;
+	type?: unknown;
+	data?: unknown;
+}
+
+/** Moleculer error types whose HTTP status is not the one a client should see. */
+const STATUS_BY_TYPE: Record<string, [number, string]> = {
+	VALIDATION_ERROR: [400, "VALIDATION_ERROR"],
+	SERVICE_NOT_FOUND: [503, "SERVICE_UNAVAILABLE"],
+	SERVICE_NOT_AVAILABLE: [503, "SERVICE_UNAVAILABLE"],
+	REQUEST_TIMEOUT: [504, "UPSTREAM_TIMEOUT"],
+	QUEUE_FULL: [429, "QUEUE_FULL"],
+	CIRCUIT_BREAKER_OPEN: [503, "SERVICE_UNAVAILABLE"],
+};
+
+/** Errors raised by the HTTP body parser (body-parser style `type`s). */
+const BODY_PARSER_TYPES: Record<string, [number, string, string]> = {
+	"entity.parse.failed": [400, "INVALID_JSON", "Request body is not valid JSON"],
+	"entity.too.large": [413, "PAYLOAD_TOO_LARGE", "Request body is too large"],
+	"encoding.unsupported": [415, "UNSUPPORTED_ENCODING", "Unsupported content encoding"],
+	"charset.unsupported": [415, "UNSUPPORTED_CHARSET", "Unsupported charset"],
+};
+
+function classify(err: ErrorLike): { status: number; code: string; message: string; details?: unknown } {
+	const type = typeof err.type === "string" ? err.type : "";
+	const parserError = BODY_PARSER_TYPES[type];
+	if (parserError) return { status: parserError[0], code: parserError[1], message: parserError[2] };
+
+	const mapped = STATUS_BY_TYPE[type];
+	if (mapped) {
+		const details = type === "VALIDATION_ERROR" ? err.data : undefined;
+		return { status: mapped[0], code: mapped[1], message: err.message ?? mapped[1], details };
+	}
+
+	const status = Number(err.code ?? err.status);
+	if (Number.isInteger(status) && status >= 400 && status < 500) {
+		return {
+			status,
+			code: type || "BAD_REQUEST",
+			message: err.message ?? "Bad request",
+			details: err.data,
+		};
+	}
+	// Never leak internals of a 5xx to the client; the log has them.
+	if (Number.isInteger(status) && status >= 500 && status < 600 && type) {
+		return { status, code: type, message: "The service could not complete the request" };
+	}
+	return { status: 500, code: "INTERNAL_ERROR", message: "Internal server error" };
+}
+
+/** Turns any thrown value into the standard error body and its HTTP status. */
+export function toErrorBody(err: unknown, correlationId: string): ErrorBody {
+	const { status, code, message, details } = classify((err ?? {}) as ErrorLike);
+	const body: ErrorBody = {
+		error: { status, code, message, correlationId, timestamp: new Date().toISOString() },
+	};
+	if (details !== undefined) body.error.details = details;
+	return body;
+}
+
+/** Base for our 4xx errors: `type` is the stable code clients and tests branch on. */
+export class ClientError extends Errors.MoleculerClientError {
+	constructor(message: string, status: number, type: string, data?: unknown) {
+		super(message, status, type, data);
+	}
+}

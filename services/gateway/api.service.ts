@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import type { AppConfig } from "../../config";
+import { toErrorBody } from "../../lib/errors";
+import { DependencyProbes } from "../../lib/health/dependency-probes";
+import { correlationIdOf } from "./correlation-id";
+
+type GatewayRequest = IncomingMessage & { $ctx?: Context; correlationId?: string };
+
+interface GatewaySettings {
+	port: number;
+	ip: string;
+	[key: string]: unknown;
+}
+
+interface GatewayVars {
+	probes: DependencyProbes;
+	server?: import("node:http").Server;
+}
+
+type GatewayService = Service<GatewaySettings> & GatewayVars;
+
+interface NodeInfo {
+	id: string;
+	available: boolean;
+	local: boolean;
+	services: Array<{ name: string }>;
+}
+
+function sendError(this: GatewayService, req: GatewayRequest, res: ServerResponse, err: unknown) {
+	const correlationId = req.correlationId ?? req.$ctx?.requestID ?? correlationIdOf(req);
+	const body = toErrorBody(err, correlationId);
+	if (body.error.status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
+	if (res.headersSent) return res.end();
+	res.writeHead(body.error.status, {
+		"Content-Type": "application/json; charset=utf-8",
+		"X-Correlation-Id": correlationId,
+	});
+	res.end(JSON.stringify(body));
+}
+
+/**
+ * The HTTP edge: moleculer-web on HOST:PORT, routing `/api/**` to the services. A factory, because
+ * moleculer-web builds its routes from settings before any of our lifecycle handlers run.
+ */
+export default function gatewayService(config: AppConfig): ServiceSchema {
+	const schema: ServiceSchema<GatewaySettings, Record<string, never>, GatewayVars> = {
+		name: "api",
+		mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
+
+		settings: {
+			port: config.http.port,
+			ip: config.http.host,
+			rootCallOptions(
+				this: GatewayService,
+				options: Record<string, unknown>,
+				req: GatewayRequest,
+				res: ServerResponse,
+			) {
+				const correlationId = correlationIdOf(req);
+				req.correlationId = correlationId;
+				options.requestID = correlationId;
+				res.setHeader("X-Correlation-Id", correlationId);
+			},
+			routes: [
+				{
+					path: "/api",
+					mappingPolicy: "restrict",
+					aliases: {
+						"GET /health": "api.health",
+					},
+					bodyParsers: { json: { strict: true, limit: config.http.bodyLimit } },
+					onError: sendError,
+				},
+			],
+			onError: sendError,
+			log4XXResponses: false,
+		},
+
+		actions: {
+			/**
+			 * Node, cluster and dependency health. 200 when every configured dependency answers, else 503
+			 * (the body says which one is down).
+			 */
+			health: {
+				rest: "GET /health",
+				async handler(this: GatewayService, ctx: Context) {
+					const dependencies = await this.probes.checkAll();
+					const down = Object.values(dependencies).some((d) => d.status === "DOWN");
+					const nodes = this.broker.registry.getNodeList({
+						onlyAvailable: false,
+						withServices: true,
+					}) as unknown as NodeInfo[];
+					if (down) (ctx.meta as Record<string, unknown>).$statusCode = 503;
+					return {
+						status: down ? "DOWN" : "UP",
+						node: this.broker.nodeID,
+						services: serviceNames(nodes.find((n) => n.local)),
+						nodes: nodes.map((n) => ({ id: n.id, available: n.available, services: serviceNames(n) })),
+						dependencies,
+						timestamp: new Date().toISOString(),
+					};
+				},
+			},
+		},
+
+		created(this: GatewayService) {
+			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
+		},
+
+		started(this: GatewayService) {
+			const address = this.server?.address();
+			const port = typeof address === "object" && address ? address.port : this.settings.port;
+			this.logger.info(`Shop gateway listening on http://${this.settings.ip}:${port}/api/health`);
+		},
+
+		async stopped(this: GatewayService) {
+			await this.probes.close();
+		},
+	};
+	return schema as unknown as ServiceSchema;
+}
+
+function serviceNames(node?: { services: Array<{ name: string }> }): string[] {
+	return (node?.services ?? [])
+		.map((s) => s.name)
+		.filter((name) => !name.startsWith("$"))
+		.sort();
+}

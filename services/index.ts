@@ -1,0 +1,9 @@
+/**
+ * Every deployable service, by the name used in SERVICES. A node loads the ones it is told to
+ * (all of them when SERVICES is empty).
+ */
+export const SERVICE_MODULES: Record<string, string> = {
+	gateway: "./gateway/api.service",
+};
+
+export const ALL_SERVICES = Object.keys(SERVICE_MODULES);
