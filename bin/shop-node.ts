@@ -30,6 +30,13 @@ async function main(): Promise<void> {
 	}
 
 	const broker = new ServiceBroker(brokerOptions(config));
+	// Moleculer (and moleculer-web, for a taken port) call fatal() for unrecoverable errors: log the
+	// details, then end with our one-line reason instead of a bare stack trace.
+	const logFatal = broker.fatal.bind(broker);
+	broker.fatal = ((message: string, err?: Error) => {
+		logFatal(message, err, false);
+		fail(`failed to start node ${config.nodeId}: ${message} ${err ? oneLine(err) : ""}`.trim(), 1);
+	}) as typeof broker.fatal;
 	loadServices(broker, config, names);
 
 	try {

@@ -51,3 +51,10 @@ export const nameList = makeValidator<string[]>((input: string) => {
 	}
 	return names;
 });
+
+/** A TCP port; 0 asks the OS for a free one (tests, several nodes on one host). */
+export const tcpPort = makeValidator<number>((input: string) => {
+	const n = Number(input);
+	if (!Number.isInteger(n) || n < 0 || n > 65535) throw new EnvError(`expected a port in 0..65535, got "${input}"`);
+	return n;
+});

@@ -5,8 +5,8 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { bool, cleanEnv, host, port, str } from "envalid";
-import { nameList, nonNegativeNumber, optionalUrl, positiveInt } from "./env-validators";
+import { bool, cleanEnv, host, str } from "envalid";
+import { nameList, nonNegativeNumber, optionalUrl, positiveInt, tcpPort } from "./env-validators";
 
 export class ConfigError extends Error {
 	constructor(message: string) {
@@ -24,7 +24,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			NODE_ID: str({ default: "" }),
 			SERVICES: nameList({ default: [] }),
 			HOST: host({ default: "127.0.0.1" }),
-			PORT: port({ default: 3000 }),
+			PORT: tcpPort({ default: 3000 }),
 			HTTP_BODY_LIMIT: str({ default: "64kb" }),
 			DATA_DIR: str({ default: "./data" }),
 			TRANSPORTER: optionalUrl(["nats"])({ default: "" }),
@@ -36,7 +36,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			ZIPKIN_URL: optionalUrl(["http", "https"])({ default: "" }),
 			METRICS_ENABLED: bool({ default: true }),
 			METRICS_HOST: host({ default: "127.0.0.1" }),
-			METRICS_PORT: port({ default: 3030 }),
+			METRICS_PORT: tcpPort({ default: 3030 }),
 			LOG_LEVEL: str({ default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace"] }),
 			LOG_FORMAT: str({ default: "json", choices: ["json", "text"] }),
 			REQUEST_TIMEOUT_MS: positiveInt()({ default: 10_000 }),
@@ -50,7 +50,6 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			BULKHEAD_CONCURRENCY: positiveInt()({ default: 1000 }),
 			BULKHEAD_MAX_QUEUE: positiveInt()({ default: 10_000 }),
 			HEALTH_CHECK_TIMEOUT_MS: positiveInt()({ default: 2000 }),
-			SEED_DEMO_DATA: bool({ default: true }),
 		},
 		{
 			reporter: ({ errors }) => {
@@ -92,7 +91,6 @@ export interface AppConfig {
 		bulkhead: { concurrency: number; maxQueueSize: number };
 	};
 	health: { timeoutMs: number };
-	seedDemoData: boolean;
 	/** True when no external infrastructure is configured. */
 	embedded: boolean;
 }
@@ -134,7 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			bulkhead: { concurrency: e.BULKHEAD_CONCURRENCY, maxQueueSize: e.BULKHEAD_MAX_QUEUE },
 		},
 		health: { timeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
-		seedDemoData: e.SEED_DEMO_DATA,
 		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
 	};
 }

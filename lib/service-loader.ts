@@ -6,8 +6,12 @@ type ServiceModule = ServiceSchema | ((config: AppConfig) => ServiceSchema);
 
 export class UnknownServiceError extends Error {}
 
+/** SERVICES=none starts a node without services: a REPL or a spare that only joins the cluster. */
+const NO_SERVICES = "none";
+
 /** The services a node runs: those named in SERVICES, else all. Unknown names are an error. */
 export function selectServices(config: AppConfig): string[] {
+	if (config.services.length === 1 && config.services[0] === NO_SERVICES) return [];
 	const names = config.services.length > 0 ? config.services : ALL_SERVICES;
 	const unknown = names.filter((name) => !SERVICE_MODULES[name]);
 	if (unknown.length > 0) {

@@ -3,7 +3,7 @@ import type { Sequelize } from "sequelize";
 import { appConfigOf } from "../config/broker-options";
 import { type Migration, migrate } from "../lib/db/migrator";
 import { createSequelize, ensureDatabase } from "../lib/db/sequelize-factory";
-import { defineMixin } from "../lib/define-mixin";
+import { defineMixin } from "../lib/define-schema";
 
 export interface DbMixinOptions {
 	/** The database's logical name, usually the service name: one database per service. */

@@ -1,6 +1,6 @@
 import type { Service, ServiceSchema } from "moleculer";
 import { appConfigOf } from "../config/broker-options";
-import { defineMixin } from "../lib/define-mixin";
+import { defineMixin } from "../lib/define-schema";
 import { createKvStore, type KvStore } from "../lib/kv";
 
 export type KvService = Service & { kv: KvStore };

@@ -1,5 +1,5 @@
 import type { Service, ServiceSchema } from "moleculer";
-import { defineMixin } from "../lib/define-mixin";
+import { defineMixin } from "../lib/define-schema";
 
 export interface MetricDefinition {
 	type: "counter" | "gauge" | "histogram";

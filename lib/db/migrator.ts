@@ -23,13 +23,26 @@ function migrator(sequelize: Sequelize, migrations: readonly Migration[]) {
 	});
 }
 
+/** Migration runs per SQLite file in this process (SQLite files are not shared between processes). */
+const sqliteRuns = new Map<string, Promise<unknown>>();
+
+function serialisedPerFile<T>(file: string, run: () => Promise<T>): Promise<T> {
+	const previous = sqliteRuns.get(file) ?? Promise.resolve();
+	const next = previous.catch(() => undefined).then(run);
+	sqliteRuns.set(file, next);
+	return next;
+}
+
 /**
  * Applies pending migrations; returns the names applied. On MariaDB, nodes starting at once
- * serialise on a named lock so each migration runs once.
+ * serialise on a named lock so each migration runs once; on SQLite (one process, embedded mode)
+ * brokers of the same process take turns.
  */
 export async function migrate(sequelize: Sequelize, migrations: readonly Migration[]): Promise<string[]> {
 	const run = async () => (await migrator(sequelize, migrations).up()).map((m) => m.name);
-	if (sequelize.getDialect() !== "mysql") return run();
+	if (sequelize.getDialect() !== "mysql") {
+		return serialisedPerFile(String((sequelize as unknown as { options: { storage?: string } }).options.storage), run);
+	}
 
 	const lockName = `migrate:${sequelize.getDatabaseName()}`;
 	// A named lock belongs to one connection: hold it on a dedicated one for the whole run.

@@ -9,3 +9,14 @@ export function defineMixin<TVars extends object, TMethods extends object = obje
 ): Partial<ServiceSchema> {
 	return schema as unknown as Partial<ServiceSchema>;
 }
+
+/** Types a service's handlers against the members its mixins add, for `broker.createService`. */
+export function defineService<TVars extends object, TMethods extends object = object>(
+	schema: ServiceSchema<
+		ServiceSettingSchema & Record<string, any>,
+		TMethods & Record<string, any>,
+		TVars & Record<string, any>
+	>,
+): ServiceSchema {
+	return schema as unknown as ServiceSchema;
+}

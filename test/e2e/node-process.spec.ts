@@ -1,0 +1,76 @@
+import { uniqueId } from "../support/brokers";
+import { infra } from "../support/infra";
+import { gatewayUrl, NodeProcess } from "../support/node-process";
+
+const nodes: NodeProcess[] = [];
+afterEach(async () => {
+	await Promise.all(nodes.splice(0).map((n) => n.stop("SIGKILL")));
+});
+
+function start(env: Record<string, string>, args: string[] = []): NodeProcess {
+	const node = NodeProcess.start(env, args);
+	nodes.push(node);
+	return node;
+}
+
+describe("a node process", () => {
+	it("when started with no configuration, then the embedded shop serves /api/health within 60 s", async () => {
+		const startedAt = Date.now();
+		const node = start({ PORT: "0" });
+		const url = await gatewayUrl(node);
+		const res = await fetch(`${url}/api/health`);
+		expect(res.status).toBe(200);
+		expect(Date.now() - startedAt).toBeLessThan(60_000);
+		expect(await res.json()).toMatchObject({ status: "UP", dependencies: { database: { kind: "sqlite" } } });
+		expect(await node.stop("SIGTERM")).toBe(0);
+	});
+
+	it("when TRANSPORTER has an unknown scheme, then it exits 2 with one line naming the variable", async () => {
+		const node = start({ TRANSPORTER: "amqp://127.0.0.1:5672" });
+		expect(await node.waitForExit()).toBe(2);
+		const lines = node.text().trim().split("\n");
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toMatch(/^\[shop\] invalid configuration: TRANSPORTER: unsupported scheme "amqp:\/\/"/);
+	});
+
+	it("when SERVICES names an unknown service, then it exits 2 naming it", async () => {
+		const node = start({ SERVICES: "gateway,warehouse" });
+		expect(await node.waitForExit()).toBe(2);
+		expect(node.text()).toMatch(/SERVICES: unknown service\(s\) warehouse/);
+	});
+
+	it("when the gateway port is taken, then it exits 1 with a one-line reason", async () => {
+		const first = start({ PORT: "0" });
+		const port = new URL(await gatewayUrl(first)).port;
+		const second = start({ PORT: port });
+		expect(await second.waitForExit()).toBe(1);
+		const last = second.text().trim().split("\n").at(-1);
+		expect(last).toMatch(/^\[shop\] failed to start node .*EADDRINUSE/);
+	});
+});
+
+describe("nodes over NATS", () => {
+	it("when two nodes run different services, then health and the REPL's `nodes` show both", async () => {
+		const namespace = `e2e-${uniqueId()}`;
+		const cluster = { TRANSPORTER: infra.natsUrl, NAMESPACE: namespace };
+		const edge = start({ ...cluster, NODE_ID: `edge-${uniqueId()}`, SERVICES: "gateway", PORT: "0" });
+		const spare = start({ ...cluster, NODE_ID: `spare-${uniqueId()}`, SERVICES: "none" });
+		const url = await gatewayUrl(edge);
+		await spare.waitForOutput(/started successfully/);
+
+		let body: { nodes: Array<{ id: string; services: string[] }> } = { nodes: [] };
+		for (let i = 0; i < 50 && body.nodes.length < 2; i++) {
+			body = (await (await fetch(`${url}/api/health`)).json()) as typeof body;
+			if (body.nodes.length < 2) await new Promise((r) => setTimeout(r, 200));
+		}
+		const ids = body.nodes.map((n) => n.id).sort();
+		expect(ids).toEqual([edge, spare].map((n) => n.text().match(/"nodeID":"([^"]+)"/)?.[1]).sort());
+
+		const repl = start({ ...cluster, NODE_ID: `repl-${uniqueId()}`, SERVICES: "none", LOG_LEVEL: "warn" }, ["--repl"]);
+		await repl.waitForOutput(/mol \$/);
+		repl.child.stdin.write("nodes\n");
+		await repl.waitForOutput(new RegExp(ids[0] as string));
+		await repl.waitForOutput(new RegExp(ids[1] as string));
+		repl.child.stdin.write("quit\n");
+	});
+});

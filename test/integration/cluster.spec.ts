@@ -1,0 +1,169 @@
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import { Kafka, logLevel } from "kafkajs";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { brokerOptions } from "../../config/broker-options";
+import { kafkaBrokers } from "../../lib/health/dependency-probes";
+import gatewayService from "../../services/gateway/api.service";
+import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { infra } from "../support/infra";
+
+const greeter: ServiceSchema = {
+	name: "greeter",
+	actions: {
+		hello: {
+			params: { name: "string" },
+			handler(ctx) {
+				return { greeting: `Hello ${(ctx.params as { name: string }).name}`, servedBy: ctx.broker.nodeID };
+			},
+		},
+	},
+};
+
+function gatewayPort(broker: ServiceBroker): number {
+	const api = broker.getLocalService("api") as unknown as { server: http.Server };
+	return (api.server.address() as AddressInfo).port;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe().catch(() => undefined);
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error("condition not met in time");
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+describe("two nodes over NATS", () => {
+	const namespace = `cluster-${uniqueId()}`;
+	const clusterEnv = {
+		NAMESPACE: namespace,
+		TRANSPORTER: infra.natsUrl,
+		DATABASE_URL: infra.databaseUrl,
+		REDIS_URL: infra.redisUrl,
+		EVENTS_URL: infra.kafkaUrl,
+	};
+	let edge: ServiceBroker;
+	let worker: ServiceBroker;
+
+	beforeAll(async () => {
+		const edgeConfig = testConfig({ ...clusterEnv, NODE_ID: `edge-${uniqueId()}`, SERVICES: "gateway" });
+		const workerConfig = testConfig({ ...clusterEnv, NODE_ID: `worker-${uniqueId()}` });
+		[edge, worker] = await Promise.all([
+			startBroker(edgeConfig, [gatewayService(edgeConfig)]),
+			startBroker(workerConfig, [greeter]),
+		]);
+		await edge.waitForServices("greeter", 10_000);
+	});
+	afterAll(async () => {
+		await Promise.all([edge?.stop(), worker?.stop()]);
+	});
+
+	it("when the edge calls a service that only the worker runs, then the worker answers", async () => {
+		const reply = await edge.call("greeter.hello", { name: "Ada" });
+		expect(reply).toEqual({ greeting: "Hello Ada", servedBy: worker.nodeID });
+	});
+
+	it("when a remote call has invalid params, then the caller gets the validation error type", async () => {
+		await expect(edge.call("greeter.hello", { name: 42 })).rejects.toMatchObject({ type: "VALIDATION_ERROR" });
+	});
+
+	it("when health is asked through the gateway, then it lists both nodes and every dependency UP", async () => {
+		const port = gatewayPort(edge);
+		const body = await waitFor(async () => {
+			const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+			const json = (await res.json()) as { status: string; nodes: Array<{ id: string; services: string[] }> };
+			return json.nodes.length >= 2 ? { status: res.status, json } : undefined;
+		});
+		expect(body.status).toBe(200);
+		expect(body.json).toMatchObject({
+			status: "UP",
+			node: edge.nodeID,
+			services: ["api"],
+			dependencies: {
+				database: { status: "UP", kind: "mariadb" },
+				keyValue: { status: "UP", kind: "redis" },
+				transporter: { status: "UP", kind: "nats" },
+				events: { status: "UP", kind: "kafka" },
+			},
+		});
+		expect(body.json.nodes).toEqual(
+			expect.arrayContaining([
+				{ id: edge.nodeID, available: true, services: ["api"] },
+				{ id: worker.nodeID, available: true, services: ["greeter"] },
+			]),
+		);
+	});
+});
+
+describe("gateway health with a dependency down", () => {
+	it("when Redis does not answer, then health is 503 and names the dependency", async () => {
+		const config = testConfig({ REDIS_URL: "redis://127.0.0.1:1", HEALTH_CHECK_TIMEOUT_MS: "500" });
+		const broker = await startBroker(config, [gatewayService(config)]);
+		try {
+			const res = await fetch(`http://127.0.0.1:${gatewayPort(broker)}/api/health`);
+			const body = (await res.json()) as { status: string; dependencies: Record<string, { status: string }> };
+			expect(res.status).toBe(503);
+			expect(body.status).toBe("DOWN");
+			expect(body.dependencies.keyValue?.status).toBe("DOWN");
+			expect(body.dependencies.database?.status).toBe("UP");
+		} finally {
+			await broker.stop();
+		}
+	});
+});
+
+describe("a message through Kafka", () => {
+	it("when a message is sent to a Kafka channel, then a consumer on another node receives it", async () => {
+		const topic = `test.kafka.${uniqueId()}`;
+		const received: unknown[] = [];
+		const namespace = `kafka-${uniqueId()}`;
+		const consumerConfig = testConfig({ NAMESPACE: namespace, NODE_ID: `consumer-${uniqueId()}` });
+		const producerConfig = testConfig({ NAMESPACE: namespace, NODE_ID: `producer-${uniqueId()}` });
+		const withChannels = (config: ReturnType<typeof testConfig>) => {
+			const options = brokerOptions(config);
+			options.middlewares = [
+				...(options.middlewares ?? []),
+				ChannelsMiddleware({ adapter: infra.kafkaUrl } as Parameters<typeof ChannelsMiddleware>[0]),
+			];
+			return new ServiceBroker(options);
+		};
+		const consumer = withChannels(consumerConfig);
+		consumer.createService({
+			name: "listener",
+			channels: {
+				[topic]: {
+					group: "listeners",
+					handler(payload: unknown) {
+						received.push(payload);
+					},
+				},
+			},
+		} as ServiceSchema);
+		const producer = withChannels(producerConfig);
+		// Kafka auto-creates topics lazily and a consumer subscribing first fails; create it up front.
+		// The channels adapter prefixes topic names with the namespace.
+		const admin = new Kafka({ brokers: kafkaBrokers(infra.kafkaUrl), logLevel: logLevel.NOTHING }).admin();
+		await admin.connect();
+		await admin.createTopics({ topics: [{ topic: `${namespace}.${topic}`, numPartitions: 1 }], waitForLeaders: true });
+		await admin.disconnect();
+		try {
+			await Promise.all([consumer.start(), producer.start()]);
+			// The consumer group joins asynchronously; resend until the first message lands.
+			const payload = { orderId: `o-${uniqueId()}`, total: 42 };
+			await waitFor(async () => {
+				await (producer as unknown as { sendToChannel: (t: string, p: unknown) => Promise<void> }).sendToChannel(
+					topic,
+					payload,
+				);
+				await new Promise((r) => setTimeout(r, 500));
+				return received.length > 0 ? true : undefined;
+			}, 45_000);
+			expect(received[0]).toEqual(payload);
+		} finally {
+			await Promise.all([producer.stop(), consumer.stop()]);
+		}
+	});
+});

@@ -1,0 +1,32 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { type AppConfig, loadConfig } from "../../config";
+import { brokerOptions } from "../../config/broker-options";
+
+/** A unique suffix for namespaces, database names and keys, so tests never share state. */
+export function uniqueId(): string {
+	return randomUUID().replace(/-/g, "").slice(0, 12);
+}
+
+/** A config as a node would read it, from defaults plus `env`; quiet logs, no metrics port. */
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+	return loadConfig({
+		NODE_ENV: "test",
+		LOG_LEVEL: "warn",
+		METRICS_ENABLED: "false",
+		PORT: "0",
+		DATA_DIR: path.join(os.tmpdir(), `shop-test-${uniqueId()}`),
+		NAMESPACE: `test-${uniqueId()}`,
+		...env,
+	});
+}
+
+/** Starts a broker built exactly as a node builds it, with the given services. */
+export async function startBroker(config: AppConfig, services: ServiceSchema[] = []): Promise<ServiceBroker> {
+	const broker = new ServiceBroker(brokerOptions(config));
+	for (const schema of services) broker.createService(schema);
+	await broker.start();
+	return broker;
+}

@@ -1,0 +1,47 @@
+import { Errors } from "moleculer";
+import { ClientError, toErrorBody } from "../../lib/errors";
+
+describe("toErrorBody", () => {
+	it("when a client error is thrown, then its status, type and message reach the client", () => {
+		const body = toErrorBody(new ClientError("Only 3 left", 409, "INSUFFICIENT_STOCK", { available: 3 }), "c-1");
+		expect(body.error).toMatchObject({
+			status: 409,
+			code: "INSUFFICIENT_STOCK",
+			message: "Only 3 left",
+			correlationId: "c-1",
+		});
+		expect(Date.parse(body.error.timestamp)).not.toBeNaN();
+	});
+
+	it("when parameters fail validation, then it is a 400 VALIDATION_ERROR with the details", () => {
+		const err = new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [
+			{ field: "quantity", type: "number" },
+		]);
+		const body = toErrorBody(err, "c-2");
+		expect(body.error.status).toBe(400);
+		expect(body.error.code).toBe("VALIDATION_ERROR");
+		expect(body.error.details).toEqual([{ field: "quantity", type: "number" }]);
+	});
+
+	it.each([
+		[{ type: "entity.parse.failed", status: 400 }, 400, "INVALID_JSON"],
+		[{ type: "entity.too.large", status: 413 }, 413, "PAYLOAD_TOO_LARGE"],
+		[new Errors.RequestTimeoutError({ action: "inventory.reserve", nodeID: "node-1" }), 504, "UPSTREAM_TIMEOUT"],
+		[
+			new Errors.QueueIsFullError({ action: "inventory.reserve", nodeID: "node-1", size: 10, limit: 10 }),
+			429,
+			"QUEUE_FULL",
+		],
+		[new Errors.ServiceNotAvailableError("inventory.reserve"), 503, "SERVICE_UNAVAILABLE"],
+	])("when %p is thrown, then the client sees %i %s", (err, status, code) => {
+		const body = toErrorBody(err, "c-3");
+		expect(body.error.status).toBe(status);
+		expect(body.error.code).toBe(code);
+	});
+
+	it("when an unexpected error is thrown, then it is a 500 that leaks nothing", () => {
+		const body = toErrorBody(new TypeError("secret table shop_inventory.stock is on fire"), "c-4");
+		expect(body.error).toMatchObject({ status: 500, code: "INTERNAL_ERROR", message: "Internal server error" });
+		expect(JSON.stringify(body)).not.toContain("secret");
+	});
+});
