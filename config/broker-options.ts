@@ -1,5 +1,6 @@
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
+import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
 import type { AppConfig } from "./index";
 
@@ -19,6 +20,8 @@ export function appConfigOf(broker: ServiceBroker): AppConfig {
 
 /** Moleculer broker options for one node, derived from the app config alone. */
 export function brokerOptions(config: AppConfig): BrokerOptions {
+	// Every node that may call inventory must resolve the strategy its actions name.
+	registerSkuAffinityStrategy();
 	const { broker } = config;
 	const remote = Boolean(config.transporter);
 	return {
@@ -34,6 +37,12 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			},
 		},
 		requestTimeout: broker.requestTimeoutMs,
+		registry: {
+			strategy: "RoundRobin",
+			// Moleculer's preferLocal picks a local endpoint before asking the strategy, which would let
+			// every inventory node act for every SKU. Off, so SkuAffinity decides who owns a SKU.
+			preferLocal: false,
+		},
 		// A SIGKILLed node sends no goodbye; with these values its peers drop it within ~2x the timeout.
 		heartbeatInterval: broker.heartbeatIntervalS,
 		heartbeatTimeout: broker.heartbeatTimeoutS,

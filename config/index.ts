@@ -50,6 +50,16 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			BULKHEAD_CONCURRENCY: positiveInt()({ default: 1000 }),
 			BULKHEAD_MAX_QUEUE: positiveInt()({ default: 10_000 }),
 			HEALTH_CHECK_TIMEOUT_MS: positiveInt()({ default: 2000 }),
+			INVENTORY_RESERVATION_TTL_S: positiveInt()({ default: 900 }),
+			INVENTORY_MAX_QUANTITY_PER_ORDER: positiveInt(1_000_000)({ default: 100 }),
+			INVENTORY_MAX_BATCH: positiveInt(10_000)({ default: 500 }),
+			INVENTORY_MAILBOX_DEPTH: positiveInt()({ default: 10_000 }),
+			INVENTORY_ACTOR_IDLE_S: positiveInt()({ default: 60 }),
+			INVENTORY_MAX_ACTORS: positiveInt()({ default: 100_000 }),
+			INVENTORY_RESERVATION_CACHE: positiveInt()({ default: 50_000 }),
+			INVENTORY_MAX_FENCE_RETRIES: positiveInt(100)({ default: 5 }),
+			INVENTORY_SWEEP_INTERVAL_S: positiveInt()({ default: 10 }),
+			INVENTORY_SWEEP_BATCH: positiveInt(100_000)({ default: 1000 }),
 		},
 		{
 			reporter: ({ errors }) => {
@@ -91,6 +101,18 @@ export interface AppConfig {
 		bulkhead: { concurrency: number; maxQueueSize: number };
 	};
 	health: { timeoutMs: number };
+	inventory: {
+		reservationTtlMs: number;
+		maxQuantityPerOrder: number;
+		maxBatch: number;
+		mailboxDepth: number;
+		idleEvictMs: number;
+		maxActors: number;
+		reservationCacheLimit: number;
+		maxFenceRetries: number;
+		sweepIntervalMs: number;
+		sweepBatch: number;
+	};
 	/** True when no external infrastructure is configured. */
 	embedded: boolean;
 }
@@ -132,6 +154,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			bulkhead: { concurrency: e.BULKHEAD_CONCURRENCY, maxQueueSize: e.BULKHEAD_MAX_QUEUE },
 		},
 		health: { timeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
+		inventory: {
+			reservationTtlMs: e.INVENTORY_RESERVATION_TTL_S * 1000,
+			maxQuantityPerOrder: e.INVENTORY_MAX_QUANTITY_PER_ORDER,
+			maxBatch: e.INVENTORY_MAX_BATCH,
+			mailboxDepth: e.INVENTORY_MAILBOX_DEPTH,
+			idleEvictMs: e.INVENTORY_ACTOR_IDLE_S * 1000,
+			maxActors: e.INVENTORY_MAX_ACTORS,
+			reservationCacheLimit: e.INVENTORY_RESERVATION_CACHE,
+			maxFenceRetries: e.INVENTORY_MAX_FENCE_RETRIES,
+			sweepIntervalMs: e.INVENTORY_SWEEP_INTERVAL_S * 1000,
+			sweepBatch: e.INVENTORY_SWEEP_BATCH,
+		},
 		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
 	};
 }

@@ -39,6 +39,16 @@ const BODY_PARSER_TYPES: Record<string, [number, string, string]> = {
 	"charset.unsupported": [415, "UNSUPPORTED_CHARSET", "Unsupported charset"],
 };
 
+/** Validation details name the field and the rule; node ids and action names stay inside. */
+function clientSafeValidation(data: unknown): unknown {
+	if (!Array.isArray(data)) return data;
+	return data.map((item: Record<string, unknown>) => ({
+		field: item.field,
+		type: item.type,
+		message: item.message,
+	}));
+}
+
 function classify(err: ErrorLike): { status: number; code: string; message: string; details?: unknown } {
 	const type = typeof err.type === "string" ? err.type : "";
 	const parserError = BODY_PARSER_TYPES[type];
@@ -46,7 +56,7 @@ function classify(err: ErrorLike): { status: number; code: string; message: stri
 
 	const mapped = STATUS_BY_TYPE[type];
 	if (mapped) {
-		const details = type === "VALIDATION_ERROR" ? err.data : undefined;
+		const details = type === "VALIDATION_ERROR" ? clientSafeValidation(err.data) : undefined;
 		return { status: mapped[0], code: mapped[1], message: err.message ?? mapped[1], details };
 	}
 

@@ -4,6 +4,7 @@
  */
 export const SERVICE_MODULES: Record<string, string> = {
 	gateway: "./gateway/api.service",
+	inventory: "./inventory/inventory.service",
 };
 
 export const ALL_SERVICES = Object.keys(SERVICE_MODULES);

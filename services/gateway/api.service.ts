@@ -5,6 +5,7 @@ import type { AppConfig } from "../../config";
 import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { correlationIdOf } from "./correlation-id";
+import { checkApiVersion } from "./version-guard";
 
 type GatewayRequest = IncomingMessage & { $ctx?: Context; correlationId?: string };
 
@@ -69,6 +70,14 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					mappingPolicy: "restrict",
 					aliases: {
 						"GET /health": "api.health",
+						"POST /inventory/stock": "inventory.setStock",
+						"GET /inventory/stock/:sku": "inventory.getStock",
+						"POST /inventory/reserve": "inventory.reserve",
+						"POST /inventory/release": "inventory.release",
+						"POST /inventory/confirm": "inventory.confirm",
+					},
+					onBeforeCall(_ctx: Context, _route: unknown, req: GatewayRequest) {
+						checkApiVersion(req);
 					},
 					bodyParsers: { json: { strict: true, limit: config.http.bodyLimit } },
 					onError: sendError,

@@ -20,7 +20,7 @@ describe("toErrorBody", () => {
 		const body = toErrorBody(err, "c-2");
 		expect(body.error.status).toBe(400);
 		expect(body.error.code).toBe("VALIDATION_ERROR");
-		expect(body.error.details).toEqual([{ field: "quantity", type: "number" }]);
+		expect(body.error.details).toEqual([{ field: "quantity", type: "number", message: undefined }]);
 	});
 
 	it.each([

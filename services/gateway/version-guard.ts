@@ -1,0 +1,23 @@
+import type { IncomingMessage } from "node:http";
+import { ClientError } from "../../lib/errors";
+
+export const SUPPORTED_API_VERSION = "v1";
+export const API_VERSION_REQUIRED = "API_VERSION_REQUIRED";
+export const UNSUPPORTED_API_VERSION = "UNSUPPORTED_API_VERSION";
+
+/** Routes callable without `X-API-Version`: health probes and authentication. */
+const EXEMPT = [/^\/api\/health\/?(\?|$)/, /^\/api\/auth(\/|\?|$)/];
+
+/** Rejects a non-exempt `/api/**` request that does not ask for a supported API version. */
+export function checkApiVersion(req: IncomingMessage): void {
+	const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "";
+	if (EXEMPT.some((pattern) => pattern.test(url))) return;
+	const header = req.headers["x-api-version"];
+	const version = Array.isArray(header) ? header[0] : header;
+	if (!version) {
+		throw new ClientError("Send the X-API-Version header (v1)", 400, API_VERSION_REQUIRED);
+	}
+	if (version !== SUPPORTED_API_VERSION) {
+		throw new ClientError(`API version ${version} is not supported (v1)`, 400, UNSUPPORTED_API_VERSION);
+	}
+}

@@ -1,0 +1,49 @@
+import type { MetricDefinition } from "../../mixins/metrics.mixin";
+
+export const METRIC = {
+	reservations: "shop_inventory_reservations_total",
+	batchSize: "shop_inventory_batch_size",
+	batchDuration: "shop_inventory_batch_duration_ms",
+	fenceConflicts: "shop_inventory_fence_conflicts_total",
+	batchFailures: "shop_inventory_batch_failures_total",
+	soldOutRejects: "shop_inventory_sold_out_rejects_total",
+	mailboxDepth: "shop_inventory_mailbox_depth",
+	actors: "shop_inventory_actors",
+	expired: "shop_inventory_expired_total",
+	sweeps: "shop_inventory_sweeps_total",
+	sweepDuration: "shop_inventory_sweep_duration_ms",
+} as const;
+
+export const inventoryMetrics: MetricDefinition[] = [
+	{
+		type: "counter",
+		name: METRIC.reservations,
+		description: "Reserve requests by result (reserved, insufficient_stock, sku_not_found, queue_full, unavailable)",
+		labelNames: ["result"],
+	},
+	{
+		type: "histogram",
+		name: METRIC.batchSize,
+		description: "Commands decided and committed per actor batch",
+		buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+	},
+	{
+		type: "histogram",
+		name: METRIC.batchDuration,
+		description: "Time from a batch's start to its commit, ms",
+		buckets: [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000],
+	},
+	{ type: "counter", name: METRIC.fenceConflicts, description: "Batches that lost the version fence and were redone" },
+	{ type: "counter", name: METRIC.batchFailures, description: "Batches that could not be committed (answered 503)" },
+	{ type: "counter", name: METRIC.soldOutRejects, description: "Reserves rejected from memory on sold-out SKUs" },
+	{ type: "gauge", name: METRIC.mailboxDepth, description: "Commands queued across this node's actors" },
+	{ type: "gauge", name: METRIC.actors, description: "SKU actors live on this node" },
+	{ type: "counter", name: METRIC.expired, description: "Reservations released by the expiry sweep" },
+	{ type: "counter", name: METRIC.sweeps, description: "Expiry sweeps run" },
+	{
+		type: "histogram",
+		name: METRIC.sweepDuration,
+		description: "Duration of an expiry sweep, ms",
+		buckets: [1, 10, 50, 100, 500, 1000, 5000],
+	},
+];

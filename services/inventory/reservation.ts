@@ -1,0 +1,59 @@
+/** A reservation's life: RESERVED, then exactly one of CONFIRMED or RELEASED (by release or expiry). */
+export type ReservationStatus = "RESERVED" | "CONFIRMED" | "RELEASED";
+
+export interface Reservation {
+	/** Deterministic: `orderId:sku`, so a repeated request finds the original. */
+	reservationId: string;
+	orderId: string;
+	sku: string;
+	quantity: number;
+	status: ReservationStatus;
+	/** Epoch milliseconds after which a RESERVED reservation is released by the sweep. */
+	expiresAt: number;
+}
+
+export interface StockLevels {
+	available: number;
+	reserved: number;
+	confirmed: number;
+}
+
+/** The stock row as the actor knows it; `version` is the fence every write checks. */
+export interface Stock extends StockLevels {
+	sku: string;
+	version: number;
+}
+
+/**
+ * Order ids may not contain ':' so that `orderId:sku` names exactly one pair
+ * ("a:b" + "c" and "a" + "b:c" would otherwise collide).
+ */
+export function reservationIdOf(orderId: string, sku: string): string {
+	return `${orderId}:${sku}`;
+}
+
+/** The public view of a reservation. */
+export function reservationView(r: Reservation) {
+	return {
+		reservationId: r.reservationId,
+		orderId: r.orderId,
+		sku: r.sku,
+		quantity: r.quantity,
+		status: r.status,
+		expiresAt: new Date(r.expiresAt).toISOString(),
+	};
+}
+
+export type ReservationView = ReturnType<typeof reservationView>;
+
+export function stockView(stock: Stock) {
+	return {
+		sku: stock.sku,
+		available: stock.available,
+		reserved: stock.reserved,
+		confirmed: stock.confirmed,
+		version: stock.version,
+	};
+}
+
+export type StockView = ReturnType<typeof stockView>;
