@@ -1,0 +1,143 @@
+import type { ServiceBroker } from "moleculer";
+import { databaseNameFor } from "../../lib/db/sequelize-factory";
+import inventoryService from "../../services/inventory/inventory.service";
+import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { infra } from "../support/infra";
+import { auditInventory, expectConsistent } from "../support/inventory-audit";
+
+const ALLOWED_REJECTIONS = new Set(["INSUFFICIENT_STOCK", "RESERVATION_NOT_FOUND", "INVALID_RESERVATION_STATE"]);
+
+function random<T>(items: readonly T[]): T {
+	return items[Math.floor(Math.random() * items.length)] as T;
+}
+
+describe("inventory under concurrency (MariaDB)", () => {
+	it("when thousands of reserve/release/confirm race with repeated order ids, then every SKU stays consistent", async () => {
+		const config = testConfig({ DATABASE_URL: infra.databaseUrl, DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
+		const broker = await startBroker(config, [inventoryService(config)]);
+		try {
+			const skus = Array.from({ length: 5 }, (_, i) => `SKU-${i}-${uniqueId()}`);
+			await Promise.all(skus.map((sku) => broker.call("inventory.setStock", { sku, available: 200 })));
+			const orders = Array.from({ length: 300 }, (_, i) => `o${i}`);
+			const actions = ["reserve", "reserve", "reserve", "release", "confirm"] as const;
+
+			const outcomes = await Promise.allSettled(
+				Array.from({ length: 4000 }, () => {
+					const action = random(actions);
+					const params = { orderId: random(orders), sku: random(skus), quantity: 1 + Math.floor(Math.random() * 5) };
+					return broker.call(`inventory.${action}`, params);
+				}),
+			);
+			for (const outcome of outcomes) {
+				if (outcome.status === "rejected") expect(ALLOWED_REJECTIONS).toContain(outcome.reason.type);
+			}
+			expect(outcomes.filter((o) => o.status === "fulfilled").length).toBeGreaterThan(500);
+
+			const audit = await auditInventory(infra.databaseUrl, databaseNameFor(config, "inventory"));
+			for (const sku of skus) expectConsistent(audit.get(sku) as never, 200);
+		} finally {
+			await broker.stop();
+		}
+	});
+
+	it("when two nodes act for the same SKU at once, then the version fence prevents any oversell", async () => {
+		const prefix = `shop_t${uniqueId()}_`;
+		// Two brokers without a transporter: each has its own actor for the SKU, as after a split brain.
+		const metricsPort = 39_000 + Math.floor(Math.random() * 900);
+		const configs = [0, 1].map((i) =>
+			testConfig({
+				DATABASE_URL: infra.databaseUrl,
+				DB_NAME_PREFIX: prefix,
+				NODE_ID: `fence-${i}-${uniqueId()}`,
+				METRICS_ENABLED: "true",
+				METRICS_PORT: String(metricsPort + i),
+			}),
+		);
+		const brokers: ServiceBroker[] = [];
+		try {
+			for (const config of configs) brokers.push(await startBroker(config, [inventoryService(config)]));
+			const [a, b] = brokers as [ServiceBroker, ServiceBroker];
+			const sku = `HOT-${uniqueId()}`;
+			await a.call("inventory.setStock", { sku, available: 300 });
+
+			const attempts = Array.from({ length: 1000 }, (_, i) =>
+				(i % 2 ? a : b).call("inventory.reserve", { orderId: `o${i}`, sku, quantity: 1 }),
+			);
+			const outcomes = await Promise.allSettled(attempts);
+			const reserved = outcomes.filter((o) => o.status === "fulfilled").length;
+			for (const o of outcomes) {
+				if (o.status === "rejected") expect(["INSUFFICIENT_STOCK", "INVENTORY_UNAVAILABLE"]).toContain(o.reason.type);
+			}
+
+			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(configs[0] as never, "inventory"))).get(
+				sku,
+			);
+			expectConsistent(audit as never, 300);
+			expect(audit?.reserved).toBe(reserved);
+			expect(audit?.reservationRows).toBe(reserved);
+			expect(reserved).toBeLessThanOrEqual(300);
+			// Both actors wrote, so at least one of them must have lost the fence and redone its batch.
+			let conflicts = 0;
+			for (const port of [metricsPort, metricsPort + 1]) {
+				const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+				conflicts += Number(text.match(/shop_inventory_fence_conflicts_total\{[^}]*\} (\d+)/)?.[1] ?? 0);
+			}
+			expect(conflicts).toBeGreaterThan(0);
+		} finally {
+			await Promise.all(brokers.map((x) => x.stop()));
+		}
+	});
+
+	it("when a SKU sells out, then later reserves are rejected from memory but a repeated successful order keeps its reservation", async () => {
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			METRICS_ENABLED: "true",
+			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		try {
+			const sku = `SOLD-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 3 });
+			const winner = await broker.call("inventory.reserve", { orderId: "winner", sku, quantity: 3 });
+			for (let i = 0; i < 10; i++) {
+				await expect(
+					broker.call("inventory.reserve", { orderId: `late-${i}`, sku, quantity: 1 }),
+				).rejects.toMatchObject({
+					type: "INSUFFICIENT_STOCK",
+				});
+			}
+			expect(await broker.call("inventory.reserve", { orderId: "winner", sku, quantity: 3 })).toEqual(winner);
+			const metrics = await (await fetch(`http://127.0.0.1:${config.metrics.port}/metrics`)).text();
+			expect(metrics).toMatch(/shop_inventory_sold_out_rejects_total\{[^}]*\} (9|10)\b/);
+		} finally {
+			await broker.stop();
+		}
+	});
+
+	it("when a burst exceeds the mailbox depth, then the excess gets QUEUE_FULL at once and nothing partial is written", async () => {
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			INVENTORY_MAILBOX_DEPTH: "20",
+			INVENTORY_MAX_BATCH: "10",
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		try {
+			const sku = `BURST-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 1000 });
+			const outcomes = await Promise.allSettled(
+				Array.from({ length: 500 }, (_, i) => broker.call("inventory.reserve", { orderId: `b${i}`, sku, quantity: 1 })),
+			);
+			const full = outcomes.filter((o) => o.status === "rejected" && o.reason.type === "QUEUE_FULL").length;
+			const ok = outcomes.filter((o) => o.status === "fulfilled").length;
+			expect(full).toBeGreaterThan(0);
+			expect(ok + full).toBe(500);
+			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(config, "inventory"))).get(sku);
+			expectConsistent(audit as never, 1000);
+			expect(audit?.reserved).toBe(ok);
+		} finally {
+			await broker.stop();
+		}
+	});
+});
