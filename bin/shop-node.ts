@@ -19,6 +19,9 @@ function oneLine(err: unknown): string {
 }
 
 async function main(): Promise<void> {
+	// e.g. the Prometheus reporter's listen error (METRICS_PORT taken) is an unhandled 'error' event.
+	process.on("uncaughtException", (err) => fail(`fatal: ${oneLine(err)}`, 1));
+
 	let config: ReturnType<typeof getConfig>;
 	let names: string[];
 	try {

@@ -49,14 +49,32 @@ describe("a node process", () => {
 	});
 });
 
+describe("a node with a database", () => {
+	it("when the database is unreachable, then it exits 1 with a one-line reason", async () => {
+		const node = start({ SERVICES: "inventory", DATABASE_URL: "mysql://shop:shop@127.0.0.1:1" });
+		expect(await node.waitForExit()).toBe(1);
+		const last = node.text().trim().split("\n").at(-1);
+		expect(last).toMatch(/^\[shop\] failed to start node .*ECONNREFUSED/);
+	});
+
+	it("when the metrics port is taken, then it exits 1 with a one-line reason", async () => {
+		const port = String(39_000 + Math.floor(Math.random() * 1000));
+		const first = start({ SERVICES: "none", METRICS_ENABLED: "true", METRICS_PORT: port });
+		await first.waitForOutput(/started successfully/);
+		const second = start({ SERVICES: "none", METRICS_ENABLED: "true", METRICS_PORT: port });
+		expect(await second.waitForExit()).toBe(1);
+		expect(second.text().trim().split("\n").at(-1)).toMatch(/^\[shop\] fatal: .*EADDRINUSE/);
+	});
+});
+
 describe("nodes over NATS", () => {
-	it("when two nodes run different services, then health and the REPL's `nodes` show both", async () => {
+	it("when a gateway node and an inventory node run, then health and the REPL's `nodes` show both", async () => {
 		const namespace = `e2e-${uniqueId()}`;
 		const cluster = { TRANSPORTER: infra.natsUrl, NAMESPACE: namespace };
 		const edge = start({ ...cluster, NODE_ID: `edge-${uniqueId()}`, SERVICES: "gateway", PORT: "0" });
-		const spare = start({ ...cluster, NODE_ID: `spare-${uniqueId()}`, SERVICES: "none" });
+		const worker = start({ ...cluster, NODE_ID: `worker-${uniqueId()}`, SERVICES: "inventory" });
 		const url = await gatewayUrl(edge);
-		await spare.waitForOutput(/started successfully/);
+		await worker.waitForOutput(/started successfully/);
 
 		let body: { nodes: Array<{ id: string; services: string[] }> } = { nodes: [] };
 		for (let i = 0; i < 50 && body.nodes.length < 2; i++) {
@@ -64,7 +82,14 @@ describe("nodes over NATS", () => {
 			if (body.nodes.length < 2) await new Promise((r) => setTimeout(r, 200));
 		}
 		const ids = body.nodes.map((n) => n.id).sort();
-		expect(ids).toEqual([edge, spare].map((n) => n.text().match(/"nodeID":"([^"]+)"/)?.[1]).sort());
+		const [edgeId, workerId] = [edge, worker].map((n) => n.text().match(/"nodeID":"([^"]+)"/)?.[1]);
+		expect(ids).toEqual([edgeId, workerId].sort());
+		expect(body.nodes).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({ id: edgeId, services: ["api"] }),
+				expect.objectContaining({ id: workerId, services: ["inventory"] }),
+			]),
+		);
 
 		const repl = start({ ...cluster, NODE_ID: `repl-${uniqueId()}`, SERVICES: "none", LOG_LEVEL: "warn" }, ["--repl"]);
 		await repl.waitForOutput(/mol \$/);
