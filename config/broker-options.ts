@@ -1,4 +1,5 @@
 import type { BrokerOptions, ServiceBroker } from "moleculer";
+import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
@@ -78,6 +79,6 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			enabled: Boolean(config.tracing.zipkinUrl),
 			exporter: config.tracing.zipkinUrl ? [{ type: "Zipkin", options: { baseURL: config.tracing.zipkinUrl } }] : [],
 		},
-		middlewares: [CorrelationMiddleware()],
+		middlewares: [CorrelationMiddleware(), ...eventsMiddlewares(config)],
 	};
 }

@@ -50,6 +50,18 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			BULKHEAD_CONCURRENCY: positiveInt()({ default: 1000 }),
 			BULKHEAD_MAX_QUEUE: positiveInt()({ default: 10_000 }),
 			HEALTH_CHECK_TIMEOUT_MS: positiveInt()({ default: 2000 }),
+			EVENTS_MAX_RETRIES: positiveInt(100)({ default: 3 }),
+			EVENTS_DEAD_LETTER_TOPIC: str({ default: "DEAD_LETTER" }),
+			EVENTS_MAX_IN_FLIGHT: positiveInt(10_000)({ default: 10 }),
+			OUTBOX_RELAY_INTERVAL_MS: positiveInt()({ default: 1000 }),
+			OUTBOX_CLAIM_BATCH: positiveInt(10_000)({ default: 500 }),
+			OUTBOX_LEASE_MS: positiveInt()({ default: 30_000 }),
+			OUTBOX_MAX_ATTEMPTS: positiveInt(1000)({ default: 10 }),
+			OUTBOX_BACKOFF_BASE_MS: positiveInt()({ default: 500 }),
+			OUTBOX_BACKOFF_MAX_MS: positiveInt()({ default: 60_000 }),
+			OUTBOX_RETENTION_H: positiveInt()({ default: 72 }),
+			DEDUP_RETENTION_H: positiveInt()({ default: 168 }),
+			EVENTS_CLEANUP_INTERVAL_S: positiveInt()({ default: 3600 }),
 			INVENTORY_RESERVATION_TTL_S: positiveInt()({ default: 900 }),
 			INVENTORY_MAX_QUANTITY_PER_ORDER: positiveInt(1_000_000)({ default: 100 }),
 			INVENTORY_MAX_BATCH: positiveInt(10_000)({ default: 500 }),
@@ -88,7 +100,6 @@ export interface AppConfig {
 	transporter: string;
 	db: { url: string; namePrefix: string; poolMax: number };
 	redis: { url: string };
-	events: { url: string };
 	tracing: { zipkinUrl: string };
 	metrics: { enabled: boolean; host: string; port: number };
 	logging: { level: string; format: "json" | "text" };
@@ -101,6 +112,23 @@ export interface AppConfig {
 		bulkhead: { concurrency: number; maxQueueSize: number };
 	};
 	health: { timeoutMs: number };
+	events: {
+		url: string;
+		maxRetries: number;
+		deadLetterTopic: string;
+		maxInFlight: number;
+	};
+	outbox: {
+		relayIntervalMs: number;
+		claimBatch: number;
+		leaseMs: number;
+		maxAttempts: number;
+		backoffBaseMs: number;
+		backoffMaxMs: number;
+		retentionMs: number;
+		dedupRetentionMs: number;
+		cleanupIntervalMs: number;
+	};
 	inventory: {
 		reservationTtlMs: number;
 		maxQuantityPerOrder: number;
@@ -136,7 +164,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		transporter: e.TRANSPORTER,
 		db: { url: e.DATABASE_URL, namePrefix: e.DB_NAME_PREFIX, poolMax: e.DB_POOL_MAX },
 		redis: { url: e.REDIS_URL },
-		events: { url: e.EVENTS_URL },
+		events: {
+			url: e.EVENTS_URL,
+			maxRetries: e.EVENTS_MAX_RETRIES,
+			deadLetterTopic: e.EVENTS_DEAD_LETTER_TOPIC,
+			maxInFlight: e.EVENTS_MAX_IN_FLIGHT,
+		},
+		outbox: {
+			relayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+			claimBatch: e.OUTBOX_CLAIM_BATCH,
+			leaseMs: e.OUTBOX_LEASE_MS,
+			maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+			backoffBaseMs: e.OUTBOX_BACKOFF_BASE_MS,
+			backoffMaxMs: e.OUTBOX_BACKOFF_MAX_MS,
+			retentionMs: e.OUTBOX_RETENTION_H * 3_600_000,
+			dedupRetentionMs: e.DEDUP_RETENTION_H * 3_600_000,
+			cleanupIntervalMs: e.EVENTS_CLEANUP_INTERVAL_S * 1000,
+		},
 		tracing: { zipkinUrl: e.ZIPKIN_URL },
 		metrics: { enabled: e.METRICS_ENABLED, host: e.METRICS_HOST, port: e.METRICS_PORT },
 		logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT as "json" | "text" },

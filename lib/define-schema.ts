@@ -1,11 +1,18 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 
+/** What @moleculer/channels adds to a schema (Moleculer's schema type is closed). */
+interface ChannelsSchema {
+	/** Durable channel subscriptions, by channel name. */
+	channels?: Record<string, unknown>;
+}
+
 /**
  * Types a mixin's handlers against the members it adds (`this.kv`, `this.sequelize`, its methods)
  * and returns it in the shape `mixins: [...]` accepts.
  */
 export function defineMixin<TVars extends object, TMethods extends object = object>(
-	schema: Partial<ServiceSchema<ServiceSettingSchema, TMethods & Record<string, any>, TVars & Record<string, any>>>,
+	schema: Partial<ServiceSchema<ServiceSettingSchema, TMethods & Record<string, any>, TVars & Record<string, any>>> &
+		ChannelsSchema,
 ): Partial<ServiceSchema> {
 	return schema as unknown as Partial<ServiceSchema>;
 }
@@ -16,7 +23,8 @@ export function defineService<TVars extends object, TMethods extends object = ob
 		ServiceSettingSchema & Record<string, any>,
 		TMethods & Record<string, any>,
 		TVars & Record<string, any>
-	>,
+	> &
+		ChannelsSchema,
 ): ServiceSchema {
 	return schema as unknown as ServiceSchema;
 }

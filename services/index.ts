@@ -5,6 +5,7 @@
 export const SERVICE_MODULES: Record<string, string> = {
 	gateway: "./gateway/api.service",
 	inventory: "./inventory/inventory.service",
+	events: "./events/events.service",
 };
 
 export const ALL_SERVICES = Object.keys(SERVICE_MODULES);

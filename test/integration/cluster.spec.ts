@@ -1,10 +1,6 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
-import { Kafka, logLevel } from "kafkajs";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { brokerOptions } from "../../config/broker-options";
-import { kafkaBrokers } from "../../lib/health/dependency-probes";
+import type { ServiceBroker, ServiceSchema } from "moleculer";
 import gatewayService from "../../services/gateway/api.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
@@ -119,49 +115,31 @@ describe("a message through Kafka", () => {
 	it("when a message is sent to a Kafka channel, then a consumer on another node receives it", async () => {
 		const topic = `test.kafka.${uniqueId()}`;
 		const received: unknown[] = [];
-		const namespace = `kafka-${uniqueId()}`;
-		const consumerConfig = testConfig({ NAMESPACE: namespace, NODE_ID: `consumer-${uniqueId()}` });
-		const producerConfig = testConfig({ NAMESPACE: namespace, NODE_ID: `producer-${uniqueId()}` });
-		const withChannels = (config: ReturnType<typeof testConfig>) => {
-			const options = brokerOptions(config);
-			options.middlewares = [
-				...(options.middlewares ?? []),
-				ChannelsMiddleware({ adapter: infra.kafkaUrl } as Parameters<typeof ChannelsMiddleware>[0]),
-			];
-			return new ServiceBroker(options);
-		};
-		const consumer = withChannels(consumerConfig);
-		consumer.createService({
-			name: "listener",
-			channels: {
-				[topic]: {
-					group: "listeners",
-					handler(payload: unknown) {
-						received.push(payload);
+		// EVENTS_URL=kafka:// gives every broker the channels middleware on Kafka; the consumer's topic
+		// is created before it subscribes (KafkaTopicsMiddleware).
+		const env = { NAMESPACE: `kafka-${uniqueId()}`, EVENTS_URL: infra.kafkaUrl };
+		const consumer = await startBroker(testConfig({ ...env, NODE_ID: `consumer-${uniqueId()}` }), [
+			{
+				name: "listener",
+				channels: {
+					[topic]: {
+						group: "listeners",
+						handler(payload: unknown) {
+							received.push(payload);
+						},
 					},
 				},
-			},
-		} as ServiceSchema);
-		const producer = withChannels(producerConfig);
-		// Kafka auto-creates topics lazily and a consumer subscribing first fails; create it up front.
-		// The channels adapter prefixes topic names with the namespace.
-		const admin = new Kafka({ brokers: kafkaBrokers(infra.kafkaUrl), logLevel: logLevel.NOTHING }).admin();
-		await admin.connect();
-		await admin.createTopics({ topics: [{ topic: `${namespace}.${topic}`, numPartitions: 1 }], waitForLeaders: true });
-		await admin.disconnect();
+			} as ServiceSchema,
+		]);
+		const producer = await startBroker(testConfig({ ...env, NODE_ID: `producer-${uniqueId()}` }));
 		try {
-			await Promise.all([consumer.start(), producer.start()]);
-			// The consumer group joins asynchronously; resend until the first message lands.
 			const payload = { orderId: `o-${uniqueId()}`, total: 42 };
-			await waitFor(async () => {
-				await (producer as unknown as { sendToChannel: (t: string, p: unknown) => Promise<void> }).sendToChannel(
-					topic,
-					payload,
-				);
-				await new Promise((r) => setTimeout(r, 500));
-				return received.length > 0 ? true : undefined;
-			}, 45_000);
-			expect(received[0]).toEqual(payload);
+			await (producer as unknown as { sendToChannel: (t: string, p: unknown) => Promise<void> }).sendToChannel(
+				topic,
+				payload,
+			);
+			await waitFor(async () => (received.length > 0 ? true : undefined), 30_000);
+			expect(received).toEqual([payload]);
 		} finally {
 			await Promise.all([producer.stop(), consumer.stop()]);
 		}

@@ -1,0 +1,48 @@
+import type { AppConfig } from "../../config";
+import { kafkaBrokers } from "../health/dependency-probes";
+
+/** Which durable-event broker EVENTS_URL names. */
+export type EventsBackend = "kafka" | "jetstream" | "redis-streams" | "in-process";
+
+export function eventsBackendOf(url: string): EventsBackend {
+	if (!url) return "in-process";
+	const scheme = new URL(url).protocol.replace(/:$/, "");
+	if (scheme === "kafka") return "kafka";
+	if (scheme === "nats") return "jetstream";
+	return "redis-streams";
+}
+
+/**
+ * @moleculer/channels adapter options for EVENTS_URL, with retries and dead-lettering on for every
+ * channel. Messages that keep failing go to `<namespace>.<EVENTS_DEAD_LETTER_TOPIC>`.
+ */
+export function channelsAdapterOptions(config: AppConfig): { type: string; options: Record<string, unknown> } {
+	const { url, maxRetries, deadLetterTopic, maxInFlight } = config.events;
+	const common = {
+		maxRetries,
+		maxInFlight,
+		deadLettering: { enabled: true, queueName: deadLetterTopic },
+	};
+	switch (eventsBackendOf(url)) {
+		case "kafka":
+			return {
+				type: "Kafka",
+				options: {
+					...common,
+					kafka: {
+						brokers: kafkaBrokers(url),
+						clientId: config.nodeId,
+						producerOptions: { allowAutoTopicCreation: true },
+					},
+				},
+			};
+		case "jetstream":
+			return { type: "NATS", options: { ...common, nats: { url } } };
+		case "redis-streams":
+			// The Redis adapter retries by re-claiming messages idle longer than minIdleTime (default one
+			// hour): keep it short so a failed message is retried within seconds.
+			return { type: "Redis", options: { ...common, redis: url, minIdleTime: 1000, claimInterval: 200 } };
+		case "in-process":
+			return { type: "InProcess", options: { ...common } };
+	}
+}

@@ -1,0 +1,27 @@
+import { randomUUID } from "node:crypto";
+
+/** What every durable event carries, whatever the broker. */
+export interface EventEnvelope<TPayload = unknown> {
+	/** Unique per event; consumers deduplicate on (eventId, consumer). */
+	eventId: string;
+	/** The topic, versioned: `order.created.v1`. */
+	type: string;
+	/** ISO-8601 time of the state change that produced it. */
+	occurredAt: string;
+	/** The aggregate's id: the partition / ordering key. */
+	key: string;
+	correlationId: string;
+	payload: TPayload;
+}
+
+/** A new event of `type` about aggregate `key`. */
+export function newEvent<T>(type: string, key: string, payload: T, correlationId: string): EventEnvelope<T> {
+	return { eventId: randomUUID(), type, occurredAt: new Date().toISOString(), key, correlationId, payload };
+}
+
+const TOPIC = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v\d+$/;
+
+/** Topic names keep the reference's form, `<aggregate>.<what-happened>.v<N>`. */
+export function assertTopic(type: string): void {
+	if (!TOPIC.test(type)) throw new Error(`invalid event type "${type}" (expected e.g. order.created.v1)`);
+}

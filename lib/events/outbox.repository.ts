@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import type { EventEnvelope } from "./event-envelope";
+
+export interface OutboxRow {
+	id: number;
+	eventId: string;
+	envelope: EventEnvelope;
+	attempts: number;
+	createdAt: number;
+}
+
+export interface OutboxStatus {
+	pending: number;
+	failed: number;
+	published: number;
+	/** Age of the oldest PENDING event, ms (0 when none). */
+	oldestPendingAgeMs: number;
+}
+
+interface RawRow {
+	id: number | string;
+	event_id: string;
+	envelope: string;
+	attempts: number | string;
+	created_at: number | string;
+}
+
+/** Rows changed by an UPDATE ([rows, n]) or DELETE (n, or metadata) across dialects. */
+export function affectedRows(result: unknown): number {
+	if (typeof result === "number") return result;
+	if (Array.isArray(result) && typeof result[1] === "number") return result[1];
+	const changes = (result as { changes?: number; affectedRows?: number } | undefined) ?? {};
+	return changes.affectedRows ?? changes.changes ?? 0;
+}
+
+/** The outbox table's SQL. Claims are leases, so several relays never send the same row at once. */
+export class OutboxRepository {
+	private readonly mysql: boolean;
+
+	constructor(private readonly db: Sequelize) {
+		this.mysql = db.getDialect() === "mysql";
+	}
+
+	/** Inserts events inside the caller's business transaction. */
+	async insert(transaction: Transaction, events: readonly EventEnvelope[], now: number): Promise<void> {
+		if (events.length === 0) return;
+		const values = events.map(() => "(?, ?, ?, ?, 'PENDING', 0, ?, 0, ?)").join(", ");
+		await this.db.query(
+			`INSERT INTO outbox_events (event_id, topic, event_key, envelope, status, attempts, next_attempt_at, locked_until, created_at) VALUES ${values}`,
+			{
+				replacements: events.flatMap((e) => [e.eventId, e.type, e.key, JSON.stringify(e), now, now]),
+				transaction,
+			},
+		);
+	}
+
+	/**
+	 * Leases up to `limit` due PENDING rows (only `eventIds`, when given) to this relay until
+	 * `now + leaseMs`. On MariaDB rows locked by another relay's claim are skipped (SKIP LOCKED); on
+	 * SQLite (one process) a single UPDATE claims atomically.
+	 */
+	async claim(now: number, leaseMs: number, limit: number, eventIds?: readonly string[]): Promise<OutboxRow[]> {
+		if (eventIds && eventIds.length === 0) return [];
+		const token = randomUUID();
+		const only = eventIds ? " AND event_id IN (?)" : "";
+		const due = `status = 'PENDING' AND next_attempt_at <= ? AND locked_until <= ?${only}`;
+		const dueArgs: unknown[] = eventIds ? [now, now, eventIds] : [now, now];
+
+		if (this.mysql) {
+			await this.db.transaction(async (transaction) => {
+				const rows = await this.db.query<{ id: number }>(
+					`SELECT id FROM outbox_events WHERE ${due} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+					{ replacements: [...dueArgs, limit], type: QueryTypes.SELECT, transaction },
+				);
+				if (rows.length === 0) return;
+				await this.db.query("UPDATE outbox_events SET locked_until = ?, locked_by = ? WHERE id IN (?)", {
+					replacements: [now + leaseMs, token, rows.map((r) => r.id)],
+					transaction,
+				});
+			});
+		} else {
+			await this.db.query(
+				`UPDATE outbox_events SET locked_until = ?, locked_by = ? WHERE id IN (SELECT id FROM outbox_events WHERE ${due} ORDER BY id LIMIT ?)`,
+				{ replacements: [now + leaseMs, token, ...dueArgs, limit] },
+			);
+		}
+		const claimed = await this.db.query<RawRow>(
+			"SELECT id, event_id, envelope, attempts, created_at FROM outbox_events WHERE locked_by = ? ORDER BY id",
+			{ replacements: [token], type: QueryTypes.SELECT },
+		);
+		return claimed.map((r) => ({
+			id: Number(r.id),
+			eventId: r.event_id,
+			envelope: JSON.parse(r.envelope) as EventEnvelope,
+			attempts: Number(r.attempts),
+			createdAt: Number(r.created_at),
+		}));
+	}
+
+	async markPublished(ids: readonly number[], now: number): Promise<void> {
+		if (ids.length === 0) return;
+		await this.db.query(
+			"UPDATE outbox_events SET status = 'PUBLISHED', published_at = ?, locked_until = 0, attempts = attempts + 1 WHERE id IN (?)",
+			{ replacements: [now, ids] },
+		);
+	}
+
+	/** Records a failed attempt: back to PENDING at `nextAttemptAt`, or FAILED for good. */
+	async markAttemptFailed(id: number, attempts: number, nextAttemptAt: number, error: string, failed: boolean) {
+		await this.db.query(
+			"UPDATE outbox_events SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = 0, last_error = ? WHERE id = ?",
+			{ replacements: [failed ? "FAILED" : "PENDING", attempts, nextAttemptAt, error.slice(0, 1000), id] },
+		);
+	}
+
+	async status(now: number): Promise<OutboxStatus> {
+		const rows = await this.db.query<{ status: string; n: number | string; oldest: number | string | null }>(
+			"SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox_events GROUP BY status",
+			{ type: QueryTypes.SELECT },
+		);
+		const of = (status: string) => rows.find((r) => r.status === status);
+		const oldest = of("PENDING")?.oldest;
+		return {
+			pending: Number(of("PENDING")?.n ?? 0),
+			failed: Number(of("FAILED")?.n ?? 0),
+			published: Number(of("PUBLISHED")?.n ?? 0),
+			oldestPendingAgeMs: oldest == null ? 0 : Math.max(0, now - Number(oldest)),
+		};
+	}
+
+	/** Puts FAILED rows back in line (after the cause is fixed); returns how many. */
+	async replayFailed(now: number): Promise<number> {
+		return affectedRows(
+			await this.db.query(
+				"UPDATE outbox_events SET status = 'PENDING', attempts = 0, next_attempt_at = ?, locked_until = 0 WHERE status = 'FAILED'",
+				{ replacements: [now], type: QueryTypes.UPDATE },
+			),
+		);
+	}
+
+	/** Deletes PUBLISHED rows older than `before`; returns how many. */
+	async deletePublishedBefore(before: number): Promise<number> {
+		return affectedRows(
+			await this.db.query("DELETE FROM outbox_events WHERE status = 'PUBLISHED' AND published_at < ?", {
+				replacements: [before],
+				type: QueryTypes.DELETE,
+			}),
+		);
+	}
+}
