@@ -50,6 +50,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			BULKHEAD_CONCURRENCY: positiveInt()({ default: 1000 }),
 			BULKHEAD_MAX_QUEUE: positiveInt()({ default: 10_000 }),
 			HEALTH_CHECK_TIMEOUT_MS: positiveInt()({ default: 2000 }),
+			SEED_DEMO_DATA: bool({ default: true }),
 			EVENTS_MAX_RETRIES: positiveInt(100)({ default: 3 }),
 			EVENTS_DEAD_LETTER_TOPIC: str({ default: "DEAD_LETTER" }),
 			EVENTS_MAX_IN_FLIGHT: positiveInt(10_000)({ default: 10 }),
@@ -112,6 +113,8 @@ export interface AppConfig {
 		bulkhead: { concurrency: number; maxQueueSize: number };
 	};
 	health: { timeoutMs: number };
+	/** Seed demo stock into an empty embedded (SQLite) inventory, so `npm start` has something to try. */
+	seedDemoData: boolean;
 	events: {
 		url: string;
 		maxRetries: number;
@@ -198,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			bulkhead: { concurrency: e.BULKHEAD_CONCURRENCY, maxQueueSize: e.BULKHEAD_MAX_QUEUE },
 		},
 		health: { timeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
+		seedDemoData: e.SEED_DEMO_DATA,
 		inventory: {
 			reservationTtlMs: e.INVENTORY_RESERVATION_TTL_S * 1000,
 			maxQuantityPerOrder: e.INVENTORY_MAX_QUANTITY_PER_ORDER,

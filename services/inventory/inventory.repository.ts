@@ -56,6 +56,13 @@ export class InventoryRepository {
 			: null;
 	}
 
+	async countSkus(): Promise<number> {
+		const rows = await this.db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM stock", {
+			type: QueryTypes.SELECT,
+		});
+		return Number(rows[0]?.n ?? 0);
+	}
+
 	/** Up to `limit` reservations of a SKU; `complete` says whether that was all of them. */
 	async findReservationsOfSku(sku: string, limit: number): Promise<{ reservations: Reservation[]; complete: boolean }> {
 		const rows = await this.db.query<ReservationRow>(

@@ -26,9 +26,13 @@ interface InventoryVars {
 interface InventoryMethods extends MetricsMethods {
 	submit(sku: string, command: InventoryCommand): Promise<unknown>;
 	sweep(): Promise<void>;
+	seedDemoStock(): Promise<void>;
 }
 
 const GAUGE_INTERVAL_MS = 1000;
+
+/** Stock an empty embedded shop starts with (SEED_DEMO_DATA). */
+const DEMO_STOCK = { "DEMO-TSHIRT": 100, "DEMO-MUG": 50, "DEMO-POSTER": 10 } as const;
 
 /** Lower-snake result label of a failed reserve, from the error's stable type. */
 function resultLabel(err: unknown): string {
@@ -153,6 +157,16 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				return this.actors.actorFor(sku).submit(command);
 			},
 
+			/** An empty embedded shop gets a few SKUs to try (SEED_DEMO_DATA). */
+			async seedDemoStock() {
+				if (!config.embedded || !config.seedDemoData) return;
+				if ((await this.repository.countSkus()) > 0) return;
+				for (const [sku, available] of Object.entries(DEMO_STOCK)) {
+					await this.submit(sku, { kind: "setAvailable", available });
+				}
+				this.logger.info(`Seeded demo stock: ${Object.keys(DEMO_STOCK).join(", ")}`);
+			},
+
 			async sweep() {
 				const result = await this.sweeper.sweepOnce();
 				this.countMetric(METRIC.sweeps);
@@ -163,7 +177,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			},
 		},
 
-		started() {
+		async started() {
 			this.repository = new InventoryRepository(this.sequelize);
 			this.actors = new ActorRegistry(
 				this.repository,
@@ -201,6 +215,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 					this.sweep().catch((err: Error) => this.logger.warn(`Expiry sweep failed: ${err.message}`));
 				}, settings.sweepIntervalMs).unref(),
 			];
+			await this.seedDemoStock();
 		},
 
 		async stopped() {

@@ -22,6 +22,8 @@ describe("a node process", () => {
 		expect(res.status).toBe(200);
 		expect(Date.now() - startedAt).toBeLessThan(60_000);
 		expect(await res.json()).toMatchObject({ status: "UP", dependencies: { database: { kind: "sqlite" } } });
+		const demo = await fetch(`${url}/api/inventory/stock/DEMO-MUG`, { headers: { "x-api-version": "v1" } });
+		expect(await demo.json()).toMatchObject({ sku: "DEMO-MUG", available: 50, reserved: 0 });
 		expect(await node.stop("SIGTERM")).toBe(0);
 	});
 
