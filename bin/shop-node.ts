@@ -3,6 +3,7 @@
  * names. `--repl` opens the Moleculer REPL on it. Configuration and start-up failures end the
  * process with one line naming the cause and a non-zero exit code.
  */
+import type { Server } from "node:http";
 import { ServiceBroker } from "moleculer";
 import { ConfigError, getConfig } from "../config";
 import { brokerOptions } from "../config/broker-options";
@@ -16,6 +17,14 @@ function fail(message: string, code: number): never {
 function oneLine(err: unknown): string {
 	const e = err as { message?: string; name?: string };
 	return (e?.message ?? String(err)).split("\n")[0] ?? "unknown error";
+}
+
+/** Once every service of the node has started, say where the gateway (if any) listens. */
+function announceGateway(broker: ServiceBroker): void {
+	const api = broker.getLocalService("api") as unknown as { server?: Server; settings: { ip: string } } | undefined;
+	const address = api?.server?.address();
+	if (!api || !address || typeof address !== "object") return;
+	broker.logger.info(`Shop ready: http://${api.settings.ip}:${address.port}/api/health`);
 }
 
 async function main(): Promise<void> {
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
 		await broker.stop().catch(() => undefined);
 		fail(`failed to start node ${config.nodeId}: ${oneLine(err)}`, 1);
 	}
+
+	announceGateway(broker);
 
 	let stopping = false;
 	const stop = async (signal: string) => {

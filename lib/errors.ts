@@ -31,6 +31,13 @@ const STATUS_BY_TYPE: Record<string, [number, string]> = {
 	CIRCUIT_BREAKER_OPEN: [503, "SERVICE_UNAVAILABLE"],
 };
 
+/** Codes for 5xx errors raised without a type (moleculer-web's ServiceUnavailableError, say). */
+const CODE_BY_5XX: Record<number, string> = {
+	502: "BAD_GATEWAY",
+	503: "SERVICE_UNAVAILABLE",
+	504: "UPSTREAM_TIMEOUT",
+};
+
 /** Errors raised by the HTTP body parser (body-parser style `type`s). */
 const BODY_PARSER_TYPES: Record<string, [number, string, string]> = {
 	"entity.parse.failed": [400, "INVALID_JSON", "Request body is not valid JSON"],
@@ -70,8 +77,12 @@ function classify(err: ErrorLike): { status: number; code: string; message: stri
 		};
 	}
 	// Never leak internals of a 5xx to the client; the log has them.
-	if (Number.isInteger(status) && status >= 500 && status < 600 && type) {
-		return { status, code: type, message: "The service could not complete the request" };
+	if (Number.isInteger(status) && status >= 500 && status < 600 && status !== 500) {
+		return {
+			status,
+			code: type || (CODE_BY_5XX[status] ?? "SERVER_ERROR"),
+			message: "The service could not complete the request",
+		};
 	}
 	return { status: 500, code: "INTERNAL_ERROR", message: "Internal server error" };
 }

@@ -118,12 +118,6 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
 		},
 
-		started(this: GatewayService) {
-			const address = this.server?.address();
-			const port = typeof address === "object" && address ? address.port : this.settings.port;
-			this.logger.info(`Shop gateway listening on http://${this.settings.ip}:${port}/api/health`);
-		},
-
 		async stopped(this: GatewayService) {
 			await this.probes.close();
 		},

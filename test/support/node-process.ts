@@ -63,8 +63,8 @@ export class NodeProcess {
 	}
 }
 
-/** The gateway URL a node printed when it started listening. */
+/** The gateway URL a node printed once all its services had started. */
 export async function gatewayUrl(node: NodeProcess): Promise<string> {
-	const [, url] = (await node.waitForOutput(/listening on (http:\/\/[0-9.]+:\d+)\/api\/health/)) as RegExpMatchArray;
+	const [, url] = (await node.waitForOutput(/Shop ready: (http:\/\/[0-9.]+:\d+)\/api\/health/)) as RegExpMatchArray;
 	return url as string;
 }

@@ -45,3 +45,10 @@ describe("toErrorBody", () => {
 		expect(JSON.stringify(body)).not.toContain("secret");
 	});
 });
+
+describe("toErrorBody for 5xx without a type", () => {
+	it("when moleculer-web reports a service unavailable (503, no type), then the client sees 503 SERVICE_UNAVAILABLE", () => {
+		const body = toErrorBody({ name: "ServiceUnavailableError", message: "Service unavailable", code: 503 }, "c-5");
+		expect(body.error).toMatchObject({ status: 503, code: "SERVICE_UNAVAILABLE" });
+	});
+});
