@@ -3,6 +3,7 @@ import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
+import { InventoryBatchingMiddleware } from "../middlewares/inventory-batching.middleware";
 import type { AppConfig } from "./index";
 
 declare module "moleculer" {
@@ -79,6 +80,13 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			enabled: Boolean(config.tracing.zipkinUrl),
 			exporter: config.tracing.zipkinUrl ? [{ type: "Zipkin", options: { baseURL: config.tracing.zipkinUrl } }] : [],
 		},
-		middlewares: [CorrelationMiddleware(), ...eventsMiddlewares(config)],
+		middlewares: [
+			CorrelationMiddleware(),
+			InventoryBatchingMiddleware({
+				enabled: config.inventory.callBatching,
+				maxBatch: config.inventory.callBatchMax,
+			}),
+			...eventsMiddlewares(config),
+		],
 	};
 }

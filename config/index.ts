@@ -72,6 +72,8 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			INVENTORY_RESERVATION_CACHE: positiveInt()({ default: 50_000 }),
 			INVENTORY_MAX_FENCE_RETRIES: positiveInt(100)({ default: 5 }),
 			INVENTORY_SWEEP_INTERVAL_S: positiveInt()({ default: 10 }),
+			INVENTORY_CALL_BATCHING: bool({ default: true }),
+			INVENTORY_CALL_BATCH_MAX: positiveInt(10_000)({ default: 500 }),
 			INVENTORY_SWEEP_BATCH: positiveInt(100_000)({ default: 1000 }),
 		},
 		{
@@ -143,6 +145,9 @@ export interface AppConfig {
 		maxFenceRetries: number;
 		sweepIntervalMs: number;
 		sweepBatch: number;
+		/** Callers group concurrent reserves of one SKU into one reserveBatch call. */
+		callBatching: boolean;
+		callBatchMax: number;
 	};
 	/** True when no external infrastructure is configured. */
 	embedded: boolean;
@@ -213,6 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			maxFenceRetries: e.INVENTORY_MAX_FENCE_RETRIES,
 			sweepIntervalMs: e.INVENTORY_SWEEP_INTERVAL_S * 1000,
 			sweepBatch: e.INVENTORY_SWEEP_BATCH,
+			callBatching: e.INVENTORY_CALL_BATCHING,
+			callBatchMax: e.INVENTORY_CALL_BATCH_MAX,
 		},
 		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
 	};

@@ -5,10 +5,10 @@ export interface MetricDefinition {
 	type: "counter" | "gauge" | "histogram";
 	name: string;
 	description: string;
-	labelNames?: string[];
+	labelNames?: readonly string[];
 	unit?: string;
 	/** Histogram buckets. */
-	buckets?: number[];
+	buckets?: readonly number[];
 }
 
 type Labels = Record<string, string | number>;
@@ -32,7 +32,11 @@ export function MetricsMixin(definitions: readonly MetricDefinition[]): Partial<
 			const registry = this.broker.metrics;
 			for (const def of definitions) {
 				if (!registry.hasMetric(def.name))
-					registry.register({ ...def, labelNames: def.labelNames ?? [] } as Parameters<typeof registry.register>[0]);
+					registry.register({
+						...def,
+						labelNames: [...(def.labelNames ?? [])],
+						buckets: def.buckets ? [...def.buckets] : undefined,
+					} as unknown as Parameters<typeof registry.register>[0]);
 			}
 		},
 		methods: {

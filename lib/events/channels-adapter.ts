@@ -40,8 +40,12 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 			return { type: "NATS", options: { ...common, nats: { url } } };
 		case "redis-streams":
 			// The Redis adapter retries by re-claiming messages idle longer than minIdleTime (default one
-			// hour): keep it short so a failed message is retried within seconds.
-			return { type: "Redis", options: { ...common, redis: url, minIdleTime: 1000, claimInterval: 200 } };
+			// hour): keep it short so a failed message is retried within seconds. The adapter reads these
+			// from `redis.consumerOptions` (top-level keys are ignored).
+			return {
+				type: "Redis",
+				options: { ...common, redis: { url, consumerOptions: { minIdleTime: 1000, claimInterval: 200 } } },
+			};
 		case "in-process":
 			return { type: "InProcess", options: { ...common } };
 	}

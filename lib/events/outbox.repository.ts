@@ -64,7 +64,11 @@ export class OutboxRepository {
 		if (eventIds && eventIds.length === 0) return [];
 		const token = randomUUID();
 		const only = eventIds ? " AND event_id IN (?)" : "";
-		const due = `status = 'PENDING' AND next_attempt_at <= ? AND locked_until <= ?${only}`;
+		// Per-key commit order across concurrent runs and relays: a row is due only when no earlier row
+		// of its key is still PENDING (unsent, leased to another run, or waiting for its retry).
+		const headOfKey =
+			" AND NOT EXISTS (SELECT 1 FROM outbox_events earlier WHERE earlier.event_key = outbox_events.event_key AND earlier.status = 'PENDING' AND earlier.id < outbox_events.id)";
+		const due = `status = 'PENDING' AND next_attempt_at <= ? AND locked_until <= ?${only}${headOfKey}`;
 		const dueArgs: unknown[] = eventIds ? [now, now, eventIds] : [now, now];
 
 		if (this.mysql) {

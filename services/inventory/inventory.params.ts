@@ -35,3 +35,9 @@ export const expireParams = {
 	sku: skuParam,
 	reservationIds: { type: "array", items: { type: "string", min: 1, max: 130 }, min: 1, max: 10_000 },
 } as const;
+
+/** Items are checked one by one against reserveParams, so one bad item fails alone. */
+export const reserveBatchParams = {
+	sku: skuParam,
+	items: { type: "array", min: 1, max: 10_000, items: { type: "object" } },
+} as const;

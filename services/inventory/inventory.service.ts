@@ -1,4 +1,4 @@
-import type { Context, ServiceSchema } from "moleculer";
+import { type Context, Errors, type ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
@@ -9,14 +9,24 @@ import { ActorRegistry } from "./actor-registry";
 import { ExpirySweeper } from "./expiry-sweeper";
 import { InventoryValidationError, SkuNotFoundError } from "./inventory.errors";
 import { inventoryMetrics, METRIC } from "./inventory.metrics";
-import { expireParams, getStockParams, reservationRefParams, reserveParams, setStockParams } from "./inventory.params";
+import {
+	expireParams,
+	getStockParams,
+	reservationRefParams,
+	reserveBatchParams,
+	reserveParams,
+	setStockParams,
+} from "./inventory.params";
 import { InventoryRepository } from "./inventory.repository";
 import type { InventoryCommand } from "./inventory-commands";
 import { inventoryMigrations } from "./migrations/001-create-stock-and-reservations";
 import { type ReservationView, reservationIdOf, type StockView, stockView } from "./reservation";
+import { errorOutcome, type ReserveBatchItem, type ReserveBatchOutcome } from "./reserve-batch";
 
 interface InventoryVars {
 	sequelize: Sequelize;
+	/** The reserve action's parameter check, compiled once, applied to each item of a batch. */
+	checkReserve: (params: object) => true | unknown[];
 	repository: InventoryRepository;
 	actors: ActorRegistry;
 	sweeper: ExpirySweeper;
@@ -25,6 +35,7 @@ interface InventoryVars {
 
 interface InventoryMethods extends MetricsMethods {
 	submit(sku: string, command: InventoryCommand): Promise<unknown>;
+	reserveOne(orderId: string, sku: string, quantity: number): Promise<ReservationView>;
 	sweep(): Promise<void>;
 	seedDemoStock(): Promise<void>;
 }
@@ -88,21 +99,40 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				...routed,
 				rest: "POST /reserve",
 				params: reserveParams(settings.maxQuantityPerOrder),
-				async handler(ctx: Context<{ orderId: string; sku: string; quantity: number }>): Promise<ReservationView> {
+				handler(ctx: Context<{ orderId: string; sku: string; quantity: number }>): Promise<ReservationView> {
 					const { orderId, sku, quantity } = ctx.params;
-					try {
-						const view = (await this.submit(sku, {
-							kind: "reserve",
-							reservationId: reservationIdOf(orderId, sku),
-							orderId,
-							quantity,
-						})) as ReservationView;
-						this.countMetric(METRIC.reservations, { result: "reserved" });
-						return view;
-					} catch (err) {
-						this.countMetric(METRIC.reservations, { result: resultLabel(err) });
-						throw err;
-					}
+					return this.reserveOne(orderId, sku, quantity);
+				},
+			},
+
+			/**
+			 * Many reserves of one SKU in one call (sent by InventoryBatchingMiddleware on the caller):
+			 * each item is validated and decided as a single reserve; one outcome per item, in order.
+			 */
+			reserveBatch: {
+				...routed,
+				params: reserveBatchParams,
+				async handler(ctx: Context<{ sku: string; items: ReserveBatchItem[] }>): Promise<ReserveBatchOutcome[]> {
+					const { sku, items } = ctx.params;
+					return Promise.all(
+						items.map(async (item): Promise<ReserveBatchOutcome> => {
+							const params = { orderId: item.orderId, sku, quantity: item.quantity };
+							const valid = this.checkReserve(params);
+							if (valid !== true) {
+								return errorOutcome(
+									new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", valid),
+								);
+							}
+							try {
+								return {
+									ok: true,
+									value: await this.reserveOne(params.orderId as string, sku, params.quantity as number),
+								};
+							} catch (err) {
+								return errorOutcome(err);
+							}
+						}),
+					);
 				},
 			},
 
@@ -157,6 +187,22 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				return this.actors.actorFor(sku).submit(command);
 			},
 
+			async reserveOne(orderId: string, sku: string, quantity: number): Promise<ReservationView> {
+				try {
+					const view = (await this.submit(sku, {
+						kind: "reserve",
+						reservationId: reservationIdOf(orderId, sku),
+						orderId,
+						quantity,
+					})) as ReservationView;
+					this.countMetric(METRIC.reservations, { result: "reserved" });
+					return view;
+				} catch (err) {
+					this.countMetric(METRIC.reservations, { result: resultLabel(err) });
+					throw err;
+				}
+			},
+
 			/** An empty embedded shop gets a few SKUs to try (SEED_DEMO_DATA). */
 			async seedDemoStock() {
 				if (!config.embedded || !config.seedDemoData) return;
@@ -175,6 +221,12 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				if (result.found > 0) this.logger.info(line);
 				else this.logger.debug(line);
 			},
+		},
+
+		created() {
+			this.checkReserve = this.broker.validator!.compile(reserveParams(settings.maxQuantityPerOrder)) as (
+				params: object,
+			) => true | unknown[];
 		},
 
 		async started() {

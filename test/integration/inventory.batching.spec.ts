@@ -1,0 +1,69 @@
+import inventoryService from "../../services/inventory/inventory.service";
+import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { infra } from "../support/infra";
+
+function callsOf(broker: Awaited<ReturnType<typeof startBroker>>, action: string): number {
+	const metric = broker.metrics.getMetric("moleculer.request.total");
+	let total = 0;
+	for (const item of (metric?.snapshot() ?? []) as Array<{ labels: { action?: string }; value: number }>) {
+		if (item.labels.action === action) total += item.value;
+	}
+	return total;
+}
+
+describe("transport batching of reserves", () => {
+	it("when 200 orders reserve one SKU at once, then far fewer reserveBatch calls carry them and each caller gets its own answer", async () => {
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			METRICS_ENABLED: "true",
+			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		try {
+			const sku = `BATCH-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 150 });
+			const outcomes = await Promise.allSettled(
+				Array.from({ length: 200 }, (_, i) =>
+					broker.call("inventory.reserve", { orderId: `o${i}`, sku, quantity: i === 7 ? 0 : 1 }),
+				),
+			);
+			// The invalid item fails alone, with the same error a single call would get.
+			expect(outcomes[7]).toMatchObject({ status: "rejected", reason: { type: "VALIDATION_ERROR", code: 422 } });
+			const reserved = outcomes.filter((o) => o.status === "fulfilled") as PromiseFulfilledResult<{
+				orderId: string;
+			}>[];
+			expect(reserved).toHaveLength(150);
+			for (const [i, o] of outcomes.entries()) {
+				if (o.status === "fulfilled") expect((o.value as { orderId: string }).orderId).toBe(`o${i}`);
+				else if (i !== 7) expect(o.reason.type).toBe("INSUFFICIENT_STOCK");
+			}
+			expect(callsOf(broker, "inventory.reserveBatch")).toBeLessThanOrEqual(5);
+			expect(callsOf(broker, "inventory.reserve")).toBe(0);
+		} finally {
+			await broker.stop();
+		}
+	});
+
+	it("when batching is off, then every reserve is its own call", async () => {
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			METRICS_ENABLED: "true",
+			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+			INVENTORY_CALL_BATCHING: "false",
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		try {
+			const sku = `SINGLE-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 10 });
+			await Promise.all(
+				Array.from({ length: 10 }, (_, i) => broker.call("inventory.reserve", { orderId: `o${i}`, sku, quantity: 1 })),
+			);
+			expect(callsOf(broker, "inventory.reserve")).toBe(10);
+			expect(callsOf(broker, "inventory.reserveBatch")).toBe(0);
+		} finally {
+			await broker.stop();
+		}
+	});
+});
