@@ -1,0 +1,87 @@
+import { type Approach, startGatewayNode, startHttpEchoNode } from "../support/approaches";
+import { type BenchRun, meterFor, STARTUP_TIMEOUT_MS, timedLoad } from "../support/bench-run";
+import type { ChildNode } from "../support/child-node";
+import { freePort } from "../support/free-port";
+import { httpClient } from "../support/reserve-clients";
+import { runScenario, type ScenarioResult } from "../support/scenario";
+import { retryUntil } from "../support/wait";
+
+/** The actor path through a gateway node: HTTP keep-alive in, NATS to the inventory node. */
+export async function benchHttpGateway(
+	run: BenchRun,
+	approach: Approach,
+	inventoryNode: ChildNode,
+): Promise<ScenarioResult> {
+	const { settings } = run;
+	const inflight = settings.httpInflight;
+	const port = await freePort();
+	const gateway = startGatewayNode(run.cluster, port);
+	const client = httpClient(`http://127.0.0.1:${port}`, inflight);
+	const sku = `hot-http-n${inflight}`;
+	try {
+		// Ready once the gateway listens and already sees the inventory node (the scenario sets it again).
+		await retryUntil("gateway", () => client.setStock(sku, settings.stock), {
+			timeoutMs: STARTUP_TIMEOUT_MS,
+			check: () => {
+				gateway.assertRunning();
+				inventoryNode.assertRunning();
+			},
+		});
+		return await runScenario(
+			{
+				approach: approach.key,
+				label: approach.label,
+				database: `${run.cluster.dbNamePrefix}${approach.database}`,
+				transport: "HTTP",
+				kind: "throughput",
+				sku,
+				initialStock: settings.stock,
+				orderPrefix: `${run.runId}-http-${inflight}`,
+				load: timedLoad(settings, inflight),
+			},
+			client,
+			run.db,
+			meterFor([
+				{ name: "service node", pid: inventoryNode.pid },
+				{ name: "gateway node", pid: gateway.pid },
+			]),
+		);
+	} finally {
+		client.close();
+		await gateway.stop();
+	}
+}
+
+/** The same HTTP load against a bare Node HTTP server: what any gateway could reach here at most. */
+export async function benchHttpCeiling(run: BenchRun): Promise<ScenarioResult> {
+	const { settings } = run;
+	const inflight = settings.httpInflight;
+	const port = await freePort();
+	const echo = startHttpEchoNode(port);
+	const client = httpClient(`http://127.0.0.1:${port}`, inflight);
+	try {
+		await retryUntil("http echo", () => client.setStock("echo", 1), {
+			timeoutMs: STARTUP_TIMEOUT_MS,
+			check: () => echo.assertRunning(),
+		});
+		return await runScenario(
+			{
+				approach: "noop",
+				label: "bare HTTP echo (HTTP ceiling)",
+				database: "",
+				transport: "HTTP",
+				kind: "throughput",
+				sku: "echo",
+				initialStock: 0,
+				orderPrefix: `${run.runId}-echo`,
+				load: timedLoad(settings, inflight),
+			},
+			client,
+			run.db,
+			meterFor([{ name: "service node", pid: echo.pid }]),
+		);
+	} finally {
+		client.close();
+		await echo.stop();
+	}
+}

@@ -1,0 +1,96 @@
+import { ChildNode } from "./child-node";
+import type { ApproachKey } from "./settings";
+
+/** Everything a node of the bench cluster shares: transport, database server, namespace, quiet logs. */
+export interface ClusterEnv {
+	natsUrl: string;
+	databaseUrl: string;
+	redisUrl: string;
+	/** `shop_bench_<id>_`: every database of the run starts with it and is dropped at the end. */
+	dbNamePrefix: string;
+	namespace: string;
+}
+
+/** How the bench starts the node under test: profiling and setting overrides (actor only). */
+export interface NodeOptions {
+	cpuProfileDir: string;
+	inventoryEnv: Record<string, string>;
+}
+
+/** One way of reserving stock, served by its own node process. */
+export interface Approach {
+	key: ApproachKey;
+	label: string;
+	/** The Moleculer service whose `reserve` and `setStock` the load calls. */
+	service: string;
+	/** The database (after the prefix) holding its `stock` and `reservations` tables; "" = keeps no stock. */
+	database: string;
+	start(cluster: ClusterEnv, options: NodeOptions): ChildNode;
+}
+
+export function nodeEnv(cluster: ClusterEnv, extra: Record<string, string> = {}): Record<string, string> {
+	return {
+		NODE_ENV: "production",
+		TRANSPORTER: cluster.natsUrl,
+		DATABASE_URL: cluster.databaseUrl,
+		DB_NAME_PREFIX: cluster.dbNamePrefix,
+		NAMESPACE: cluster.namespace,
+		METRICS_ENABLED: "false",
+		LOG_LEVEL: "warn",
+		// The bench orders 1 unit; the limit only has to allow the sell-out's stock-sized checks.
+		INVENTORY_MAX_QUANTITY_PER_ORDER: "1000",
+		...extra,
+	};
+}
+
+function baseline(key: "conditional" | "lock" | "noop", label: string, service: string): Approach {
+	return {
+		key,
+		label,
+		service,
+		database: key === "noop" ? "" : `bench_${key}`,
+		start: (cluster) =>
+			ChildNode.start({
+				name: `${key} baseline`,
+				script: "bench/baseline-node.ts",
+				env: nodeEnv(cluster, {
+					NODE_ID: `bench-${key}`,
+					BENCH_BASELINE: key,
+					...(key === "lock" ? { REDIS_URL: cluster.redisUrl } : {}),
+				}),
+			}),
+	};
+}
+
+export const APPROACHES: Record<ApproachKey, Approach> = {
+	actor: {
+		key: "actor",
+		label: "actor (inventory)",
+		service: "inventory",
+		database: "inventory",
+		start: (cluster, { cpuProfileDir, inventoryEnv }) =>
+			ChildNode.start({
+				name: "inventory",
+				script: "bin/shop-node.ts",
+				env: nodeEnv(cluster, { SERVICES: "inventory", NODE_ID: "bench-inventory", ...inventoryEnv }),
+				nodeFlags: cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [],
+			}),
+	},
+	conditional: baseline("conditional", "conditional UPDATE", "benchConditional"),
+	lock: baseline("lock", "Redis lock", "benchLock"),
+	noop: baseline("noop", "no-op (transport ceiling)", "benchNoop"),
+};
+
+/** A bare Node HTTP server answering like the gateway would, for the HTTP ceiling. */
+export function startHttpEchoNode(port: number): ChildNode {
+	return ChildNode.start({ name: "http echo", script: "bench/http-echo-node.ts", env: { PORT: String(port) } });
+}
+
+/** The gateway node for the HTTP scenario; it reaches the inventory node over NATS. */
+export function startGatewayNode(cluster: ClusterEnv, port: number): ChildNode {
+	return ChildNode.start({
+		name: "gateway",
+		script: "bin/shop-node.ts",
+		env: nodeEnv(cluster, { SERVICES: "gateway", NODE_ID: "bench-gateway", HOST: "127.0.0.1", PORT: String(port) }),
+	});
+}

@@ -1,0 +1,79 @@
+import type { ScenarioResult } from "./scenario";
+
+export interface TargetCheck {
+	target: string;
+	/** undefined: the run did not measure it (e.g. a quick run without N=200). */
+	met: boolean | undefined;
+	measured: string;
+}
+
+/** The concurrency the NATS targets are stated at. */
+export const TARGET_INFLIGHT = 200;
+
+function find(results: readonly ScenarioResult[], approach: string, transport: string, inflight?: number) {
+	return results.find(
+		(r) =>
+			r.kind === "throughput" &&
+			r.approach === approach &&
+			r.transport === transport &&
+			(inflight === undefined || r.inflight === inflight),
+	);
+}
+
+/** actor throughput ÷ baseline throughput at the same N over NATS; undefined when either is missing. */
+export function speedup(results: readonly ScenarioResult[], baseline: string, inflight: number): number | undefined {
+	const actor = find(results, "actor", "NATS", inflight);
+	const other = find(results, baseline, "NATS", inflight);
+	return actor && other && other.rate > 0 ? actor.rate / other.rate : undefined;
+}
+
+const fmt = (value: number | undefined, digits = 0) => (value === undefined ? "n/a" : value.toFixed(digits));
+
+/** The goals of the actor design, each checked against this run's figures. */
+export function evaluateTargets(results: readonly ScenarioResult[]): TargetCheck[] {
+	const actor = find(results, "actor", "NATS", TARGET_INFLIGHT);
+	const http = find(results, "actor", "HTTP");
+	const vsConditional = speedup(results, "conditional", TARGET_INFLIGHT);
+	const vsLock = speedup(results, "lock", TARGET_INFLIGHT);
+	const sellOuts = results.filter((r) => r.kind === "sell-out");
+	const oversold = (r: ScenarioResult) =>
+		r.successes > r.initialStock || r.invariant.stock.reserved > r.initialStock || r.invariant.stock.available < 0;
+	const check = (condition: boolean | undefined, target: string, measured: string): TargetCheck => ({
+		target,
+		met: condition,
+		measured,
+	});
+	return [
+		check(
+			actor && actor.rate >= 30_000,
+			`NATS N=${TARGET_INFLIGHT}: >= 30,000 reservations/s`,
+			`${fmt(actor?.rate)}/s`,
+		),
+		check(actor && actor.p95 <= 20, `NATS N=${TARGET_INFLIGHT}: p95 <= 20 ms`, `${fmt(actor?.p95, 1)} ms`),
+		check(
+			vsConditional === undefined ? undefined : vsConditional >= 8,
+			`NATS N=${TARGET_INFLIGHT}: >= 8x conditional UPDATE`,
+			`${fmt(vsConditional, 1)}x`,
+		),
+		check(
+			vsLock === undefined ? undefined : vsLock >= 25,
+			`NATS N=${TARGET_INFLIGHT}: >= 25x Redis lock`,
+			`${fmt(vsLock, 1)}x`,
+		),
+		check(
+			http && http.rate >= 8000,
+			`HTTP N=${http?.inflight ?? TARGET_INFLIGHT}: >= 8,000 successful reservations/s`,
+			`${fmt(http?.rate)}/s`,
+		),
+		check(
+			http && http.p95 <= 50,
+			`HTTP N=${http?.inflight ?? TARGET_INFLIGHT}: p95 <= 50 ms`,
+			`${fmt(http?.p95, 1)} ms`,
+		),
+		check(
+			sellOuts.length === 0 ? undefined : sellOuts.every((r) => !oversold(r) && r.invariant.ok),
+			"zero oversell (every sell-out reserves exactly its stock)",
+			sellOuts.map((r) => `${r.approach} ${r.successes} of ${r.initialStock}`).join(", ") || "n/a",
+		),
+	];
+}
