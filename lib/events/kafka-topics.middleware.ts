@@ -18,6 +18,22 @@ export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 		created(b: ServiceBroker) {
 			broker = b;
 		},
+		/**
+		 * A consumer group starts a partition it has no committed offset for at the END of the log by
+		 * default, and kafkajs decides that again on every (re)join: a group that had not yet consumed
+		 * from a partition skips whatever was published there while its consumer was down or
+		 * rejoining. From the beginning instead (unless a channel says otherwise): nothing this group
+		 * never processed is skipped; consumed partitions resume from their committed offsets.
+		 */
+		serviceCreating(_service: unknown, schema: { channels?: Record<string, unknown> }) {
+			if (!schema.channels) return;
+			schema.channels = Object.fromEntries(
+				Object.entries(schema.channels).map(([name, def]) => {
+					const channel = (typeof def === "function" ? { handler: def } : def) as { kafka?: object };
+					return [name, { ...channel, kafka: { fromBeginning: true, ...channel.kafka } }];
+				}),
+			);
+		},
 		async started() {
 			const prefix = broker.namespace ? `${broker.namespace}.` : "";
 			const topics = new Set([`${prefix}${config.events.deadLetterTopic}`]);
