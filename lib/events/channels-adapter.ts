@@ -37,7 +37,9 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 				},
 			};
 		case "jetstream":
-			return { type: "NATS", options: { ...common, nats: { url } } };
+			// The NATS client closes for good after 10 failed reconnects (~20 s): keep trying instead, or an
+			// outage longer than that would stop this node's events until it restarts.
+			return { type: "NATS", options: { ...common, nats: { url, connectionOptions: { maxReconnectAttempts: -1 } } } };
 		case "redis-streams":
 			// The Redis adapter retries by re-claiming messages idle longer than minIdleTime (default one
 			// hour): keep it short so a failed message is retried within seconds. The adapter reads these

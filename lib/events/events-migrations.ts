@@ -23,6 +23,8 @@ export const outboxMigration: Migration = {
 		await qi.addIndex("outbox_events", ["status", "next_attempt_at"], { name: "outbox_due" });
 		await qi.addIndex("outbox_events", ["status", "published_at"], { name: "outbox_published" });
 		await qi.addIndex("outbox_events", ["locked_by"], { name: "outbox_claim" });
+		// The claim skips rows whose key still has an earlier PENDING row (per-key order).
+		await qi.addIndex("outbox_events", ["event_key", "status", "id"], { name: "outbox_key_order" });
 	},
 	async down(qi) {
 		await qi.dropTable("outbox_events");
