@@ -52,6 +52,10 @@ export function DedupMixin() {
 		},
 
 		started() {
+			if (!this.sequelize) {
+				// Moleculer runs the started hooks of the LAST mixin first.
+				throw new Error(`${this.name}: DedupMixin has no database connection; list DbMixin after it in \`mixins\``);
+			}
 			const config = appConfigOf(this.broker);
 			this.dedupRepository = new DedupRepository(this.sequelize);
 			this.dedupTimer = setInterval(() => {

@@ -92,6 +92,10 @@ export function OutboxMixin() {
 		},
 
 		started() {
+			if (!this.sequelize) {
+				// Moleculer runs the started hooks of the LAST mixin first.
+				throw new Error(`${this.name}: OutboxMixin has no database connection; list DbMixin after it in \`mixins\``);
+			}
 			const config = appConfigOf(this.broker);
 			const service = this.name;
 			this.outboxRepository = new OutboxRepository(this.sequelize);
