@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { QueryTypes, type Sequelize, Transaction } from "sequelize";
 import type { EventEnvelope } from "./event-envelope";
 
 export interface OutboxRow {
@@ -72,17 +72,22 @@ export class OutboxRepository {
 		const dueArgs: unknown[] = eventIds ? [now, now, eventIds] : [now, now];
 
 		if (this.mysql) {
-			await this.db.transaction(async (transaction) => {
-				const rows = await this.db.query<{ id: number }>(
-					`SELECT id FROM outbox_events WHERE ${due} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-					{ replacements: [...dueArgs, limit], type: QueryTypes.SELECT, transaction },
-				);
-				if (rows.length === 0) return;
-				await this.db.query("UPDATE outbox_events SET locked_until = ?, locked_by = ? WHERE id IN (?)", {
-					replacements: [now + leaseMs, token, rows.map((r) => r.id)],
-					transaction,
-				});
-			});
+			// READ COMMITTED: the locking read then takes no gap locks, which would block (and deadlock
+			// with) business transactions inserting new outbox rows while a relay claims.
+			await this.db.transaction(
+				{ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
+				async (transaction) => {
+					const rows = await this.db.query<{ id: number }>(
+						`SELECT id FROM outbox_events WHERE ${due} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+						{ replacements: [...dueArgs, limit], type: QueryTypes.SELECT, transaction },
+					);
+					if (rows.length === 0) return;
+					await this.db.query("UPDATE outbox_events SET locked_until = ?, locked_by = ? WHERE id IN (?)", {
+						replacements: [now + leaseMs, token, rows.map((r) => r.id)],
+						transaction,
+					});
+				},
+			);
 		} else {
 			await this.db.query(
 				`UPDATE outbox_events SET locked_until = ?, locked_by = ? WHERE id IN (SELECT id FROM outbox_events WHERE ${due} ORDER BY id LIMIT ?)`,
