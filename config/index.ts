@@ -89,14 +89,12 @@ function readEnv(env: NodeJS.ProcessEnv) {
 	);
 }
 
-export type ServiceName = string;
-
 export interface AppConfig {
 	env: "development" | "production" | "test";
 	namespace: string;
 	nodeId: string;
 	/** Services this node runs; empty = every service (embedded mode). */
-	services: ServiceName[];
+	services: string[];
 	http: { host: string; port: number; bodyLimit: string };
 	dataDir: string;
 	/** NATS URL, or "" for the in-process (embedded) transport. */

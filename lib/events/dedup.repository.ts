@@ -1,10 +1,6 @@
 import type { Sequelize, Transaction } from "sequelize";
 import { QueryTypes } from "sequelize";
-import { affectedRows } from "./outbox.repository";
-
-function isUniqueViolation(err: unknown): boolean {
-	return (err as { name?: string }).name === "SequelizeUniqueConstraintError";
-}
+import { affectedRows, isUniqueViolation } from "../db/query-results";
 
 /** The consumed-events table: insert-or-fail, never check-then-insert. */
 export class DedupRepository {

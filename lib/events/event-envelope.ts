@@ -18,10 +18,3 @@ export interface EventEnvelope<TPayload = unknown> {
 export function newEvent<T>(type: string, key: string, payload: T, correlationId: string): EventEnvelope<T> {
 	return { eventId: randomUUID(), type, occurredAt: new Date().toISOString(), key, correlationId, payload };
 }
-
-const TOPIC = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v\d+$/;
-
-/** Topic names keep the reference's form, `<aggregate>.<what-happened>.v<N>`. */
-export function assertTopic(type: string): void {
-	if (!TOPIC.test(type)) throw new Error(`invalid event type "${type}" (expected e.g. order.created.v1)`);
-}

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { affectedRows } from "../db/query-results";
 import type { EventEnvelope } from "./event-envelope";
 
 export interface OutboxRow {
@@ -24,14 +25,6 @@ interface RawRow {
 	envelope: string;
 	attempts: number | string;
 	created_at: number | string;
-}
-
-/** Rows changed by an UPDATE ([rows, n]) or DELETE (n, or metadata) across dialects. */
-export function affectedRows(result: unknown): number {
-	if (typeof result === "number") return result;
-	if (Array.isArray(result) && typeof result[1] === "number") return result[1];
-	const changes = (result as { changes?: number; affectedRows?: number } | undefined) ?? {};
-	return changes.affectedRows ?? changes.changes ?? 0;
 }
 
 /** The outbox table's SQL. Claims are leases, so several relays never send the same row at once. */

@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
 import type { Reservation, ReservationStatus, Stock } from "./reservation";
 
@@ -29,10 +30,6 @@ function toReservation(row: ReservationRow): Reservation {
 		status: row.status,
 		expiresAt: Number(row.expires_at),
 	};
-}
-
-function isUniqueViolation(err: unknown): boolean {
-	return (err as { name?: string }).name === "SequelizeUniqueConstraintError";
 }
 
 /** All SQL of the inventory. Every write happens in `commit`, in one transaction, behind the fence. */
@@ -126,22 +123,24 @@ export class InventoryRepository {
 			}
 			return;
 		}
-		const [, affected] = (await this.db.query(
-			"UPDATE stock SET available = ?, reserved = ?, confirmed = ?, version = ?, updated_at = ? WHERE sku = ? AND version = ?",
-			{
-				replacements: [
-					stock.available,
-					stock.reserved,
-					stock.confirmed,
-					stock.version,
-					now,
-					stock.sku,
-					previousVersion,
-				],
-				type: QueryTypes.UPDATE,
-				transaction,
-			},
-		)) as unknown as [unknown, number];
+		const affected = affectedRows(
+			await this.db.query(
+				"UPDATE stock SET available = ?, reserved = ?, confirmed = ?, version = ?, updated_at = ? WHERE sku = ? AND version = ?",
+				{
+					replacements: [
+						stock.available,
+						stock.reserved,
+						stock.confirmed,
+						stock.version,
+						now,
+						stock.sku,
+						previousVersion,
+					],
+					type: QueryTypes.UPDATE,
+					transaction,
+				},
+			),
+		);
 		if (affected !== 1) throw new FenceLostError(stock.sku);
 	}
 

@@ -244,7 +244,6 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 						this.logger.warn(`Version fence lost on ${sku}: another writer committed first; reloading`);
 					},
 					soldOutRejected: () => this.countMetric(METRIC.soldOutRejects),
-					queueFull: () => undefined,
 					batchFailed: (sku, err) => {
 						this.countMetric(METRIC.batchFailures);
 						this.logger.error(`Batch on ${sku} failed, nothing committed: ${err.message}`);

@@ -21,7 +21,6 @@ export interface ActorObserver {
 	batchCommitted(size: number, durationMs: number): void;
 	fenceLost(sku: string): void;
 	soldOutRejected(): void;
-	queueFull(): void;
 	batchFailed(sku: string, err: Error): void;
 }
 
@@ -74,7 +73,6 @@ export class SkuActor {
 			return Promise.reject(soldOut);
 		}
 		if (this.mailbox.length >= this.options.mailboxDepth) {
-			this.observer.queueFull();
 			return Promise.reject(new QueueFullError(this.sku));
 		}
 		return new Promise<CommandResult>((resolve, reject) => {
