@@ -54,6 +54,8 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			EVENTS_MAX_RETRIES: positiveInt(100)({ default: 3 }),
 			EVENTS_DEAD_LETTER_TOPIC: str({ default: "DEAD_LETTER" }),
 			EVENTS_MAX_IN_FLIGHT: positiveInt(10_000)({ default: 10 }),
+			EVENTS_KAFKA_PARTITIONS: positiveInt(1000)({ default: 6 }),
+			EVENTS_KAFKA_COMMIT_INTERVAL_MS: positiveInt(60_000)({ default: 100 }),
 			OUTBOX_RELAY_INTERVAL_MS: positiveInt()({ default: 1000 }),
 			OUTBOX_CLAIM_BATCH: positiveInt(10_000)({ default: 500 }),
 			OUTBOX_LEASE_MS: positiveInt()({ default: 30_000 }),
@@ -175,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			maxRetries: e.EVENTS_MAX_RETRIES,
 			deadLetterTopic: e.EVENTS_DEAD_LETTER_TOPIC,
 			maxInFlight: e.EVENTS_MAX_IN_FLIGHT,
+			kafkaPartitions: e.EVENTS_KAFKA_PARTITIONS,
+			kafkaCommitIntervalMs: e.EVENTS_KAFKA_COMMIT_INTERVAL_MS,
 		},
 		outbox: {
 			relayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
