@@ -122,6 +122,10 @@ export interface AppConfig {
 		maxRetries: number;
 		deadLetterTopic: string;
 		maxInFlight: number;
+		/** Partitions of the Kafka topics a node creates (a group consumes them concurrently). */
+		kafkaPartitions: number;
+		/** Kafka consumers commit offsets at most this often. */
+		kafkaCommitIntervalMs: number;
 	};
 	outbox: {
 		relayIntervalMs: number;
