@@ -2,6 +2,7 @@ import type { Sequelize, Transaction } from "sequelize";
 import { appConfigOf } from "../config/broker-options";
 import { defineMixin } from "../lib/define-schema";
 import type { EventEnvelope } from "../lib/events/event-envelope";
+import { channelPublisher } from "../lib/events/event-publisher";
 import { OutboxRepository, type OutboxStatus } from "../lib/events/outbox.repository";
 import { OutboxRelay } from "../lib/events/outbox-relay";
 import type { MetricsMethods } from "./metrics.mixin";
@@ -83,10 +84,17 @@ export function OutboxMixin() {
 
 		methods: {
 			async writeEvents(transaction: Transaction, events: readonly EventEnvelope[]) {
-				await this.outboxRepository.insert(transaction, events, Date.now());
-				const ids = events.map((e) => e.eventId);
+				const now = Date.now();
+				const { leased, queued } = await this.outboxRepository.insert(
+					transaction,
+					events,
+					now,
+					this.relay.newLease(now),
+				);
 				transaction.afterCommit(() => {
-					this.relay.publishNow(ids).catch((err: Error) => this.logger.warn(`Outbox publish deferred: ${err.message}`));
+					this.relay
+						.afterCommit(leased, queued)
+						.catch((err: Error) => this.logger.warn(`Outbox publish deferred: ${err.message}`));
 				});
 			},
 		},
@@ -99,39 +107,28 @@ export function OutboxMixin() {
 			const config = appConfigOf(this.broker);
 			const service = this.name;
 			this.outboxRepository = new OutboxRepository(this.sequelize);
-			this.relay = new OutboxRelay(
-				this.outboxRepository,
-				(envelope) =>
-					(
-						this.broker as unknown as { sendToChannel: (t: string, p: unknown, o: unknown) => Promise<void> }
-					).sendToChannel(envelope.type, envelope, {
-						key: envelope.key,
-						headers: { eventId: envelope.eventId, correlationId: envelope.correlationId },
-					}),
-				config.outbox,
-				{
-					published: (count, latencies) => {
-						this.countMetric(OUTBOX_METRIC.attempts, { service, result: "published" }, count);
-						for (const ms of latencies) this.observeMetric(OUTBOX_METRIC.latency, ms, { service });
-					},
-					attemptFailed: (envelope, attempts, failedForGood, err) => {
-						this.countMetric(OUTBOX_METRIC.attempts, { service, result: "error" });
-						if (failedForGood) {
-							this.countMetric(OUTBOX_METRIC.failedTotal, { service });
-							this.logger.error(
-								`Outbox event ${envelope.eventId} (${envelope.type}) FAILED after ${attempts} attempts: ${err.message}`,
-							);
-						} else {
-							this.logger.warn(
-								`Outbox publish of ${envelope.eventId} failed (attempt ${attempts}), will retry: ${err.message}`,
-							);
-						}
-					},
+			this.relay = new OutboxRelay(this.outboxRepository, channelPublisher(this.broker), config.outbox, {
+				published: (count, latencies) => {
+					this.countMetric(OUTBOX_METRIC.attempts, { service, result: "published" }, count);
+					for (const ms of latencies) this.observeMetric(OUTBOX_METRIC.latency, ms, { service });
 				},
-			);
+				attemptFailed: (envelope, attempts, failedForGood, err) => {
+					this.countMetric(OUTBOX_METRIC.attempts, { service, result: "error" });
+					if (failedForGood) {
+						this.countMetric(OUTBOX_METRIC.failedTotal, { service });
+						this.logger.error(
+							`Outbox event ${envelope.eventId} (${envelope.type}) FAILED after ${attempts} attempts: ${err.message}`,
+						);
+					} else {
+						this.logger.warn(
+							`Outbox publish of ${envelope.eventId} failed (attempt ${attempts}), will retry: ${err.message}`,
+						);
+					}
+				},
+			});
 			const tick = async () => {
 				await this.relay.drain();
-				const status = await this.outboxRepository.status(Date.now());
+				const status = await this.outboxRepository.backlog(Date.now());
 				this.setGauge(OUTBOX_METRIC.pending, status.pending, { service });
 				this.setGauge(OUTBOX_METRIC.failed, status.failed, { service });
 			};

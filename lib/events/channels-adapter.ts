@@ -26,9 +26,10 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 	switch (eventsBackendOf(url)) {
 		case "kafka":
 			return {
-				type: "Kafka",
+				type: "ShopKafka",
 				options: {
 					...common,
+					commitIntervalMs: config.events.kafkaCommitIntervalMs,
 					kafka: {
 						brokers: kafkaBrokers(url),
 						clientId: config.nodeId,

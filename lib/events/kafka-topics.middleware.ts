@@ -3,13 +3,11 @@ import type { Middleware, ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../config";
 import { kafkaBrokers } from "../health/dependency-probes";
 
-const PARTITIONS = 3;
-
 /**
  * Kafka creates a topic lazily on first use, and a consumer that subscribes before that fails
  * ("This server does not host this topic-partition"). Before the channels middleware subscribes
  * (it runs after this one), create every topic this node's services consume, plus the dead-letter
- * topic, with PARTITIONS partitions so keys spread over consumers.
+ * topic, with EVENTS_KAFKA_PARTITIONS partitions so keys spread over consumers and partitions.
  */
 export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 	let broker: ServiceBroker;
@@ -24,13 +22,25 @@ export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 		 * from a partition skips whatever was published there while its consumer was down or
 		 * rejoining. From the beginning instead (unless a channel says otherwise): nothing this group
 		 * never processed is skipped; consumed partitions resume from their committed offsets.
+		 * A group's partitions are handled concurrently (each still in order), not one message at a time
+		 * across all of them (kafkajs's default).
 		 */
 		serviceCreating(_service: unknown, schema: { channels?: Record<string, unknown> }) {
 			if (!schema.channels) return;
 			schema.channels = Object.fromEntries(
 				Object.entries(schema.channels).map(([name, def]) => {
 					const channel = (typeof def === "function" ? { handler: def } : def) as { kafka?: object };
-					return [name, { ...channel, kafka: { fromBeginning: true, ...channel.kafka } }];
+					return [
+						name,
+						{
+							...channel,
+							kafka: {
+								fromBeginning: true,
+								partitionsConsumedConcurrently: config.events.kafkaPartitions,
+								...channel.kafka,
+							},
+						},
+					];
 				}),
 			);
 		},
@@ -52,7 +62,7 @@ export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 				const missing = [...topics].filter((t) => !existing.has(t));
 				if (missing.length > 0) {
 					await admin.createTopics({
-						topics: missing.map((topic) => ({ topic, numPartitions: PARTITIONS })),
+						topics: missing.map((topic) => ({ topic, numPartitions: config.events.kafkaPartitions })),
 						waitForLeaders: true,
 					});
 				}

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { EventEnvelope } from "./event-envelope";
-import type { OutboxRepository, OutboxRow } from "./outbox.repository";
+import type { BatchPublisher } from "./event-publisher";
+import type { Lease, OutboxRepository, OutboxRow } from "./outbox.repository";
 
 export interface RelayOptions {
 	claimBatch: number;
@@ -21,16 +23,19 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 }
 
 /**
- * Publishes outbox rows: right after a commit (the ids just written) and on a timer (whatever is
- * still due). Each run leases its rows, so relays on several nodes never send a row at the same
- * time. Rows with the same key go out in commit order; different keys go out in parallel.
+ * Publishes outbox rows. Right after a commit it sends the events that were inserted leased to it (no
+ * claim round trip); on a timer, and for events that were queued behind an earlier event of their key, it
+ * claims due rows. Leases keep relays on several nodes from sending a row at the same time. Rows with the
+ * same key go out in commit order; different keys go out together.
  */
 export class OutboxRelay {
 	private inFlight = 0;
+	/** Identifies this relay's leases on rows it inserted. */
+	private readonly token = randomUUID();
 
 	constructor(
 		private readonly repository: OutboxRepository,
-		private readonly publish: (envelope: EventEnvelope) => Promise<void>,
+		private readonly publish: BatchPublisher,
 		private readonly options: RelayOptions,
 		private readonly observer: RelayObserver,
 	) {}
@@ -39,45 +44,74 @@ export class OutboxRelay {
 		return this.inFlight > 0;
 	}
 
+	/** The lease to insert new events with (see OutboxRepository.insert). */
+	newLease(now = Date.now()): Lease {
+		return { token: this.token, until: now + this.options.leaseMs };
+	}
+
+	/**
+	 * After a commit: publishes the events inserted leased to this relay, then claims and publishes those
+	 * that were queued behind earlier events of their keys (if they are due by then).
+	 */
+	async afterCommit(leased: readonly OutboxRow[], queuedIds: readonly string[]): Promise<number> {
+		let sent = 0;
+		if (leased.length > 0) sent += await this.track(() => this.sendAndMark(leased));
+		if (queuedIds.length > 0) sent += await this.track(() => this.claimAndSend(queuedIds));
+		return sent;
+	}
+
 	/** Publishes the given just-committed events (if no other relay took them first). */
 	publishNow(eventIds: readonly string[]): Promise<number> {
-		return this.run(eventIds);
+		return this.track(() => this.claimAndSend(eventIds));
 	}
 
 	/** Publishes everything due, batch after batch. */
 	async drain(): Promise<number> {
 		let total = 0;
 		for (;;) {
-			const sent = await this.run();
-			total += sent.valueOf();
-			if (sent < this.options.claimBatch) return total;
+			const claimed = await this.track(() => this.claimAndSend());
+			total += claimed;
+			if (claimed < this.options.claimBatch) return total;
 		}
 	}
 
-	private async run(eventIds?: readonly string[]): Promise<number> {
+	private async track<T>(work: () => Promise<T>): Promise<T> {
 		this.inFlight++;
 		try {
-			const rows = await this.repository.claim(Date.now(), this.options.leaseMs, this.options.claimBatch, eventIds);
-			if (rows.length === 0) return 0;
-			const published = await this.sendInKeyOrder(rows);
-			const now = Date.now();
-			await this.repository.markPublished(
-				published.map((r) => r.id),
-				now,
-			);
-			if (published.length > 0) {
-				this.observer.published(
-					published.length,
-					published.map((r) => now - r.createdAt),
-				);
-			}
-			return rows.length;
+			return await work();
 		} finally {
 			this.inFlight--;
 		}
 	}
 
-	/** Sends each key's rows in order, keys in parallel; a failed row stops its key for this run. */
+	/** Claims due rows (only `eventIds`, when given), publishes them; returns how many were claimed. */
+	private async claimAndSend(eventIds?: readonly string[]): Promise<number> {
+		const rows = await this.repository.claim(Date.now(), this.options.leaseMs, this.options.claimBatch, eventIds);
+		if (rows.length > 0) await this.sendAndMark(rows);
+		return rows.length;
+	}
+
+	private async sendAndMark(rows: readonly OutboxRow[]): Promise<number> {
+		const published = await this.sendInKeyOrder(rows);
+		const now = Date.now();
+		await this.repository.markPublished(
+			published.map((r) => r.eventId),
+			now,
+		);
+		if (published.length > 0) {
+			this.observer.published(
+				published.length,
+				published.map((r) => now - r.createdAt),
+			);
+		}
+		return published.length;
+	}
+
+	/**
+	 * Publishes the rows in waves: the first row of every key, then the second, and so on (a claim
+	 * normally holds one row per key, so one wave). Each wave goes out as one batch; a failed row holds
+	 * back the later rows of its key until the next attempt, keeping key order.
+	 */
 	private async sendInKeyOrder(rows: readonly OutboxRow[]): Promise<OutboxRow[]> {
 		const byKey = new Map<string, OutboxRow[]>();
 		for (const row of rows) {
@@ -86,21 +120,21 @@ export class OutboxRelay {
 			byKey.set(row.envelope.key, list);
 		}
 		const published: OutboxRow[] = [];
-		await Promise.all(
-			[...byKey.values()].map(async (list) => {
-				for (let i = 0; i < list.length; i++) {
-					const row = list[i] as OutboxRow;
-					try {
-						await this.publish(row.envelope);
-						published.push(row);
-					} catch (err) {
-						// This row and the later rows of its key wait for the next attempt, keeping key order.
-						for (const rest of list.slice(i)) await this.recordFailure(rest, err as Error, rest === row);
-						return;
-					}
+		for (let wave = 0; byKey.size > 0; wave++) {
+			const batch = [...byKey.values()].map((list) => list[wave] as OutboxRow);
+			const outcomes = await this.publish(batch.map((row) => row.envelope));
+			for (const [i, row] of batch.entries()) {
+				const list = byKey.get(row.envelope.key) as OutboxRow[];
+				const err = outcomes[i];
+				if (err) {
+					for (const rest of list.slice(wave)) await this.recordFailure(rest, err, rest === row);
+					byKey.delete(row.envelope.key);
+				} else {
+					published.push(row);
+					if (list.length === wave + 1) byKey.delete(row.envelope.key);
 				}
-			}),
-		);
+			}
+		}
 		return published;
 	}
 
@@ -108,7 +142,7 @@ export class OutboxRelay {
 		const attempts = row.attempts + (attempted ? 1 : 0);
 		const failedForGood = attempted && attempts >= this.options.maxAttempts;
 		const next = Date.now() + backoffMs(Math.max(1, attempts), this.options.backoffBaseMs, this.options.backoffMaxMs);
-		await this.repository.markAttemptFailed(row.id, attempts, next, err.message, failedForGood);
+		await this.repository.markAttemptFailed(row.eventId, attempts, next, err.message, failedForGood);
 		if (attempted) this.observer.attemptFailed(row.envelope, attempts, failedForGood, err);
 	}
 }

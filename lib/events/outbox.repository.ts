@@ -4,7 +4,6 @@ import { affectedRows } from "../db/query-results";
 import type { EventEnvelope } from "./event-envelope";
 
 export interface OutboxRow {
-	id: number;
 	eventId: string;
 	envelope: EventEnvelope;
 	attempts: number;
@@ -19,8 +18,20 @@ export interface OutboxStatus {
 	oldestPendingAgeMs: number;
 }
 
+/** What an insert did with each event. */
+export interface InsertedEvents {
+	/** Leased to the inserting relay: it publishes them right after the commit, no claim needed. */
+	leased: OutboxRow[];
+	/** Ids of events queued behind an earlier PENDING event of their key: a claim sends them in order. */
+	queued: string[];
+}
+
+export interface Lease {
+	token: string;
+	until: number;
+}
+
 interface RawRow {
-	id: number | string;
 	event_id: string;
 	envelope: string;
 	attempts: number | string;
@@ -35,17 +46,50 @@ export class OutboxRepository {
 		this.mysql = db.getDialect() === "mysql";
 	}
 
-	/** Inserts events inside the caller's business transaction. */
-	async insert(transaction: Transaction, events: readonly EventEnvelope[], now: number): Promise<void> {
-		if (events.length === 0) return;
-		const values = events.map(() => "(?, ?, ?, ?, 'PENDING', 0, ?, 0, ?)").join(", ");
+	/**
+	 * Inserts events inside the caller's business transaction. Events whose key has no earlier PENDING
+	 * event are inserted already leased to the caller's relay (`lease`), so it can publish them right after
+	 * the commit without a claim round; the others wait in line for a claim (per-key order).
+	 */
+	async insert(
+		transaction: Transaction,
+		events: readonly EventEnvelope[],
+		now: number,
+		lease: Lease,
+	): Promise<InsertedEvents> {
+		if (events.length === 0) return { leased: [], queued: [] };
+		const keys = [...new Set(events.map((e) => e.key))];
+		const waiting = await this.db.query<{ event_key: string }>(
+			"SELECT DISTINCT event_key FROM outbox_events WHERE event_key IN (?) AND status = 'PENDING'",
+			{ replacements: [keys], type: QueryTypes.SELECT, transaction },
+		);
+		const blocked = new Set(waiting.map((r) => r.event_key));
+		const values = events.map(() => "(?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, ?)").join(", ");
 		await this.db.query(
-			`INSERT INTO outbox_events (event_id, topic, event_key, envelope, status, attempts, next_attempt_at, locked_until, created_at) VALUES ${values}`,
+			`INSERT INTO outbox_events (event_id, topic, event_key, envelope, status, attempts, next_attempt_at, locked_until, locked_by, created_at) VALUES ${values}`,
 			{
-				replacements: events.flatMap((e) => [e.eventId, e.type, e.key, JSON.stringify(e), now, now]),
+				replacements: events.flatMap((e) => {
+					const leased = !blocked.has(e.key);
+					return [
+						e.eventId,
+						e.type,
+						e.key,
+						JSON.stringify(e),
+						now,
+						leased ? lease.until : 0,
+						leased ? lease.token : null,
+						now,
+					];
+				}),
 				transaction,
 			},
 		);
+		const inserted: InsertedEvents = { leased: [], queued: [] };
+		for (const envelope of events) {
+			if (blocked.has(envelope.key)) inserted.queued.push(envelope.eventId);
+			else inserted.leased.push({ eventId: envelope.eventId, envelope, attempts: 0, createdAt: now });
+		}
+		return inserted;
 	}
 
 	/**
@@ -88,11 +132,10 @@ export class OutboxRepository {
 			);
 		}
 		const claimed = await this.db.query<RawRow>(
-			"SELECT id, event_id, envelope, attempts, created_at FROM outbox_events WHERE locked_by = ? ORDER BY id",
+			"SELECT event_id, envelope, attempts, created_at FROM outbox_events WHERE locked_by = ? ORDER BY id",
 			{ replacements: [token], type: QueryTypes.SELECT },
 		);
 		return claimed.map((r) => ({
-			id: Number(r.id),
 			eventId: r.event_id,
 			envelope: JSON.parse(r.envelope) as EventEnvelope,
 			attempts: Number(r.attempts),
@@ -100,25 +143,26 @@ export class OutboxRepository {
 		}));
 	}
 
-	async markPublished(ids: readonly number[], now: number): Promise<void> {
-		if (ids.length === 0) return;
+	async markPublished(eventIds: readonly string[], now: number): Promise<void> {
+		if (eventIds.length === 0) return;
 		await this.db.query(
-			"UPDATE outbox_events SET status = 'PUBLISHED', published_at = ?, locked_until = 0, attempts = attempts + 1 WHERE id IN (?)",
-			{ replacements: [now, ids] },
+			"UPDATE outbox_events SET status = 'PUBLISHED', published_at = ?, locked_until = 0, attempts = attempts + 1 WHERE event_id IN (?)",
+			{ replacements: [now, eventIds] },
 		);
 	}
 
 	/** Records a failed attempt: back to PENDING at `nextAttemptAt`, or FAILED for good. */
-	async markAttemptFailed(id: number, attempts: number, nextAttemptAt: number, error: string, failed: boolean) {
+	async markAttemptFailed(eventId: string, attempts: number, nextAttemptAt: number, error: string, failed: boolean) {
 		await this.db.query(
-			"UPDATE outbox_events SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = 0, last_error = ? WHERE id = ?",
-			{ replacements: [failed ? "FAILED" : "PENDING", attempts, nextAttemptAt, error.slice(0, 1000), id] },
+			"UPDATE outbox_events SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = 0, last_error = ? WHERE event_id = ?",
+			{ replacements: [failed ? "FAILED" : "PENDING", attempts, nextAttemptAt, error.slice(0, 1000), eventId] },
 		);
 	}
 
-	async status(now: number): Promise<OutboxStatus> {
+	/** Pending and failed counts and the oldest pending age; reads only those rows (index on status). */
+	async backlog(now: number): Promise<Omit<OutboxStatus, "published">> {
 		const rows = await this.db.query<{ status: string; n: number | string; oldest: number | string | null }>(
-			"SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox_events GROUP BY status",
+			"SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox_events WHERE status IN ('PENDING', 'FAILED') GROUP BY status",
 			{ type: QueryTypes.SELECT },
 		);
 		const of = (status: string) => rows.find((r) => r.status === status);
@@ -126,9 +170,19 @@ export class OutboxRepository {
 		return {
 			pending: Number(of("PENDING")?.n ?? 0),
 			failed: Number(of("FAILED")?.n ?? 0),
-			published: Number(of("PUBLISHED")?.n ?? 0),
 			oldestPendingAgeMs: oldest == null ? 0 : Math.max(0, now - Number(oldest)),
 		};
+	}
+
+	/** The backlog plus how many published rows are kept (until retention cleanup). */
+	async status(now: number): Promise<OutboxStatus> {
+		const [backlog, published] = await Promise.all([
+			this.backlog(now),
+			this.db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM outbox_events WHERE status = 'PUBLISHED'", {
+				type: QueryTypes.SELECT,
+			}),
+		]);
+		return { ...backlog, published: Number(published[0]?.n ?? 0) };
 	}
 
 	/** Puts FAILED rows back in line (after the cause is fixed); returns how many. */
