@@ -2,19 +2,35 @@
  * real MariaDB/Redis/NATS/Kafka), e2e (real node processes). */
 const tsJest = ["ts-jest", { diagnostics: false }];
 
+/**
+ * ESM-only dependencies (jose). Node 24 loads them from our CommonJS build with require(esm), but
+ * Jest's module loader only does so under --experimental-vm-modules: compile them to CommonJS instead.
+ */
+const ESM_PACKAGES = ["jose"];
+const transform = {
+	"^.+\\.ts$": tsJest,
+	[`/node_modules/(${ESM_PACKAGES.join("|")})/.+\\.js$`]: [
+		"ts-jest",
+		{ diagnostics: false, tsconfig: { allowJs: true } },
+	],
+};
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_PACKAGES.join("|")})/)`];
+
 /** @type {import('jest').Config} */
 module.exports = {
 	projects: [
 		{
 			displayName: "unit",
 			testEnvironment: "node",
-			transform: { "^.+\\.ts$": tsJest },
+			transform,
+			transformIgnorePatterns,
 			testMatch: ["<rootDir>/test/unit/**/*.spec.ts"],
 		},
 		{
 			displayName: "integration",
 			testEnvironment: "node",
-			transform: { "^.+\\.ts$": tsJest },
+			transform,
+			transformIgnorePatterns,
 			testMatch: ["<rootDir>/test/integration/**/*.spec.ts", "<rootDir>/test/e2e/**/*.spec.ts"],
 			globalSetup: "<rootDir>/test/support/global-setup.ts",
 			slowTestThreshold: 30,

@@ -26,6 +26,9 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			HOST: host({ default: "127.0.0.1" }),
 			PORT: tcpPort({ default: 3000 }),
 			HTTP_BODY_LIMIT: str({ default: "64kb" }),
+			JWT_SECRET: str({ default: "" }),
+			JWT_ISSUER: str({ default: "shop" }),
+			JWT_TTL_S: positiveInt(86_400)({ default: 900 }),
 			DATA_DIR: str({ default: "./data" }),
 			TRANSPORTER: optionalUrl(["nats"])({ default: "" }),
 			DATABASE_URL: optionalUrl(["mysql", "mariadb"])({ default: "" }),
@@ -98,6 +101,8 @@ export interface AppConfig {
 	/** Services this node runs; empty = every service (embedded mode). */
 	services: string[];
 	http: { host: string; port: number; bodyLimit: string };
+	/** Access tokens (HS256 JWT): the gateway verifies them, the auth service (and bin/issue-token) signs them. */
+	auth: { jwtSecret: string; jwtIssuer: string; accessTokenTtlS: number };
 	dataDir: string;
 	/** NATS URL, or "" for the in-process (embedded) transport. */
 	transporter: string;
@@ -157,6 +162,20 @@ export interface AppConfig {
 	embedded: boolean;
 }
 
+/** Signs development tokens only: anyone who reads this file can forge them, so production refuses it. */
+export const DEV_JWT_SECRET = "insecure-development-jwt-secret-do-not-use-in-production";
+
+function jwtSecretOf(nodeEnv: string, secret: string): string {
+	if (nodeEnv === "production" && (secret === "" || secret === DEV_JWT_SECRET)) {
+		throw new ConfigError("invalid configuration: JWT_SECRET must be set to a private secret when NODE_ENV=production");
+	}
+	// RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits).
+	if (secret !== "" && Buffer.byteLength(secret) < 32) {
+		throw new ConfigError("invalid configuration: JWT_SECRET must be at least 32 bytes long (HS256)");
+	}
+	return secret || DEV_JWT_SECRET;
+}
+
 /** Parses and validates an environment. Pure: tests pass their own `env`. Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	const e = readEnv(env);
@@ -166,12 +185,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	if (e.CIRCUIT_BREAKER_THRESHOLD > 1) {
 		throw new ConfigError("invalid configuration: CIRCUIT_BREAKER_THRESHOLD must be a ratio in 0..1");
 	}
+	const jwtSecret = jwtSecretOf(e.NODE_ENV, e.JWT_SECRET);
 	return {
 		env: e.NODE_ENV as AppConfig["env"],
 		namespace: e.NAMESPACE,
 		nodeId: e.NODE_ID || `${os.hostname()}-${process.pid}`,
 		services: e.SERVICES,
 		http: { host: e.HOST, port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
+		auth: { jwtSecret, jwtIssuer: e.JWT_ISSUER, accessTokenTtlS: e.JWT_TTL_S },
 		dataDir: path.resolve(e.DATA_DIR),
 		transporter: e.TRANSPORTER,
 		db: { url: e.DATABASE_URL, namePrefix: e.DB_NAME_PREFIX, poolMax: e.DB_POOL_MAX },

@@ -2,11 +2,13 @@ import type { Context, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
-import { ClientError } from "../../lib/errors";
+import type { OutboxStatus } from "../../lib/events/outbox.repository";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type DeadLetter, DeadLetterRepository } from "./dead-letter.repository";
+import { DeadLetterAlreadyRequeuedError, DeadLetterNotFoundError } from "./events.errors";
 import { createDeadLetters } from "./migrations/001-create-dead-letters";
+import { outboxActionOf, outboxServices, SERVICE_NAME } from "./outbox-actions";
 
 const DEAD_LETTERS_METRIC = "shop_events_dead_letters_total";
 
@@ -14,6 +16,13 @@ interface ChannelAdapter {
 	parseMessageHeaders(raw: unknown): Record<string, string> | null;
 	publish(channel: string, payload: unknown, opts?: Record<string, unknown>): Promise<void>;
 }
+
+/** Who asked (set by the gateway from the access token), for the audit line of an operator action. */
+function operatorOf(ctx: Context): string {
+	return (ctx.meta as { user?: { sub?: string } }).user?.sub ?? "an operator";
+}
+
+const serviceParam = { service: { type: "string", pattern: SERVICE_NAME } };
 
 interface EventsVars {
 	sequelize: Sequelize;
@@ -83,11 +92,8 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 				params: { id: { type: "number", integer: true, positive: true, convert: true } },
 				async handler(ctx: Context<{ id: number }>): Promise<DeadLetter> {
 					const letter = await this.deadLetters.find(ctx.params.id);
-					if (!letter)
-						throw new ClientError(`Dead letter ${ctx.params.id} does not exist`, 404, "DEAD_LETTER_NOT_FOUND");
-					if (letter.requeuedAt) {
-						throw new ClientError(`Dead letter ${letter.id} was already requeued`, 409, "DEAD_LETTER_ALREADY_REQUEUED");
-					}
+					if (!letter) throw new DeadLetterNotFoundError(ctx.params.id);
+					if (letter.requeuedAt) throw new DeadLetterAlreadyRequeuedError(letter.id);
 					// The stored channel name already carries the namespace prefix: publish through the adapter.
 					const adapter = (this.broker as unknown as { channelAdapter: ChannelAdapter }).channelAdapter;
 					await adapter.publish(letter.originalChannel, letter.payload, {
@@ -95,20 +101,41 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 						headers: letter.eventId ? { eventId: letter.eventId } : {},
 					});
 					await this.deadLetters.markRequeued(letter.id, Date.now());
+					this.logger.info(`Dead letter ${letter.id} requeued to ${letter.originalChannel} by ${operatorOf(ctx)}`);
 					return { ...letter, requeuedAt: new Date().toISOString() };
 				},
 			},
 
 			/** Outbox status of every service that has one. */
 			async outboxStatus(ctx: Context) {
-				const actions = this.broker.registry
-					.getActionList({ onlyAvailable: true, skipInternal: true })
-					.map((a: { name: string }) => a.name)
-					.filter((name: string) => name.endsWith(".outboxStatus"));
+				const services = outboxServices(this.broker, this.name, { onlyAvailable: true });
 				const entries = await Promise.all(
-					[...new Set(actions)].map(async (name) => [name.split(".")[0], await ctx.call(name)] as const),
+					services.map(async (service) => [service, await ctx.call(`${service}.outboxStatus`)] as const),
 				);
 				return Object.fromEntries(entries);
+			},
+
+			/** Outbox status of one producing service. 404 `UNKNOWN_SERVICE` / `OUTBOX_NOT_FOUND`. */
+			outboxStatusOf: {
+				params: serviceParam,
+				async handler(ctx: Context<{ service: string }>): Promise<{ service: string } & OutboxStatus> {
+					const { service } = ctx.params;
+					const status = await ctx.call<OutboxStatus>(outboxActionOf(this.broker, this.name, service, "outboxStatus"));
+					return { service, ...status };
+				},
+			},
+
+			/** Puts one service's FAILED outbox events back in line; they are published at once. */
+			replayOutbox: {
+				params: serviceParam,
+				async handler(ctx: Context<{ service: string }>): Promise<{ service: string; requeued: number }> {
+					const { service } = ctx.params;
+					const { requeued } = await ctx.call<{ requeued: number }>(
+						outboxActionOf(this.broker, this.name, service, "outboxReplay"),
+					);
+					this.logger.info(`Outbox replay of ${service}: ${requeued} FAILED event(s) requeued by ${operatorOf(ctx)}`);
+					return { service, requeued };
+				},
 			},
 		},
 

@@ -4,6 +4,8 @@ import ApiGateway from "moleculer-web";
 import type { AppConfig } from "../../config";
 import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
+import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
+import { authenticateRequest, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { checkApiVersion } from "./version-guard";
 
@@ -37,6 +39,8 @@ function sendError(this: GatewayService, req: GatewayRequest, res: ServerRespons
 	res.writeHead(body.error.status, {
 		"Content-Type": "application/json; charset=utf-8",
 		"X-Correlation-Id": correlationId,
+		// RFC 6750: a 401 names the scheme the client should use.
+		...(body.error.status === 401 ? { "WWW-Authenticate": 'Bearer realm="shop"' } : {}),
 	});
 	res.end(JSON.stringify(body));
 }
@@ -46,6 +50,8 @@ function sendError(this: GatewayService, req: GatewayRequest, res: ServerRespons
  * moleculer-web builds its routes from settings before any of our lifecycle handlers run.
  */
 export default function gatewayService(config: AppConfig): ServiceSchema {
+	const bodyParsers = { json: { strict: true, limit: config.http.bodyLimit } };
+	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
 	const schema: ServiceSchema<GatewaySettings, Record<string, never>, GatewayVars> = {
 		name: "api",
 		mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
@@ -66,6 +72,17 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			},
 			routes: [
 				{
+					// Operators only. The token secret stays in this closure: settings are broadcast to peers.
+					path: "/api/admin",
+					mappingPolicy: "restrict",
+					aliases: ADMIN_ALIASES,
+					authentication: true,
+					authorization: "requireAdmin",
+					onBeforeCall: versionGuard,
+					bodyParsers,
+					onError: sendError,
+				},
+				{
 					path: "/api",
 					mappingPolicy: "restrict",
 					aliases: {
@@ -76,10 +93,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						"POST /inventory/release": "inventory.release",
 						"POST /inventory/confirm": "inventory.confirm",
 					},
-					onBeforeCall(_ctx: Context, _route: unknown, req: GatewayRequest) {
-						checkApiVersion(req);
-					},
-					bodyParsers: { json: { strict: true, limit: config.http.bodyLimit } },
+					onBeforeCall: versionGuard,
+					bodyParsers,
 					onError: sendError,
 				},
 			],
@@ -111,6 +126,17 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						timestamp: new Date().toISOString(),
 					};
 				},
+			},
+		},
+
+		methods: {
+			/** moleculer-web's `authentication` hook: the token's caller becomes `ctx.meta.user`. */
+			authenticate(_ctx: Context, _route: unknown, req: GatewayRequest): Promise<RequestUser | null> {
+				return authenticateRequest(req, config.auth);
+			},
+			/** The admin route's `authorization` hook. */
+			requireAdmin(ctx: Context) {
+				requireRole((ctx.meta as { user?: RequestUser | null }).user, ADMIN_ROLE);
 			},
 		},
 
