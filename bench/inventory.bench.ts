@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { benchApproach } from "./scenarios/approach-scenarios";
-import { APPROACHES, type ClusterEnv } from "./support/approaches";
+import { APPROACHES, BENCH_JWT_SECRET, type ClusterEnv } from "./support/approaches";
 import { connectBenchDatabase, dropDatabasesWithPrefix, serverFacts } from "./support/bench-database";
 import { type BenchRun, log } from "./support/bench-run";
 import { cleanUp, cleanUpOnExit, onCleanup } from "./support/cleanup";
@@ -52,6 +52,7 @@ async function main(): Promise<number> {
 
 	const broker = await startLoadBroker({
 		NODE_ENV: "production",
+		JWT_SECRET: BENCH_JWT_SECRET,
 		TRANSPORTER: settings.natsUrl,
 		NAMESPACE: cluster.namespace,
 		LOG_LEVEL: "warn",

@@ -1,5 +1,5 @@
 import type { Context, ServiceSchema } from "moleculer";
-import type { Sequelize } from "sequelize";
+import { QueryTypes, type Sequelize } from "sequelize";
 import { defineService } from "../../lib/define-schema";
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
 import { outboxMigration } from "../../lib/events/events-migrations";
@@ -20,6 +20,16 @@ export function producerService(onCommitted: (eventIds: string[], at: number) =>
 			DbMixin({ database: "bench_events", migrations: [outboxMigration] }),
 		],
 		actions: {
+			/** When the relay marked the last event published (epoch ms), to time the relay apart from consumers. */
+			lastPublishedAt: {
+				async handler(): Promise<number> {
+					const [row] = await this.sequelize.query<{ at: number | string | null }>(
+						"SELECT MAX(published_at) AS at FROM outbox_events",
+						{ type: QueryTypes.SELECT },
+					);
+					return Number(row?.at ?? 0);
+				},
+			},
 			commit: {
 				params: { count: "number", prefix: "string" },
 				async handler(ctx: Context<{ count: number; prefix: string }>): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { ChildNode } from "./child-node";
 import type { ApproachKey } from "./settings";
 
@@ -28,9 +29,13 @@ export interface Approach {
 	start(cluster: ClusterEnv, options: NodeOptions): ChildNode;
 }
 
+/** Production mode refuses to start without a JWT secret; benchmark nodes get a fresh one per run. */
+export const BENCH_JWT_SECRET = randomBytes(32).toString("hex");
+
 export function nodeEnv(cluster: ClusterEnv, extra: Record<string, string> = {}): Record<string, string> {
 	return {
 		NODE_ENV: "production",
+		JWT_SECRET: BENCH_JWT_SECRET,
 		TRANSPORTER: cluster.natsUrl,
 		DATABASE_URL: cluster.databaseUrl,
 		DB_NAME_PREFIX: cluster.dbNamePrefix,

@@ -39,8 +39,13 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 			};
 		case "jetstream":
 			// The NATS client closes for good after 10 failed reconnects (~20 s): keep trying instead, or an
-			// outage longer than that would stop this node's events until it restarts.
-			return { type: "NATS", options: { ...common, nats: { url, connectionOptions: { maxReconnectAttempts: -1 } } } };
+			// outage longer than that would stop this node's events until it restarts. Without
+			// noAsyncTraces every JetStream publish (a request) captures two stack traces up front, in case
+			// it times out: measured as the largest single cost of the relay's publishing (~14% of CPU).
+			return {
+				type: "NATS",
+				options: { ...common, nats: { url, connectionOptions: { maxReconnectAttempts: -1, noAsyncTraces: true } } },
+			};
 		case "redis-streams":
 			// The Redis adapter retries by re-claiming messages idle longer than minIdleTime (default one
 			// hour): keep it short so a failed message is retried within seconds. The adapter reads these

@@ -32,6 +32,8 @@ export class OutboxRelay {
 	private inFlight = 0;
 	/** Identifies this relay's leases on rows it inserted. */
 	private readonly token = randomUUID();
+	/** Events queued behind an in-flight event of their key wait for a drain (instead of the next tick). */
+	private successorsWaiting = false;
 
 	constructor(
 		private readonly repository: OutboxRepository,
@@ -56,7 +58,16 @@ export class OutboxRelay {
 	async afterCommit(leased: readonly OutboxRow[], queuedIds: readonly string[]): Promise<number> {
 		let sent = 0;
 		if (leased.length > 0) sent += await this.track(() => this.sendAndMark(leased));
-		if (queuedIds.length > 0) sent += await this.track(() => this.claimAndSend(queuedIds));
+		if (queuedIds.length > 0) {
+			const claimed = await this.track(() => this.claimAndSend(queuedIds));
+			// Not due yet: an earlier event of the key is still in flight. Its publisher drains once it is done.
+			if (claimed < queuedIds.length) this.successorsWaiting = true;
+			sent += claimed;
+		}
+		if (sent > 0 && this.successorsWaiting) {
+			this.successorsWaiting = false;
+			sent += await this.drain();
+		}
 		return sent;
 	}
 
