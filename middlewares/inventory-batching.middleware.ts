@@ -1,4 +1,5 @@
 import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
+import { skuRoutedActionName } from "../lib/strategies/sku-affinity.strategy";
 import {
 	RESERVE_ACTION,
 	RESERVE_BATCH_ACTION,
@@ -13,44 +14,79 @@ interface Waiting {
 	reject(err: Error): void;
 }
 
-type Call = (action: string, params?: unknown, opts?: CallingOptions) => Promise<unknown>;
+/** `action` is a name, or an endpoint object that moleculer-web resolved itself. */
+type Call = (action: unknown, params?: unknown, opts?: CallingOptions) => Promise<unknown>;
 
 /**
- * Caller side of the inventory's transport batching. Every `inventory.reserve` call made on this
- * node in the same event-loop turn is grouped by SKU and sent as ONE `inventory.reserveBatch` call
- * (routed to the SKU's owner like a single reserve), whose per-item outcomes answer each caller
- * as if it had called alone: same result, same error type. Under load a hot SKU then costs one
- * transport round trip per group instead of one per reservation; alone, a call waits one
- * setImmediate. Calls pinned to a node, or without a string SKU, go through unchanged.
+ * Grouped calls of one SKU in flight at once from this node. While they are out, new reserves of
+ * the SKU wait and leave together when a slot frees (as Nagle's algorithm does for TCP): idle, a
+ * reserve waits one setImmediate; under load the groups grow to what arrives during a round trip.
+ * Two, not one, so the owner's actor finds the next group queued while it commits the previous one.
+ */
+const GROUPS_IN_FLIGHT_PER_SKU = 2;
+
+interface Lane {
+	waiting: Waiting[];
+	inFlight: number;
+}
+
+/**
+ * Caller side of the inventory's transport batching. `inventory.reserve` calls made on this node are
+ * grouped by SKU and sent as ONE `inventory.reserveBatch` call (routed to the SKU's owner like a
+ * single reserve), whose per-item outcomes answer each caller as if it had called alone: same
+ * result, same error type. A group leaves on the next setImmediate when the SKU has a free slot
+ * (GROUPS_IN_FLIGHT_PER_SKU), else when a slot frees, so under load a hot SKU costs one transport
+ * round trip per group instead of one per reservation. Calls pinned to a node, or without a string
+ * SKU, go through unchanged. It also re-routes SKU-routed calls made with a pre-resolved endpoint
+ * (see skuRoutedActionName).
  */
 export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatch: number }): Middleware {
 	let broker: ServiceBroker;
-	const waiting = new Map<string, Waiting[]>();
+	const lanes = new Map<string, Lane>();
 	let flushScheduled = false;
 
-	const send = (sku: string, group: Waiting[]) => {
+	const send = (sku: string, lane: Lane) => {
+		const group = lane.waiting.splice(0, options.maxBatch);
+		lane.inFlight++;
 		const items = group.map((w) => ({ orderId: w.orderId, quantity: w.quantity }));
-		(broker.call(RESERVE_BATCH_ACTION, { sku, items }) as Promise<ReserveBatchOutcome[]>).then(
-			(outcomes) => {
-				group.forEach((w, i) => {
-					const outcome = outcomes[i];
-					if (outcome?.ok) w.resolve(outcome.value);
-					else if (outcome) w.reject(reviveError(outcome.error));
-					else w.reject(new Error("reserveBatch returned fewer outcomes than items"));
-				});
-			},
-			(err: Error) => {
-				for (const w of group) w.reject(err);
-			},
-		);
+		(broker.call(RESERVE_BATCH_ACTION, { sku, items }) as Promise<ReserveBatchOutcome[]>)
+			.then(
+				(outcomes) => {
+					group.forEach((w, i) => {
+						const outcome = outcomes[i];
+						if (outcome?.ok) w.resolve(outcome.value);
+						else if (outcome) w.reject(reviveError(outcome.error));
+						else w.reject(new Error("reserveBatch returned fewer outcomes than items"));
+					});
+				},
+				(err: Error) => {
+					for (const w of group) w.reject(err);
+				},
+			)
+			.finally(() => {
+				lane.inFlight--;
+				if (lane.waiting.length > 0) send(sku, lane);
+				else if (lane.inFlight === 0) lanes.delete(sku);
+			});
 	};
 
 	const flush = () => {
 		flushScheduled = false;
-		const groups = [...waiting];
-		waiting.clear();
-		for (const [sku, group] of groups) {
-			for (let i = 0; i < group.length; i += options.maxBatch) send(sku, group.slice(i, i + options.maxBatch));
+		for (const [sku, lane] of lanes) {
+			while (lane.waiting.length > 0 && lane.inFlight < GROUPS_IN_FLIGHT_PER_SKU) send(sku, lane);
+		}
+	};
+
+	const enqueue = (sku: string, waiting: Waiting) => {
+		let lane = lanes.get(sku);
+		if (!lane) {
+			lane = { waiting: [], inFlight: 0 };
+			lanes.set(sku, lane);
+		}
+		lane.waiting.push(waiting);
+		if (lane.inFlight < GROUPS_IN_FLIGHT_PER_SKU && !flushScheduled) {
+			flushScheduled = true;
+			setImmediate(flush);
 		}
 	};
 
@@ -60,23 +96,15 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 			broker = b;
 		},
 		call(next: Call): Call {
-			if (!options.enabled) return next;
-			return (action, params, opts) => {
+			return (given, params, opts) => {
+				// An endpoint chosen without the params (by moleculer-web) is chosen again, by SKU.
+				const action = (!opts?.nodeID && skuRoutedActionName(given)) || given;
 				const sku = (params as { sku?: unknown } | undefined)?.sku;
-				if (action !== RESERVE_ACTION || typeof sku !== "string" || opts?.nodeID) return next(action, params, opts);
+				if (!options.enabled || action !== RESERVE_ACTION || typeof sku !== "string" || opts?.nodeID) {
+					return next(action, params, opts);
+				}
 				const { orderId, quantity } = params as { orderId?: unknown; quantity?: unknown };
-				return new Promise((resolve, reject) => {
-					let group = waiting.get(sku);
-					if (!group) {
-						group = [];
-						waiting.set(sku, group);
-					}
-					group.push({ orderId, quantity, resolve, reject });
-					if (!flushScheduled) {
-						flushScheduled = true;
-						setImmediate(flush);
-					}
-				});
+				return new Promise((resolve, reject) => enqueue(sku, { orderId, quantity, resolve, reject }));
 			};
 		},
 	} as unknown as Middleware;

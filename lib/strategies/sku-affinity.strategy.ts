@@ -20,6 +20,18 @@ export class SkuAffinityStrategy extends Strategies.Base {
 
 export const SKU_AFFINITY = "SkuAffinity";
 
+/**
+ * The action name of an endpoint that was picked before the call's params were known, when that
+ * action routes by SKU. moleculer-web resolves an alias's endpoint from the HTTP request context
+ * (no `sku` in it, so SkuAffinity would pick a random node) and then calls the endpoint object
+ * directly; calling by name instead lets the strategy see the SKU.
+ */
+export function skuRoutedActionName(action: unknown): string | undefined {
+	if (typeof action !== "object" || action === null) return undefined;
+	const definition = (action as { action?: { name?: unknown; strategy?: unknown } }).action;
+	return definition?.strategy === SKU_AFFINITY && typeof definition.name === "string" ? definition.name : undefined;
+}
+
 /** Makes the strategy resolvable by name on this node (every node that may call inventory). */
 export function registerSkuAffinityStrategy(): void {
 	Strategies.register(SKU_AFFINITY, SkuAffinityStrategy as unknown as Parameters<typeof Strategies.register>[1]);
