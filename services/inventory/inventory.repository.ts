@@ -88,16 +88,29 @@ export class InventoryRepository {
 	}
 
 	/**
-	 * Writes a batch's decision in ONE transaction: the stock row behind the version fence, then the
-	 * reservation rows. Throws FenceLostError (nothing written) when another writer got there first.
+	 * Writes a batch's decision in ONE transaction: the new reservation rows, then (once
+	 * `afterPrevious` resolved: the batch this one was decided on top of has committed) the status
+	 * changes and the stock row behind the version fence. Throws FenceLostError (nothing written)
+	 * when another writer got there first; whatever `afterPrevious` throws also rolls back. The new
+	 * rows go first because they cannot collide with the previous batch's (it decided them), so
+	 * they are written while it commits; status changes may touch rows it writes, so they wait.
 	 */
-	async commit(previousVersion: number, decision: BatchDecision, now: number): Promise<void> {
+	async commit(
+		previousVersion: number,
+		decision: BatchDecision,
+		now: number,
+		afterPrevious: () => Promise<void> = async () => undefined,
+	): Promise<void> {
 		const { write, stock } = decision;
-		if (write.stock === "none" && write.inserted.length === 0 && write.updated.length === 0) return;
+		if (write.stock === "none" && write.inserted.length === 0 && write.updated.length === 0) {
+			await afterPrevious();
+			return;
+		}
 		await this.db.transaction(async (transaction) => {
-			if (write.stock !== "none" && stock) await this.writeStock(stock, previousVersion, write.stock, now, transaction);
 			await this.insertReservations(write.inserted, now, transaction);
+			await afterPrevious();
 			await this.updateStatuses(write.updated, now, transaction);
+			if (write.stock !== "none" && stock) await this.writeStock(stock, previousVersion, write.stock, now, transaction);
 		});
 	}
 
@@ -157,10 +170,19 @@ export class InventoryRepository {
 			now,
 			now,
 		]);
-		await this.db.query(`INSERT INTO reservations (${RESERVATION_COLUMNS}, created_at, updated_at) VALUES ${values}`, {
-			replacements,
-			transaction,
-		});
+		try {
+			await this.db.query(
+				`INSERT INTO reservations (${RESERVATION_COLUMNS}, created_at, updated_at) VALUES ${values}`,
+				{
+					replacements,
+					transaction,
+				},
+			);
+		} catch (err) {
+			// Another writer (a second actor for the SKU) created one of these reservations first.
+			if (isUniqueViolation(err)) throw new FenceLostError(rows[0]?.sku ?? "?");
+			throw err;
+		}
 	}
 
 	/** One statement for the whole batch: `status = CASE reservation_id WHEN ... END`. */
@@ -168,9 +190,18 @@ export class InventoryRepository {
 		if (rows.length === 0) return;
 		const cases = rows.map(() => "WHEN ? THEN ?").join(" ");
 		const ids = rows.map((r) => r.reservationId);
-		await this.db.query(
-			`UPDATE reservations SET status = CASE reservation_id ${cases} END, updated_at = ? WHERE reservation_id IN (?)`,
-			{ replacements: [...rows.flatMap((r) => [r.reservationId, r.status]), now, ids], transaction },
+		const affected = affectedRows(
+			await this.db.query(
+				`UPDATE reservations SET status = CASE reservation_id ${cases} END, updated_at = ? WHERE reservation_id IN (?)`,
+				{
+					replacements: [...rows.flatMap((r) => [r.reservationId, r.status]), now, ids],
+					type: QueryTypes.UPDATE,
+					transaction,
+				},
+			),
 		);
+		// Every row was read (or written by an earlier batch) before this one decided: a missing one means
+		// the state this batch was decided on is not what is stored.
+		if (affected !== rows.length) throw new FenceLostError(rows[0]?.sku ?? "?");
 	}
 }

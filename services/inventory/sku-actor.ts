@@ -1,4 +1,4 @@
-import { decideBatch } from "./batch-decider";
+import { type BatchDecision, decideBatch } from "./batch-decider";
 import { InsufficientStockError, InventoryUnavailableError, QueueFullError } from "./inventory.errors";
 import { FenceLostError, type InventoryRepository } from "./inventory.repository";
 import { type CommandResult, type InventoryCommand, reservationIdOfCommand } from "./inventory-commands";
@@ -28,6 +28,10 @@ interface Pending {
 	command: InventoryCommand;
 	resolve(value: CommandResult): void;
 	reject(err: Error): void;
+	/** Arrival order: a batch that has to be redone goes back in line at its place. */
+	seq: number;
+	/** Batches of this command that lost the version fence so far. */
+	fenceRetries: number;
 }
 
 interface ActorState {
@@ -35,6 +39,34 @@ interface ActorState {
 	reservations: Map<string, Reservation>;
 	/** True when `reservations` holds every reservation of the SKU (absence then means "none"). */
 	complete: boolean;
+	/** The decision this state ends with (maybe still committing), or LOADED when read from the database. */
+	decidedBy: number;
+}
+
+/** `decidedBy` of a state read from the database: nothing it depends on is still in flight. */
+const LOADED = 0;
+
+/**
+ * Batches in flight per actor. Batch k+1 is decided on top of batch k's (not yet committed) result
+ * and writes its new reservation rows while k commits; it takes the stock row's fence only after k
+ * committed, and its callers are answered after its own commit. Measured per batch of ~100
+ * reservations on the bench machine: BEGIN ~1 ms, stock UPDATE ~1 ms, reservation INSERT ~3.5 ms,
+ * COMMIT ~2 ms, so overlapping all but the fenced part shortens the cycle by about half.
+ */
+const PIPELINE_DEPTH = 2;
+
+/** The batch this one was decided on top of did not commit (or committed a different decision). */
+class PreviousBatchFailedError extends Error {
+	constructor(sku: string) {
+		super(`the previous batch of ${sku} did not commit`);
+	}
+}
+
+/** A batch on its way: `decided` once its decision is in the state, `done` with the committed decision. */
+interface BatchRun {
+	decided: Promise<void>;
+	/** The number of the decision that committed, or null when the batch failed. */
+	done: Promise<number | null>;
 }
 
 /**
@@ -48,6 +80,13 @@ export class SkuActor {
 	private readonly pendingIds = new Map<string, number>();
 	private state: ActorState | null = null;
 	private running = false;
+	private batchesInFlight = 0;
+	private decisionSeq = LOADED;
+	private arrivals = 0;
+	/** A batch failed: let every batch in flight settle before the next one is formed. */
+	private recovering = false;
+	/** The latest batch (maybe settled long ago): the next one is decided on top of it. */
+	private lastBatch: Promise<number | null> = Promise.resolve(LOADED);
 	lastActiveAt = Date.now();
 
 	constructor(
@@ -76,7 +115,7 @@ export class SkuActor {
 			return Promise.reject(new QueueFullError(this.sku));
 		}
 		return new Promise<CommandResult>((resolve, reject) => {
-			this.mailbox.push({ command, resolve, reject });
+			this.mailbox.push({ command, resolve, reject, seq: ++this.arrivals, fenceRetries: 0 });
 			this.track(command, +1);
 			if (!this.running) void this.drain();
 		});
@@ -89,6 +128,8 @@ export class SkuActor {
 	private soldOutRejection(command: InventoryCommand): Error | undefined {
 		if (command.kind !== "reserve") return undefined;
 		const state = this.state;
+		// With a batch in flight the state is not committed yet: if that batch fails, stock comes back.
+		if (this.batchesInFlight > 0) return undefined;
 		if (!state?.stock || !state.complete || state.stock.available > 0) return undefined;
 		if (state.reservations.has(command.reservationId) || this.pendingIds.has(command.reservationId)) return undefined;
 		return new InsufficientStockError(this.sku, command.quantity, 0);
@@ -96,11 +137,34 @@ export class SkuActor {
 
 	private async drain(): Promise<void> {
 		this.running = true;
+		const inFlight: Promise<unknown>[] = [];
 		try {
-			while (this.mailbox.length > 0) {
+			while (this.mailbox.length > 0 || inFlight.length > 0) {
+				// Nothing queued, the pipeline is full, or a failed batch's commands are on their way back
+				// into the mailbox: let the oldest batch finish first.
+				if (
+					this.mailbox.length === 0 ||
+					inFlight.length >= PIPELINE_DEPTH ||
+					(this.recovering && inFlight.length > 0)
+				) {
+					await inFlight.shift();
+					continue;
+				}
+				if (this.recovering) {
+					// Every batch has settled and the state will be read afresh: nothing to wait for.
+					this.recovering = false;
+					this.lastBatch = Promise.resolve(LOADED);
+				}
 				const batch = this.mailbox.splice(0, this.options.maxBatch);
-				await this.process(batch);
-				for (const pending of batch) this.track(pending.command, -1);
+				const run = this.process(batch, this.lastBatch);
+				this.lastBatch = run.done;
+				this.batchesInFlight++;
+				inFlight.push(
+					run.done.then(() => {
+						this.batchesInFlight--;
+					}),
+				);
+				await run.decided;
 			}
 		} finally {
 			this.running = false;
@@ -108,55 +172,118 @@ export class SkuActor {
 		}
 	}
 
-	private async process(batch: Pending[]): Promise<void> {
-		const commands = batch.map((p) => p.command);
-		const started = performance.now();
-		for (let attempt = 0; ; attempt++) {
-			try {
-				const state = await this.load(commands);
-				const now = Date.now();
-				const decision = decideBatch(
-					{
-						sku: this.sku,
-						stock: state.stock,
-						reservations: state.reservations,
-						now,
-						reservationTtlMs: this.options.reservationTtlMs,
-					},
-					commands,
-				);
-				await this.repository.commit(state.stock?.version ?? 0, decision, now);
+	/** Decides and commits one batch on top of `previous` (the batch before it, maybe still committing). */
+	private process(batch: Pending[], previous: Promise<number | null>): BatchRun {
+		let markDecided!: () => void;
+		const decided = new Promise<void>((resolve) => {
+			markDecided = resolve;
+		});
+		const done = this.decideAndCommit(batch, previous, markDecided).finally(markDecided);
+		return { decided, done };
+	}
 
-				state.stock = decision.stock;
-				for (const r of decision.write.inserted) state.reservations.set(r.reservationId, r);
-				for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
-				if (state.reservations.size > this.options.reservationCacheLimit) {
-					state.reservations.clear();
-					state.complete = false;
-				}
-				this.observer.batchCommitted(batch.length, performance.now() - started);
-				decision.outcomes.forEach((outcome, i) => {
-					const pending = batch[i] as Pending;
-					if (outcome.ok) pending.resolve(outcome.value);
-					else pending.reject(outcome.error);
-				});
-				return;
-			} catch (err) {
-				// Whatever happened, what we hold may be stale now: read it again next time.
-				this.state = null;
-				if (err instanceof FenceLostError && attempt < this.options.maxFenceRetries) {
-					this.observer.fenceLost(this.sku);
-					continue;
-				}
-				this.observer.batchFailed(this.sku, err as Error);
-				const failure = new InventoryUnavailableError(
-					this.sku,
-					err instanceof FenceLostError ? "contention" : "storage",
-				);
-				for (const pending of batch) pending.reject(failure);
-				return;
+	/**
+	 * Returns the committed decision's number, or null when the batch failed. A batch that lost the
+	 * fence, or whose predecessor failed, goes back into the mailbox to be decided again on state read
+	 * afresh; anything else fails its callers (retryably).
+	 */
+	private async decideAndCommit(
+		batch: Pending[],
+		previous: Promise<number | null>,
+		markDecided: () => void,
+	): Promise<number | null> {
+		const started = performance.now();
+		try {
+			// A state that has to be read again must include everything the batches before committed; if
+			// the batch before failed, its commands go first (they are back in the mailbox), so this waits too.
+			if (!this.state && (await previous) === null) {
+				this.recovering = true;
+				this.requeue(batch);
+				return null;
 			}
+			const commands = batch.map((p) => p.command);
+			const state = await this.load(commands);
+			const now = Date.now();
+			const decision = decideBatch(
+				{
+					sku: this.sku,
+					stock: state.stock,
+					reservations: state.reservations,
+					now,
+					reservationTtlMs: this.options.reservationTtlMs,
+				},
+				commands,
+			);
+			const basedOn = state.decidedBy;
+			const previousVersion = state.stock?.version ?? 0;
+			const seq = ++this.decisionSeq;
+			this.applyDecision(state, decision, seq);
+			markDecided();
+
+			await this.repository.commit(previousVersion, decision, now, async () => {
+				if (basedOn === LOADED) return;
+				if ((await previous) !== basedOn) throw new PreviousBatchFailedError(this.sku);
+			});
+
+			this.observer.batchCommitted(batch.length, performance.now() - started);
+			decision.outcomes.forEach((outcome, i) => {
+				const pending = batch[i] as Pending;
+				if (outcome.ok) this.answer(pending, outcome.value);
+				else this.fail(pending, outcome.error);
+			});
+			return seq;
+		} catch (err) {
+			// What we hold may be stale now: read it again, once the batches in flight have settled.
+			this.state = null;
+			this.recovering = true;
+			if (err instanceof PreviousBatchFailedError) {
+				this.requeue(batch);
+			} else if (err instanceof FenceLostError) {
+				this.observer.fenceLost(this.sku);
+				const again = batch.filter((p) => ++p.fenceRetries <= this.options.maxFenceRetries);
+				const contention = new InventoryUnavailableError(this.sku, "contention");
+				for (const pending of batch) if (!again.includes(pending)) this.fail(pending, contention);
+				this.requeue(again);
+			} else {
+				this.observer.batchFailed(this.sku, err as Error);
+				const failure = new InventoryUnavailableError(this.sku, "storage");
+				for (const pending of batch) this.fail(pending, failure);
+			}
+			return null;
 		}
+	}
+
+	/** Puts commands back in the mailbox at their place in arrival order. */
+	private requeue(batch: Pending[]): void {
+		if (batch.length === 0) return;
+		this.mailbox.unshift(...batch);
+		this.mailbox.sort((a, b) => a.seq - b.seq);
+	}
+
+	private answer(pending: Pending, value: CommandResult): void {
+		this.track(pending.command, -1);
+		pending.resolve(value);
+	}
+
+	private fail(pending: Pending, err: Error): void {
+		this.track(pending.command, -1);
+		pending.reject(err);
+	}
+
+	/** The state after `decision`, before it commits: the next batch is decided on top of it. */
+	private applyDecision(state: ActorState, decision: BatchDecision, seq: number): void {
+		state.stock = decision.stock;
+		for (const r of decision.write.inserted) state.reservations.set(r.reservationId, r);
+		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
+		if (state.reservations.size > this.options.reservationCacheLimit) {
+			// Keep this batch's rows: they are not committed yet, so a lookup could not find them. (The
+			// batch before has committed by the time the next one loads: PIPELINE_DEPTH is 2.)
+			state.reservations = new Map(
+				[...decision.write.inserted, ...decision.write.updated].map((r) => [r.reservationId, r]),
+			);
+			state.complete = false;
+		}
+		state.decidedBy = seq;
 	}
 
 	/** The committed state, plus every reservation the batch refers to. */
@@ -170,6 +297,7 @@ export class SkuActor {
 				stock,
 				reservations: new Map(known.reservations.map((r) => [r.reservationId, r])),
 				complete: known.complete,
+				decidedBy: LOADED,
 			};
 		}
 		const state = this.state;

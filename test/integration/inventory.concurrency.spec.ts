@@ -1,4 +1,5 @@
 import type { ServiceBroker } from "moleculer";
+import { Sequelize } from "sequelize";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
@@ -59,12 +60,16 @@ describe("inventory under concurrency (MariaDB)", () => {
 			const [a, b] = brokers as [ServiceBroker, ServiceBroker];
 			const sku = `HOT-${uniqueId()}`;
 			await a.call("inventory.setStock", { sku, available: 300 });
+			// Each actor reads the row once; b's write then makes a's copy stale, so a's next batch must lose
+			// the fence (without this, one actor may simply read the row after the other sold out).
+			await a.call("inventory.reserve", { orderId: "warm-a", sku, quantity: 1 });
+			await b.call("inventory.reserve", { orderId: "warm-b", sku, quantity: 1 });
 
 			const attempts = Array.from({ length: 1000 }, (_, i) =>
 				(i % 2 ? a : b).call("inventory.reserve", { orderId: `o${i}`, sku, quantity: 1 }),
 			);
 			const outcomes = await Promise.allSettled(attempts);
-			const reserved = outcomes.filter((o) => o.status === "fulfilled").length;
+			const reserved = outcomes.filter((o) => o.status === "fulfilled").length + 2;
 			for (const o of outcomes) {
 				if (o.status === "rejected") expect(["INSUFFICIENT_STOCK", "INVENTORY_UNAVAILABLE"]).toContain(o.reason.type);
 			}
@@ -85,6 +90,44 @@ describe("inventory under concurrency (MariaDB)", () => {
 			expect(conflicts).toBeGreaterThan(0);
 		} finally {
 			await Promise.all(brokers.map((x) => x.stop()));
+		}
+	});
+
+	it("when the first of two pipelined batches loses the fence, then both are redone in arrival order", async () => {
+		const metricsPort = 39_000 + Math.floor(Math.random() * 1000);
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			// Ten reserves arrive at once and make two batches of five: the second is decided on top of the
+			// first while the first commits.
+			INVENTORY_CALL_BATCHING: "false",
+			INVENTORY_MAX_BATCH: "5",
+			METRICS_ENABLED: "true",
+			METRICS_PORT: String(metricsPort),
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		const database = databaseNameFor(config, "inventory");
+		const db = new Sequelize(`${infra.databaseUrl}/${database}`, { logging: false });
+		try {
+			const sku = `PIPE-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 7 });
+			// Another writer commits behind the actor's back: same stock, newer version.
+			await db.query("UPDATE stock SET version = version + 1 WHERE sku = ?", { replacements: [sku] });
+
+			const outcomes = await Promise.allSettled(
+				Array.from({ length: 10 }, (_, i) => broker.call("inventory.reserve", { orderId: `p${i}`, sku, quantity: 1 })),
+			);
+			// First come, first served even though both batches were redone: p0..p6 get the 7 units.
+			expect(outcomes.map((o) => o.status)).toEqual([...Array(7).fill("fulfilled"), ...Array(3).fill("rejected")]);
+			for (const o of outcomes.slice(7)) expect((o as PromiseRejectedResult).reason.type).toBe("INSUFFICIENT_STOCK");
+			const audit = (await auditInventory(infra.databaseUrl, database)).get(sku);
+			expectConsistent(audit as never, 7);
+			expect(audit).toMatchObject({ available: 0, reserved: 7, reservationRows: 7 });
+			const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+			expect(Number(metrics.match(/shop_inventory_fence_conflicts_total\{[^}]*\} (\d+)/)?.[1] ?? 0)).toBeGreaterThan(0);
+		} finally {
+			await db.close();
+			await broker.stop();
 		}
 	});
 
