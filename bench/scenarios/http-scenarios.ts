@@ -15,7 +15,7 @@ export async function benchHttpGateway(
 	const { settings } = run;
 	const inflight = settings.httpInflight;
 	const port = await freePort();
-	const gateway = startGatewayNode(run.cluster, port);
+	const gateway = startGatewayNode(run.cluster, port, settings.cpuProfileDir);
 	const client = httpClient(`http://127.0.0.1:${port}`, inflight);
 	const sku = `hot-http-n${inflight}`;
 	try {

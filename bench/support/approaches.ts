@@ -92,10 +92,12 @@ export function startHttpEchoNode(port: number): ChildNode {
 }
 
 /** The gateway node for the HTTP scenario; it reaches the inventory node over NATS. */
-export function startGatewayNode(cluster: ClusterEnv, port: number): ChildNode {
+/** The gateway node in front of the inventory; profiled too when BENCH_CPU_PROF_DIR is set. */
+export function startGatewayNode(cluster: ClusterEnv, port: number, cpuProfileDir = ""): ChildNode {
 	return ChildNode.start({
 		name: "gateway",
 		script: "bin/shop-node.ts",
 		env: nodeEnv(cluster, { SERVICES: "gateway", NODE_ID: "bench-gateway", HOST: "127.0.0.1", PORT: String(port) }),
+		nodeFlags: cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [],
 	});
 }
