@@ -41,6 +41,8 @@ interface ActorState {
 	complete: boolean;
 	/** The decision this state ends with (maybe still committing), or LOADED when read from the database. */
 	decidedBy: number;
+	/** Reservations written by the last PIPELINE_DEPTH decisions (kept when the cache is trimmed). */
+	recentWrites: Reservation[][];
 }
 
 /** `decidedBy` of a state read from the database: nothing it depends on is still in flight. */
@@ -275,12 +277,11 @@ export class SkuActor {
 		state.stock = decision.stock;
 		for (const r of decision.write.inserted) state.reservations.set(r.reservationId, r);
 		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
+		const written = [...decision.write.inserted, ...decision.write.updated];
+		state.recentWrites = [...state.recentWrites.slice(-(PIPELINE_DEPTH - 1)), written];
 		if (state.reservations.size > this.options.reservationCacheLimit) {
-			// Keep this batch's rows: they are not committed yet, so a lookup could not find them. (The
-			// batch before has committed by the time the next one loads: PIPELINE_DEPTH is 2.)
-			state.reservations = new Map(
-				[...decision.write.inserted, ...decision.write.updated].map((r) => [r.reservationId, r]),
-			);
+			// Keep the rows of the batches that may still be committing: a lookup could not find them yet.
+			state.reservations = new Map(state.recentWrites.flat().map((r) => [r.reservationId, r]));
 			state.complete = false;
 		}
 		state.decidedBy = seq;
@@ -298,6 +299,7 @@ export class SkuActor {
 				reservations: new Map(known.reservations.map((r) => [r.reservationId, r])),
 				complete: known.complete,
 				decidedBy: LOADED,
+				recentWrites: [],
 			};
 		}
 		const state = this.state;

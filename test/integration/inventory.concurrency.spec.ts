@@ -131,6 +131,37 @@ describe("inventory under concurrency (MariaDB)", () => {
 		}
 	});
 
+	it("when the reservation cache is trimmed while batches are in flight, then a release still finds a reservation being committed", async () => {
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			INVENTORY_CALL_BATCHING: "false",
+			INVENTORY_MAX_BATCH: "2",
+			// Every batch overflows the cache: only rows of batches that may still be committing are kept.
+			INVENTORY_RESERVATION_CACHE: "1",
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		try {
+			const sku = `TRIM-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 10 });
+			// Batch 1 reserves a and b; batch 2 (decided while batch 1 commits) releases them.
+			const outcomes = await Promise.allSettled([
+				broker.call("inventory.reserve", { orderId: "a", sku, quantity: 2 }),
+				broker.call("inventory.reserve", { orderId: "b", sku, quantity: 3 }),
+				broker.call("inventory.release", { orderId: "a", sku }),
+				broker.call("inventory.release", { orderId: "b", sku }),
+			]);
+			expect(
+				outcomes.map((o) => (o.status === "fulfilled" ? (o.value as { status: string }).status : o.reason.type)),
+			).toEqual(["RESERVED", "RESERVED", "RELEASED", "RELEASED"]);
+			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(config, "inventory"))).get(sku);
+			expectConsistent(audit as never, 10);
+			expect(audit).toMatchObject({ available: 10, reserved: 0, reservationRows: 2 });
+		} finally {
+			await broker.stop();
+		}
+	});
+
 	it("when a SKU sells out, then later reserves are rejected from memory but a repeated successful order keeps its reservation", async () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
