@@ -1,6 +1,7 @@
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
+import { operatorCommands } from "../lib/repl/operator-commands";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
 import { InventoryBatchingMiddleware } from "../middlewares/inventory-batching.middleware";
@@ -38,6 +39,9 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 				...(config.logging.format === "json" ? { formatter: jsonLogFormatter } : { formatter: "short" }),
 			},
 		},
+		// `npm run repl`: the shop's operator commands next to Moleculer's own (`stock`, `hot`, `outbox`, ...).
+		// (Moleculer's typings say a command gets `string[]`; moleculer-repl passes the parsed object.)
+		replOptions: { customCommands: operatorCommands() } as unknown as BrokerOptions["replOptions"],
 		requestTimeout: broker.requestTimeoutMs,
 		registry: {
 			strategy: "RoundRobin",

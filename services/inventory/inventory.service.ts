@@ -164,6 +164,22 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/**
+			 * Operators (REPL `hot`): this node's live actors and the SKUs with the deepest mailboxes. Not routed:
+			 * call it on each inventory node (`nodeID`).
+			 */
+			actorStats: {
+				params: { limit: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true } },
+				handler(ctx: Context<{ limit?: number }>) {
+					return {
+						nodeID: this.broker.nodeID,
+						actors: this.actors.size,
+						queued: this.actors.mailboxDepth(),
+						busiest: this.actors.busiest(ctx.params.limit ?? 10),
+					};
+				},
+			},
+
 			/** Internal (expiry sweep): releases those of the reservations that are past their expiry. */
 			expire: {
 				...routed,

@@ -1,0 +1,112 @@
+import type { ServiceBroker } from "moleculer";
+
+/** What moleculer-repl hands a custom command: positional arguments by name, flags in `options`. */
+export interface CommandArgs {
+	options: Record<string, unknown>;
+	[positional: string]: unknown;
+}
+
+export interface OperatorCommand {
+	command: string;
+	description: string;
+	options?: Array<{ option: string; description: string }>;
+	action(broker: ServiceBroker, args: CommandArgs): Promise<void>;
+}
+
+type Print = (text: string) => void;
+
+interface ActorStats {
+	nodeID: string;
+	actors: number;
+	queued: number;
+	busiest: Array<{ sku: string; depth: number; idle: boolean; lastActiveAt: number }>;
+}
+
+/** `<service>` names that have a given action, from the broker's registry. */
+function nodesWithAction(broker: ServiceBroker, action: string): string[] {
+	const list = broker.registry.getActionEndpoints(action) as unknown as { endpoints?: Array<{ id: string }> } | null;
+	return (list?.endpoints ?? []).map((ep) => ep.id);
+}
+
+function json(value: unknown): string {
+	return JSON.stringify(value, null, 2);
+}
+
+/**
+ * The shop's operator commands for the Moleculer REPL (`npm run repl`, or a `SERVICES=none` node that
+ * joins a cluster): thin, named wrappers over the actions an operator needs during an incident, so
+ * the runbooks can say `stock SKU-1` instead of a `call` with the right params.
+ */
+export function operatorCommands(print: Print = (text) => console.log(text)): OperatorCommand[] {
+	return [
+		{
+			command: "stock <sku>",
+			description: "Stock of a SKU: available, reserved, confirmed, version",
+			async action(broker, args) {
+				print(json(await broker.call("inventory.getStock", { sku: String(args.sku) })));
+			},
+		},
+		{
+			command: "hot",
+			description: "Per inventory node: live SKU actors, queued commands and the deepest mailboxes",
+			options: [{ option: "-l, --limit <n>", description: "SKUs per node (default 10)" }],
+			async action(broker, args) {
+				const limit = Number(args.options.limit ?? 10);
+				const nodes = nodesWithAction(broker, "inventory.actorStats");
+				if (nodes.length === 0) {
+					print("no inventory node is reachable");
+					return;
+				}
+				const stats = await Promise.all(
+					nodes.map((nodeID) =>
+						broker.call<ActorStats, { limit: number }>("inventory.actorStats", { limit }, { nodeID }),
+					),
+				);
+				for (const s of stats) {
+					print(`${s.nodeID}: ${s.actors} actor(s), ${s.queued} queued`);
+					for (const a of s.busiest) print(`  ${a.sku}  queued ${a.depth}${a.idle ? "  (idle)" : ""}`);
+				}
+			},
+		},
+		{
+			command: "outbox [service]",
+			description: "Outbox backlog (pending, failed, oldest pending age) of one or every producing service",
+			async action(broker, args) {
+				const service = args.service ? String(args.service) : undefined;
+				const status = service
+					? await broker.call("events.outboxStatusOf", { service })
+					: await broker.call("events.outboxStatus", {});
+				print(json(status));
+			},
+		},
+		{
+			command: "replay <service>",
+			description: "Send a service's FAILED outbox events again (after fixing the cause; consumers dedup)",
+			async action(broker, args) {
+				print(json(await broker.call("events.replayOutbox", { service: String(args.service) })));
+			},
+		},
+		{
+			command: "deadletters",
+			description: "Dead letters not requeued yet (newest first)",
+			options: [
+				{ option: "-a, --all", description: "include requeued ones" },
+				{ option: "-l, --limit <n>", description: "at most n (default 20)" },
+			],
+			async action(broker, args) {
+				const letters = await broker.call("events.deadLetters", {
+					open: !args.options.all,
+					limit: Number(args.options.limit ?? 20),
+				});
+				print(json(letters));
+			},
+		},
+		{
+			command: "requeue <id>",
+			description: "Publish a dead letter again to its original channel",
+			async action(broker, args) {
+				print(json(await broker.call("events.requeueDeadLetter", { id: Number(args.id) })));
+			},
+		},
+	];
+}
