@@ -17,21 +17,11 @@ import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { ledgerService, SALE_MADE, type SalePayload, salesService } from "../support/events/fixtures";
 import { FlowDb, flowEnv, sleep, waitFor } from "../support/events/harness";
 import { OutboxTable } from "../support/events/outbox-table";
-import { api, gatewayBaseUrl, type JsonResponse } from "../support/http";
+import { api, ERROR_SHAPE, gatewayBaseUrl, type JsonResponse } from "../support/http";
 import { infra } from "../support/infra";
 
 const SECRET = "integration-test-secret-0123456789abcdef";
 const ROOT = path.resolve(__dirname, "../..");
-
-const ERROR_SHAPE = {
-	error: {
-		status: expect.any(Number),
-		code: expect.any(String),
-		message: expect.any(String),
-		correlationId: expect.any(String),
-		timestamp: expect.any(String),
-	},
-};
 
 /** Every admin route, with a path that would succeed for an admin. */
 const ROUTES: Array<[string, string]> = [

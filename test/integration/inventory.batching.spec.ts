@@ -1,23 +1,14 @@
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
-
-function callsOf(broker: Awaited<ReturnType<typeof startBroker>>, action: string): number {
-	const metric = broker.metrics.getMetric("moleculer.request.total");
-	let total = 0;
-	for (const item of (metric?.snapshot() ?? []) as Array<{ labels: { action?: string }; value: number }>) {
-		if (item.labels.action === action) total += item.value;
-	}
-	return total;
-}
+import { METRICS_ON, requestCount } from "../support/metrics";
 
 describe("transport batching of reserves", () => {
 	it("when 200 orders reserve one SKU at once, then far fewer reserveBatch calls carry them and each caller gets its own answer", async () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
-			METRICS_ENABLED: "true",
-			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+			...METRICS_ON,
 		});
 		const broker = await startBroker(config, [inventoryService(config)]);
 		try {
@@ -38,8 +29,8 @@ describe("transport batching of reserves", () => {
 				if (o.status === "fulfilled") expect((o.value as { orderId: string }).orderId).toBe(`o${i}`);
 				else if (i !== 7) expect(o.reason.type).toBe("INSUFFICIENT_STOCK");
 			}
-			expect(callsOf(broker, "inventory.reserveBatch")).toBeLessThanOrEqual(5);
-			expect(callsOf(broker, "inventory.reserve")).toBe(0);
+			expect(requestCount(broker, "inventory.reserveBatch")).toBeLessThanOrEqual(5);
+			expect(requestCount(broker, "inventory.reserve")).toBe(0);
 		} finally {
 			await broker.stop();
 		}
@@ -49,8 +40,7 @@ describe("transport batching of reserves", () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
-			METRICS_ENABLED: "true",
-			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+			...METRICS_ON,
 			INVENTORY_CALL_BATCHING: "false",
 		});
 		const broker = await startBroker(config, [inventoryService(config)]);
@@ -60,8 +50,8 @@ describe("transport batching of reserves", () => {
 			await Promise.all(
 				Array.from({ length: 10 }, (_, i) => broker.call("inventory.reserve", { orderId: `o${i}`, sku, quantity: 1 })),
 			);
-			expect(callsOf(broker, "inventory.reserve")).toBe(10);
-			expect(callsOf(broker, "inventory.reserveBatch")).toBe(0);
+			expect(requestCount(broker, "inventory.reserve")).toBe(10);
+			expect(requestCount(broker, "inventory.reserveBatch")).toBe(0);
 		} finally {
 			await broker.stop();
 		}

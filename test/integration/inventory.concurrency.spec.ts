@@ -5,6 +5,7 @@ import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";
+import { METRICS_ON, metricTotal } from "../support/metrics";
 
 const ALLOWED_REJECTIONS = new Set(["INSUFFICIENT_STOCK", "RESERVATION_NOT_FOUND", "INVALID_RESERVATION_STATE"]);
 
@@ -44,14 +45,12 @@ describe("inventory under concurrency (MariaDB)", () => {
 	it("when two nodes act for the same SKU at once, then the version fence prevents any oversell", async () => {
 		const prefix = `shop_t${uniqueId()}_`;
 		// Two brokers without a transporter: each has its own actor for the SKU, as after a split brain.
-		const metricsPort = 39_000 + Math.floor(Math.random() * 900);
 		const configs = [0, 1].map((i) =>
 			testConfig({
 				DATABASE_URL: infra.databaseUrl,
 				DB_NAME_PREFIX: prefix,
 				NODE_ID: `fence-${i}-${uniqueId()}`,
-				METRICS_ENABLED: "true",
-				METRICS_PORT: String(metricsPort + i),
+				...METRICS_ON,
 			}),
 		);
 		const brokers: ServiceBroker[] = [];
@@ -82,11 +81,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 			expect(audit?.reservationRows).toBe(reserved);
 			expect(reserved).toBeLessThanOrEqual(300);
 			// Both actors wrote, so at least one of them must have lost the fence and redone its batch.
-			let conflicts = 0;
-			for (const port of [metricsPort, metricsPort + 1]) {
-				const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-				conflicts += Number(text.match(/shop_inventory_fence_conflicts_total\{[^}]*\} (\d+)/)?.[1] ?? 0);
-			}
+			const conflicts = brokers.reduce((sum, x) => sum + metricTotal(x, "shop_inventory_fence_conflicts_total"), 0);
 			expect(conflicts).toBeGreaterThan(0);
 		} finally {
 			await Promise.all(brokers.map((x) => x.stop()));
@@ -94,7 +89,6 @@ describe("inventory under concurrency (MariaDB)", () => {
 	});
 
 	it("when the first of two pipelined batches loses the fence, then both are redone in arrival order", async () => {
-		const metricsPort = 39_000 + Math.floor(Math.random() * 1000);
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
@@ -102,8 +96,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 			// first while the first commits.
 			INVENTORY_CALL_BATCHING: "false",
 			INVENTORY_MAX_BATCH: "5",
-			METRICS_ENABLED: "true",
-			METRICS_PORT: String(metricsPort),
+			...METRICS_ON,
 		});
 		const broker = await startBroker(config, [inventoryService(config)]);
 		const database = databaseNameFor(config, "inventory");
@@ -123,8 +116,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 			const audit = (await auditInventory(infra.databaseUrl, database)).get(sku);
 			expectConsistent(audit as never, 7);
 			expect(audit).toMatchObject({ available: 0, reserved: 7, reservationRows: 7 });
-			const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-			expect(Number(metrics.match(/shop_inventory_fence_conflicts_total\{[^}]*\} (\d+)/)?.[1] ?? 0)).toBeGreaterThan(0);
+			expect(metricTotal(broker, "shop_inventory_fence_conflicts_total")).toBeGreaterThan(0);
 		} finally {
 			await db.close();
 			await broker.stop();
@@ -166,8 +158,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
-			METRICS_ENABLED: "true",
-			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+			...METRICS_ON,
 		});
 		const broker = await startBroker(config, [inventoryService(config)]);
 		try {
@@ -182,8 +173,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 				});
 			}
 			expect(await broker.call("inventory.reserve", { orderId: "winner", sku, quantity: 3 })).toEqual(winner);
-			const metrics = await (await fetch(`http://127.0.0.1:${config.metrics.port}/metrics`)).text();
-			expect(metrics).toMatch(/shop_inventory_sold_out_rejects_total\{[^}]*\} (9|10)\b/);
+			expect([9, 10]).toContain(metricTotal(broker, "shop_inventory_sold_out_rejects_total"));
 		} finally {
 			await broker.stop();
 		}

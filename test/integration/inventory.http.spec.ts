@@ -2,18 +2,9 @@ import type { ServiceBroker } from "moleculer";
 import gatewayService from "../../services/gateway/api.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { api, gatewayBaseUrl } from "../support/http";
+import { api, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
 import { infra } from "../support/infra";
-
-const ERROR_SHAPE = {
-	error: {
-		status: expect.any(Number),
-		code: expect.any(String),
-		message: expect.any(String),
-		correlationId: expect.any(String),
-		timestamp: expect.any(String),
-	},
-};
+import { METRICS_ON, metricTotal } from "../support/metrics";
 
 describe.each([
 	["MariaDB", { DATABASE_URL: infra.databaseUrl }],
@@ -229,8 +220,7 @@ describe("reservation expiry", () => {
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			INVENTORY_RESERVATION_TTL_S: "1",
 			INVENTORY_SWEEP_INTERVAL_S: "1",
-			METRICS_ENABLED: "true",
-			METRICS_PORT: String(39_000 + Math.floor(Math.random() * 1000)),
+			...METRICS_ON,
 		});
 		const broker = await startBroker(config, [inventoryService(config)]);
 		try {
@@ -248,8 +238,7 @@ describe("reservation expiry", () => {
 			await expect(broker.call("inventory.confirm", { orderId: "early", sku: s })).rejects.toMatchObject({
 				type: "INVALID_RESERVATION_STATE",
 			});
-			const metrics = await (await fetch(`http://127.0.0.1:${config.metrics.port}/metrics`)).text();
-			expect(metrics).toMatch(/shop_inventory_expired_total\{[^}]*\} [1-9]/);
+			expect(metricTotal(broker, "shop_inventory_expired_total")).toBeGreaterThanOrEqual(1);
 		} finally {
 			await broker.stop();
 		}

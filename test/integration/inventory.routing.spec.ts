@@ -5,18 +5,10 @@ import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { api, gatewayBaseUrl } from "../support/http";
 import { infra } from "../support/infra";
+import { METRICS_ON, requestCount } from "../support/metrics";
 
 function actorsOn(broker: ServiceBroker): number {
 	return (broker.getLocalService("inventory") as unknown as { actors: ActorRegistry }).actors.size;
-}
-
-function callsOf(broker: ServiceBroker, action: string): number {
-	const metric = broker.metrics.getMetric("moleculer.request.total");
-	let total = 0;
-	for (const item of (metric?.snapshot() ?? []) as Array<{ labels: { action?: string }; value: number }>) {
-		if (item.labels.action === action) total += item.value;
-	}
-	return total;
 }
 
 /**
@@ -38,8 +30,7 @@ describe("inventory calls through the gateway, two inventory nodes over NATS", (
 		const edgeConfig = testConfig({
 			...env,
 			NODE_ID: `edge-${uniqueId()}`,
-			METRICS_ENABLED: "true",
-			METRICS_PORT: String(38_000 + Math.floor(Math.random() * 1000)),
+			...METRICS_ON,
 		});
 		const ownerConfigs = [1, 2].map((n) => testConfig({ ...env, NODE_ID: `inventory-${n}-${uniqueId()}` }));
 		owners = await Promise.all(ownerConfigs.map((c) => startBroker(c, [inventoryService(c)])));
@@ -78,7 +69,7 @@ describe("inventory calls through the gateway, two inventory nodes over NATS", (
 		const base = gatewayBaseUrl(edge);
 		const sku = `GROUP-${uniqueId()}`;
 		await api(base, "POST", "/api/inventory/stock", { sku, available: 1000 });
-		const before = callsOf(edge, "inventory.reserveBatch");
+		const before = requestCount(edge, "inventory.reserveBatch");
 		const replies = await Promise.all(
 			Array.from({ length: 100 }, (_, i) =>
 				api(base, "POST", "/api/inventory/reserve", { orderId: `g${i}`, sku, quantity: 1 }),
@@ -86,9 +77,9 @@ describe("inventory calls through the gateway, two inventory nodes over NATS", (
 		);
 		expect(replies.map((r) => r.status)).toEqual(Array(100).fill(200));
 		expect(replies.map((r) => r.body.orderId)).toEqual(Array.from({ length: 100 }, (_, i) => `g${i}`));
-		const grouped = callsOf(edge, "inventory.reserveBatch") - before;
+		const grouped = requestCount(edge, "inventory.reserveBatch") - before;
 		expect(grouped).toBeGreaterThan(0);
 		expect(grouped).toBeLessThan(100);
-		expect(callsOf(edge, "inventory.reserve")).toBe(0);
+		expect(requestCount(edge, "inventory.reserve")).toBe(0);
 	}, 30_000);
 });

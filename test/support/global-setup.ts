@@ -1,23 +1,11 @@
 import { execFileSync } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { infra } from "./infra";
+import { answersTcp } from "./tcp";
 
 function answers(url: string): Promise<boolean> {
 	const { hostname, port } = new URL(url.replace(/^kafka:/, "http:"));
-	return new Promise((resolve) => {
-		const socket = net.connect({ host: hostname, port: Number(port) });
-		socket.setTimeout(1000);
-		socket.once("connect", () => {
-			socket.destroy();
-			resolve(true);
-		});
-		socket.once("error", () => resolve(false));
-		socket.once("timeout", () => {
-			socket.destroy();
-			resolve(false);
-		});
-	});
+	return answersTcp(hostname, Number(port));
 }
 
 /**

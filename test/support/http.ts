@@ -30,3 +30,14 @@ export async function api<T = any>(
 	const text = await res.text();
 	return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
+
+/** The one error body every gateway error has (for `toMatchObject`). */
+export const ERROR_SHAPE = {
+	error: {
+		status: expect.any(Number),
+		code: expect.any(String),
+		message: expect.any(String),
+		correlationId: expect.any(String),
+		timestamp: expect.any(String),
+	},
+};

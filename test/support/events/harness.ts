@@ -4,10 +4,11 @@
  * straight from MariaDB.
  */
 import type { ServiceBroker } from "moleculer";
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import type { AppConfig } from "../../../config";
 import { uniqueId } from "../brokers";
 import { infra } from "../infra";
+import { testServerPool } from "../test-database";
 import { PROBE, SALE_MADE, type SellParams } from "./fixtures";
 
 export type AdapterName = "kafka" | "jetstream" | "redis" | "in-process";
@@ -183,14 +184,7 @@ export class FlowDb {
 	) {}
 
 	static open(prefix: string): FlowDb {
-		const url = new URL(infra.databaseUrl);
-		const pool = mysql.createPool({
-			host: url.hostname,
-			port: Number(url.port || 3306),
-			user: decodeURIComponent(url.username),
-			password: decodeURIComponent(url.password),
-			connectionLimit: 2,
-		});
+		const pool = testServerPool();
 		return new FlowDb(pool, prefix);
 	}
 

@@ -3,9 +3,9 @@
  * state the relay only reaches after many failed publishes (FAILED), or that check what the
  * service reports against what the table holds.
  */
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import type { EventEnvelope } from "../../../lib/events/event-envelope";
-import { infra } from "../infra";
+import { testServerPool } from "../test-database";
 
 export type OutboxRowStatus = "PENDING" | "PUBLISHED" | "FAILED";
 
@@ -34,14 +34,7 @@ export class OutboxTable {
 
 	/** The outbox of `service` in the databases named by `dbNamePrefix`. */
 	static open(dbNamePrefix: string, service: string): OutboxTable {
-		const url = new URL(infra.databaseUrl);
-		const pool = mysql.createPool({
-			host: url.hostname,
-			port: Number(url.port || 3306),
-			user: decodeURIComponent(url.username),
-			password: decodeURIComponent(url.password),
-			connectionLimit: 2,
-		});
+		const pool = testServerPool();
 		return new OutboxTable(pool, `\`${dbNamePrefix}${service}\`.outbox_events`);
 	}
 

@@ -13,6 +13,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { connect } from "nats";
+import { answersTcp } from "../tcp";
 import { sleep, waitFor } from "./harness";
 
 export type BrokerKind = "kafka" | "jetstream" | "redis";
@@ -46,22 +47,6 @@ async function freePort(pair = false): Promise<number> {
 		if (!pair || (port < 65535 && (await portIsFree(port + 1)))) return port;
 	}
 	throw new Error("no free port");
-}
-
-function answersTcp(port: number): Promise<boolean> {
-	return new Promise((resolve) => {
-		const socket = net.connect({ host: "127.0.0.1", port });
-		socket.setTimeout(1000);
-		socket.once("connect", () => {
-			socket.destroy();
-			resolve(true);
-		});
-		socket.once("error", () => resolve(false));
-		socket.once("timeout", () => {
-			socket.destroy();
-			resolve(false);
-		});
-	});
 }
 
 function redisPing(port: number): Promise<boolean> {
@@ -129,7 +114,7 @@ export class PrivateBroker {
 					command: "nats-server",
 					args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir],
 					ready: async () => {
-						if (!(await answersTcp(port))) return false;
+						if (!(await answersTcp("127.0.0.1", port))) return false;
 						const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false, timeout: 1000 });
 						try {
 							await (await nc.jetstreamManager()).getAccountInfo();
@@ -202,7 +187,7 @@ export class PrivateBroker {
 					command: "java",
 					args: [...common, "-cp", `${KAFKA_LIBS}/*`, "kafka.Kafka", path.join(dir, "server.properties")],
 					ready: async () => {
-						if (!(await answersTcp(port))) return false;
+						if (!(await answersTcp("127.0.0.1", port))) return false;
 						const admin = new Kafka({
 							clientId: "private-broker-probe",
 							brokers: [`127.0.0.1:${port}`],
