@@ -1,5 +1,7 @@
+import type { Context } from "moleculer";
 import mysql from "mysql2/promise";
 import type { AppConfig } from "../../config";
+import { setStockParams } from "../../services/inventory/inventory.params";
 
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -73,6 +75,15 @@ export async function setBaselineStock(pool: mysql.Pool, sku: string, available:
 		[sku, available, Date.now()],
 	);
 }
+
+/** The `setStock` action both SQL baselines share (their service state holds `pool`). */
+export const setBaselineStockAction = {
+	params: setStockParams,
+	async handler(this: { pool: mysql.Pool }, ctx: Context<{ sku: string; available: number }>) {
+		await setBaselineStock(this.pool, ctx.params.sku, ctx.params.available);
+		return { sku: ctx.params.sku, available: ctx.params.available };
+	},
+};
 
 /** Runs `work` in one transaction on one pooled connection: COMMIT when it returns, ROLLBACK when it throws. */
 export async function inTransaction<T>(pool: mysql.Pool, work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {

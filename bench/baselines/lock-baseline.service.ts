@@ -4,8 +4,8 @@ import type mysql from "mysql2/promise";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
 import { InsufficientStockError } from "../../services/inventory/inventory.errors";
-import { reserveParams, setStockParams } from "../../services/inventory/inventory.params";
-import { baselineDatabaseName, inTransaction, openBaselineDatabase, setBaselineStock } from "./baseline-database";
+import { reserveParams } from "../../services/inventory/inventory.params";
+import { baselineDatabaseName, inTransaction, openBaselineDatabase, setBaselineStockAction } from "./baseline-database";
 import { type BaselineReservation, insertReservation } from "./baseline-reservation";
 import { RedisLock } from "./redis-lock";
 
@@ -32,13 +32,7 @@ export default function lockBaselineService(config: AppConfig): ServiceSchema {
 	return defineService<LockVars>({
 		name: "benchLock",
 		actions: {
-			setStock: {
-				params: setStockParams,
-				async handler(ctx: Context<{ sku: string; available: number }>) {
-					await setBaselineStock(this.pool, ctx.params.sku, ctx.params.available);
-					return { sku: ctx.params.sku, available: ctx.params.available };
-				},
-			},
+			setStock: setBaselineStockAction,
 			reserve: {
 				params: reserveParams(config.inventory.maxQuantityPerOrder),
 				handler(ctx: Context<{ orderId: string; sku: string; quantity: number }>): Promise<BaselineReservation> {

@@ -41,10 +41,9 @@ class OffsetCommitter {
 		private readonly onError: (err: Error) => void,
 	) {}
 
+	/** A partition's messages are handled one after another, so each mark is that partition's latest. */
 	mark(topic: string, partition: number, offset: string): void {
-		const key = `${topic}\0${partition}`;
-		const current = this.pending.get(key);
-		if (!current || BigInt(offset) > BigInt(current.offset)) this.pending.set(key, { topic, partition, offset });
+		this.pending.set(`${topic}\0${partition}`, { topic, partition, offset });
 		this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
 	}
 

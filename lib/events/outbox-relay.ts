@@ -55,25 +55,19 @@ export class OutboxRelay {
 	 * After a commit: publishes the events inserted leased to this relay, then claims and publishes those
 	 * that were queued behind earlier events of their keys (if they are due by then).
 	 */
-	async afterCommit(leased: readonly OutboxRow[], queuedIds: readonly string[]): Promise<number> {
-		let sent = 0;
-		if (leased.length > 0) sent += await this.track(() => this.sendAndMark(leased));
+	async afterCommit(leased: readonly OutboxRow[], queuedIds: readonly string[]): Promise<void> {
+		let progressed = false;
+		if (leased.length > 0) progressed = (await this.track(() => this.sendAndMark(leased))) > 0;
 		if (queuedIds.length > 0) {
 			const claimed = await this.track(() => this.claimAndSend(queuedIds));
 			// Not due yet: an earlier event of the key is still in flight. Its publisher drains once it is done.
 			if (claimed < queuedIds.length) this.successorsWaiting = true;
-			sent += claimed;
+			progressed ||= claimed > 0;
 		}
-		if (sent > 0 && this.successorsWaiting) {
+		if (progressed && this.successorsWaiting) {
 			this.successorsWaiting = false;
-			sent += await this.drain();
+			await this.drain();
 		}
-		return sent;
-	}
-
-	/** Publishes the given just-committed events (if no other relay took them first). */
-	publishNow(eventIds: readonly string[]): Promise<number> {
-		return this.track(() => this.claimAndSend(eventIds));
 	}
 
 	/** Publishes everything due, batch after batch. */

@@ -22,7 +22,7 @@ interface ActorStats {
 	busiest: Array<{ sku: string; depth: number; idle: boolean; lastActiveAt: number }>;
 }
 
-/** `<service>` names that have a given action, from the broker's registry. */
+/** The nodes that offer `action`, from the broker's registry. */
 function nodesWithAction(broker: ServiceBroker, action: string): string[] {
 	const list = broker.registry.getActionEndpoints(action) as unknown as { endpoints?: Array<{ id: string }> } | null;
 	return (list?.endpoints ?? []).map((ep) => ep.id);
@@ -38,12 +38,15 @@ function json(value: unknown): string {
  * the runbooks can say `stock SKU-1` instead of a `call` with the right params.
  */
 export function operatorCommands(print: Print = (text) => console.log(text)): OperatorCommand[] {
+	/** Most commands are one call whose answer is printed as JSON. */
+	const show = async (broker: ServiceBroker, action: string, params: object) =>
+		print(json(await broker.call(action, params)));
 	return [
 		{
 			command: "stock <sku>",
 			description: "Stock of a SKU: available, reserved, confirmed, version",
 			async action(broker, args) {
-				print(json(await broker.call("inventory.getStock", { sku: String(args.sku) })));
+				await show(broker, "inventory.getStock", { sku: String(args.sku) });
 			},
 		},
 		{
@@ -72,18 +75,15 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 			command: "outbox [service]",
 			description: "Outbox backlog (pending, failed, oldest pending age) of one or every producing service",
 			async action(broker, args) {
-				const service = args.service ? String(args.service) : undefined;
-				const status = service
-					? await broker.call("events.outboxStatusOf", { service })
-					: await broker.call("events.outboxStatus", {});
-				print(json(status));
+				if (args.service) await show(broker, "events.outboxStatusOf", { service: String(args.service) });
+				else await show(broker, "events.outboxStatus", {});
 			},
 		},
 		{
 			command: "replay <service>",
 			description: "Send a service's FAILED outbox events again (after fixing the cause; consumers dedup)",
 			async action(broker, args) {
-				print(json(await broker.call("events.replayOutbox", { service: String(args.service) })));
+				await show(broker, "events.replayOutbox", { service: String(args.service) });
 			},
 		},
 		{
@@ -94,18 +94,14 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 				{ option: "-l, --limit <n>", description: "at most n (default 20)" },
 			],
 			async action(broker, args) {
-				const letters = await broker.call("events.deadLetters", {
-					open: !args.options.all,
-					limit: Number(args.options.limit ?? 20),
-				});
-				print(json(letters));
+				await show(broker, "events.deadLetters", { open: !args.options.all, limit: Number(args.options.limit ?? 20) });
 			},
 		},
 		{
 			command: "requeue <id>",
 			description: "Publish a dead letter again to its original channel",
 			async action(broker, args) {
-				print(json(await broker.call("events.requeueDeadLetter", { id: Number(args.id) })));
+				await show(broker, "events.requeueDeadLetter", { id: Number(args.id) });
 			},
 		},
 	];
