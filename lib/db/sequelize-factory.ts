@@ -3,6 +3,7 @@ import path from "node:path";
 import { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { sqliteModule } from "./sqlite-module";
+import { serializeSqliteWrites } from "./sqlite-writes";
 
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -48,10 +49,12 @@ export function createSequelize(config: AppConfig, service: string): Sequelize {
 		});
 	}
 	fs.mkdirSync(config.dataDir, { recursive: true });
-	return new Sequelize({
+	const sqlite = new Sequelize({
 		dialect: "sqlite",
 		dialectModule: sqliteModule,
 		storage: path.join(config.dataDir, `${databaseNameFor(config, service)}.sqlite`),
 		logging: false,
 	});
+	serializeSqliteWrites(sqlite);
+	return sqlite;
 }

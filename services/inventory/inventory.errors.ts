@@ -32,6 +32,12 @@ export class ReservationNotFoundError extends ClientError {
 	}
 }
 
+export class OrderHoldNotFoundError extends ClientError {
+	constructor(orderId: string) {
+		super(`Inventory has not seen order ${orderId}`, 404, "ORDER_NOT_FOUND", { orderId });
+	}
+}
+
 export class InvalidReservationStateError extends ClientError {
 	constructor(reservationId: string, status: string, wanted: string) {
 		super(`Reservation ${reservationId} is ${status} and cannot become ${wanted}`, 409, INVALID_RESERVATION_STATE, {

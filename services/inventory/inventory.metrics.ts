@@ -12,6 +12,8 @@ export const METRIC = {
 	expired: "shop_inventory_expired_total",
 	sweeps: "shop_inventory_sweeps_total",
 	sweepDuration: "shop_inventory_sweep_duration_ms",
+	sagaEvents: "shop_inventory_saga_events_total",
+	sagaSettleConflicts: "shop_inventory_saga_settle_conflicts_total",
 } as const;
 
 export const inventoryMetrics: MetricDefinition[] = [
@@ -45,5 +47,17 @@ export const inventoryMetrics: MetricDefinition[] = [
 		name: METRIC.sweepDuration,
 		description: "Duration of an expiry sweep, ms",
 		buckets: [1, 10, 50, 100, 500, 1000, 5000],
+	},
+	{
+		type: "counter",
+		name: METRIC.sagaEvents,
+		description:
+			"Checkout saga events handled, by topic and outcome (reserved, failed, released, confirmed, duplicate...)",
+		labelNames: ["topic", "outcome"],
+	},
+	{
+		type: "counter",
+		name: METRIC.sagaSettleConflicts,
+		description: "Order lines whose reservation could not follow the order (e.g. paid after it expired)",
 	},
 ];

@@ -2,16 +2,20 @@ import { type Context, Errors, type ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
+import type { OrderCreatedPayload, OrderLine } from "../../lib/events/checkout-topics";
 import { SKU_AFFINITY } from "../../lib/strategies/sku-affinity.strategy";
 import { DbMixin } from "../../mixins/db.mixin";
+import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
+import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
 import { ActorRegistry } from "./actor-registry";
 import { ExpirySweeper } from "./expiry-sweeper";
-import { InventoryValidationError, SkuNotFoundError } from "./inventory.errors";
+import { InventoryValidationError, OrderHoldNotFoundError, SkuNotFoundError } from "./inventory.errors";
 import { inventoryMetrics, METRIC } from "./inventory.metrics";
 import {
 	expireParams,
 	getStockParams,
+	orderIdParam,
 	reservationRefParams,
 	reserveBatchParams,
 	reserveParams,
@@ -19,28 +23,40 @@ import {
 } from "./inventory.params";
 import { InventoryRepository } from "./inventory.repository";
 import type { InventoryCommand } from "./inventory-commands";
-import { inventoryMigrations } from "./migrations/001-create-stock-and-reservations";
+import { inventoryMigrations } from "./migrations";
+import { OrderHoldsRepository } from "./order-holds.repository";
+import { brokerOrderLines, ORDER_CREATED_SCHEMA, orderLinesOf } from "./order-lines";
+import { OrderSaga } from "./order-saga";
 import { type ReservationView, reservationIdOf, type StockView, stockView } from "./reservation";
 import { errorOutcome, type ReserveBatchItem, type ReserveBatchOutcome } from "./reserve-batch";
+import { sagaChannels } from "./saga-channels";
 
 interface InventoryVars {
 	sequelize: Sequelize;
 	/** The reserve action's parameter check, compiled once, applied to each item of a batch. */
 	checkReserve: (params: object) => true | unknown[];
+	/** The `order.created.v1` payload check, compiled once. */
+	checkOrder: (payload: object) => true | Array<{ field?: string; message?: string }>;
+	holds: OrderHoldsRepository;
+	saga: OrderSaga;
 	repository: InventoryRepository;
 	actors: ActorRegistry;
 	sweeper: ExpirySweeper;
 	timers: NodeJS.Timeout[];
 }
 
-interface InventoryMethods extends MetricsMethods {
+interface InventoryMethods extends MetricsMethods, OutboxMethods, DedupMethods {
 	submit(sku: string, command: InventoryCommand): Promise<unknown>;
 	reserveOne(orderId: string, sku: string, quantity: number): Promise<ReservationView>;
 	sweep(): Promise<void>;
+	settleHolds(): Promise<void>;
+	orderLinesOf(payload: OrderCreatedPayload): OrderLine[] | { invalid: string };
 	seedDemoStock(): Promise<void>;
 }
 
 const GAUGE_INTERVAL_MS = 1000;
+/** A hold left unsettled this long had its node die between decision and settle: finish it. */
+const SETTLE_GRACE_MS = 5000;
 
 /** Stock an empty embedded shop starts with (SEED_DEMO_DATA). */
 const DEMO_STOCK = { "DEMO-TSHIRT": 100, "DEMO-MUG": 50, "DEMO-POSTER": 10 } as const;
@@ -61,7 +77,15 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 
 	return defineService<InventoryVars, InventoryMethods>({
 		name: "inventory",
-		mixins: [DbMixin({ database: "inventory", migrations: inventoryMigrations }), MetricsMixin(inventoryMetrics)],
+		// DbMixin last: Moleculer runs the last mixin's `started` first, and the others need its connection.
+		mixins: [
+			OutboxMixin(),
+			DedupMixin(),
+			MetricsMixin([...inventoryMetrics, ...outboxMetrics, ...dedupMetrics]),
+			DbMixin({ database: "inventory", migrations: inventoryMigrations }),
+		],
+
+		channels: sagaChannels(),
 
 		actions: {
 			/** Sets (`available`) or adjusts (`delta`, never below zero) the free quantity; creates the SKU. */
@@ -180,6 +204,30 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/**
+			 * Operators (REPL `call inventory.orderHold --orderId o-1`): what the checkout saga decided for an
+			 * order, and each line's reservation as committed.
+			 */
+			orderHold: {
+				params: { orderId: orderIdParam },
+				async handler(ctx: Context<{ orderId: string }>) {
+					const { orderId } = ctx.params;
+					const hold = await this.holds.find(orderId);
+					if (!hold) throw new OrderHoldNotFoundError(orderId);
+					const ids = hold.lines.map((line) => reservationIdOf(orderId, line.sku));
+					const byId = new Map((await this.repository.findReservations(ids)).map((r) => [r.reservationId, r]));
+					return {
+						orderId,
+						status: hold.status,
+						settled: hold.settled,
+						lines: hold.lines.map((line) => ({
+							...line,
+							reservation: byId.get(reservationIdOf(orderId, line.sku))?.status ?? null,
+						})),
+					};
+				},
+			},
+
 			/** Internal (expiry sweep): releases those of the reservations that are past their expiry. */
 			expire: {
 				...routed,
@@ -219,6 +267,18 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				}
 			},
 
+			orderLinesOf(payload: OrderCreatedPayload) {
+				return orderLinesOf(payload, this.checkOrder, settings.maxQuantityPerOrder);
+			},
+
+			/** Finishes holds whose node died between recording the decision and settling the lines. */
+			async settleHolds() {
+				for (const hold of await this.holds.unsettled(Date.now() - SETTLE_GRACE_MS, 100)) {
+					this.logger.info(`Settling order ${hold.orderId} (${hold.status}) left unsettled`);
+					await this.saga.settle(hold);
+				}
+			},
+
 			/** An empty embedded shop gets a few SKUs to try (SEED_DEMO_DATA). */
 			async seedDemoStock() {
 				if (!config.embedded || !config.seedDemoData) return;
@@ -243,13 +303,14 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			this.checkReserve = this.broker.validator!.compile(reserveParams(settings.maxQuantityPerOrder)) as (
 				params: object,
 			) => true | unknown[];
+			this.checkOrder = this.broker.validator!.compile(ORDER_CREATED_SCHEMA) as InventoryVars["checkOrder"];
 		},
 
 		async started() {
 			this.repository = new InventoryRepository(this.sequelize);
 			this.actors = new ActorRegistry(
 				this.repository,
-				{ ...settings },
+				{ ...settings, pipelineDepth: this.sequelize.getDialect() === "sqlite" ? 1 : 2 },
 				{
 					batchCommitted: (size, durationMs) => {
 						this.observeMetric(METRIC.batchSize, size);
@@ -266,6 +327,18 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 					},
 				},
 			);
+			this.holds = new OrderHoldsRepository(this.sequelize);
+			this.saga = new OrderSaga(
+				this.holds,
+				brokerOrderLines(this.broker, (orderId, sku, err) => {
+					this.countMetric(METRIC.sagaSettleConflicts);
+					this.logger.error(`Order ${orderId}: reservation of ${sku} cannot follow the order: ${err.message}`);
+				}),
+				{
+					consumeOnce: (envelope, consumer, effect) => this.consumeOnce(envelope, consumer, effect),
+					writeEvents: (tx, events) => this.writeEvents(tx, events),
+				},
+			);
 			this.sweeper = new ExpirySweeper(
 				this.repository,
 				async (sku, reservationIds) =>
@@ -280,6 +353,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				}, GAUGE_INTERVAL_MS).unref(),
 				setInterval(() => {
 					this.sweep().catch((err: Error) => this.logger.warn(`Expiry sweep failed: ${err.message}`));
+					this.settleHolds().catch((err: Error) => this.logger.warn(`Settling holds failed: ${err.message}`));
 				}, settings.sweepIntervalMs).unref(),
 			];
 			await this.seedDemoStock();

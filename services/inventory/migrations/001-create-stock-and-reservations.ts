@@ -31,5 +31,3 @@ export const createStockAndReservations: Migration = {
 		await qi.dropTable("stock");
 	},
 };
-
-export const inventoryMigrations: Migration[] = [createStockAndReservations];

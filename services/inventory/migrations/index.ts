@@ -1,0 +1,11 @@
+import type { Migration } from "../../../lib/db/migrator";
+import { dedupMigration, outboxMigration } from "../../../lib/events/events-migrations";
+import { createStockAndReservations } from "./001-create-stock-and-reservations";
+import { createOrderHolds } from "./002-create-order-holds";
+
+export const inventoryMigrations: Migration[] = [
+	createStockAndReservations,
+	createOrderHolds,
+	outboxMigration,
+	dedupMigration,
+];

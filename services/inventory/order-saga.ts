@@ -1,0 +1,216 @@
+import type { Transaction } from "sequelize";
+import {
+	type InventoryReservationFailedPayload,
+	type InventoryReservedPayload,
+	type OrderCreatedPayload,
+	type OrderLine,
+	type ReservationFailureReason,
+	TOPIC,
+} from "../../lib/events/checkout-topics";
+import type { EventEnvelope } from "../../lib/events/event-envelope";
+import { newEvent } from "../../lib/events/event-envelope";
+import { INSUFFICIENT_STOCK, SKU_NOT_FOUND } from "./inventory.errors";
+import type { HoldStatus, OrderHold, OrderHoldsRepository } from "./order-holds.repository";
+import type { ReservationView } from "./reservation";
+
+/** A line's reserve, as the saga sees it: held, or refused for a reason that retrying will not change. */
+export type LineOutcome = { ok: true; reservation: ReservationView } | { ok: false; code: string; message: string };
+
+/**
+ * How the saga reaches the SKUs' actors (through the routed actions, so each line goes to its owner).
+ * Each call is idempotent per (orderId, sku); a transient failure (queue full, database down) throws.
+ */
+export interface OrderLines {
+	reserve(orderId: string, line: OrderLine): Promise<LineOutcome>;
+	release(orderId: string, sku: string): Promise<void>;
+	confirm(orderId: string, sku: string): Promise<void>;
+}
+
+/** What the service gives the saga: consumer dedup and the outbox (both in the caller's transaction). */
+export interface SagaEffects {
+	consumeOnce(envelope: EventEnvelope, consumer: string, effect: (tx: Transaction) => Promise<void>): Promise<boolean>;
+	writeEvents(transaction: Transaction, events: readonly EventEnvelope[]): Promise<void>;
+}
+
+export type OrderOutcome = "reserved" | "failed" | "duplicate" | "already-decided";
+
+export const SAGA_CONSUMER = "inventory";
+
+/** Holds whose lines must all be released: nothing of the order may stay reserved. */
+const RELEASING: readonly HoldStatus[] = ["FAILED", "RELEASED", "CANCELLED"];
+
+/** Business refusals of a line; anything else (429, 503, timeouts) is transient and retried. */
+const DECISIVE: Record<string, ReservationFailureReason> = {
+	[INSUFFICIENT_STOCK]: "INSUFFICIENT_STOCK",
+	[SKU_NOT_FOUND]: "SKU_NOT_FOUND",
+	VALIDATION_ERROR: "INVALID_ORDER",
+};
+
+export function isDecisiveRefusal(type: string | undefined): boolean {
+	return type !== undefined && type in DECISIVE;
+}
+
+/**
+ * Inventory's part in the checkout saga. An order's lines belong to different SKUs, so to different
+ * actors (and nodes): the order's outcome cannot be one SKU's batch transaction. Instead:
+ * 1. each line is reserved through its SKU's actor (idempotent per `orderId:sku`);
+ * 2. the outcome is decided ONCE: the `order_holds` row, the outcome event (outbox) and the dedup row
+ *    commit in one transaction, and the order's primary key lets only one decision in;
+ * 3. the lines are then brought in line with the recorded status (released if the order failed), and
+ *    the hold is marked settled. A node dying between 2 and 3 leaves the hold unsettled; `settle`
+ *    (run by the sweep timer) finishes the job.
+ * Later events (timed out, cancelled, paid) move the hold by a conditional UPDATE, so a payment and a
+ * cancellation racing each other cannot both win, then settle the lines the same way.
+ */
+export class OrderSaga {
+	constructor(
+		private readonly holds: OrderHoldsRepository,
+		private readonly lines: OrderLines,
+		private readonly effects: SagaEffects,
+	) {}
+
+	/** `order.created.v1`: hold every line, or none, and say which. */
+	async onOrderCreated(
+		envelope: EventEnvelope<OrderCreatedPayload>,
+		items: OrderLine[] | { invalid: string },
+	): Promise<OrderOutcome> {
+		const { orderId } = envelope.payload;
+		if (await this.holds.find(orderId)) return this.recordSeen(envelope, "already-decided");
+
+		if ("invalid" in items) {
+			return this.decide(envelope, [], failure(envelope, "INVALID_ORDER", items.invalid, []));
+		}
+		const outcomes = await Promise.all(items.map((line) => this.lines.reserve(orderId, line)));
+		const held: ReservationView[] = [];
+		// Refused lines, and lines already RELEASED by an earlier attempt of this order (no hold either).
+		const missing: Array<OrderLine & { code: string; message: string }> = [];
+		items.forEach((line, i) => {
+			const outcome = outcomes[i] as LineOutcome;
+			if (!outcome.ok) missing.push({ ...line, code: outcome.code, message: outcome.message });
+			else if (outcome.reservation.status === "RELEASED") {
+				missing.push({ ...line, code: "RESERVATION_RELEASED", message: `${line.sku} was already released` });
+			} else held.push(outcome.reservation);
+		});
+		const [first] = missing;
+		if (!first) return this.decide(envelope, items, reserved(envelope, held));
+		const reason = DECISIVE[first.code] ?? "INSUFFICIENT_STOCK";
+		const failed = missing.map(({ sku, quantity, code }) => ({ sku, quantity, code }));
+		return this.decide(envelope, items, failure(envelope, reason, first.message, failed));
+	}
+
+	/** `order.timed-out.v1`, `order.cancelled.v1`, `payment.failed.v1`: give the order's stock back. */
+	async onOrderCalledOff(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate"> {
+		const { orderId } = envelope.payload;
+		let after: HoldStatus | undefined;
+		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async (tx) => {
+			const now = Date.now();
+			if (await this.holds.transition(tx, orderId, ["RESERVED"], "RELEASED", now)) {
+				after = "RELEASED";
+				return;
+			}
+			// Not seen yet: leave a tombstone so that a late order.created holds nothing.
+			if (await this.holds.insert(tx, { orderId, status: "CANCELLED", lines: [], settled: true }, now)) {
+				after = "CANCELLED";
+				return;
+			}
+			after = (await this.holds.find(orderId, tx))?.status;
+		});
+		if (!applied) return "duplicate";
+		const hold = await this.holds.find(orderId);
+		if (hold && !hold.settled) await this.settle(hold);
+		return after ?? "CANCELLED";
+	}
+
+	/**
+	 * `payment.authorized.v1`: the held lines become sales. Returns null while inventory has not decided
+	 * the order yet (the caller retries later: payment can overtake `order.created.v1`).
+	 */
+	async onPaymentAuthorized(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate" | null> {
+		const { orderId } = envelope.payload;
+		if (!(await this.holds.find(orderId))) return null;
+		let after: HoldStatus | undefined;
+		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async (tx) => {
+			if (await this.holds.transition(tx, orderId, ["RESERVED"], "CONFIRMED", Date.now())) after = "CONFIRMED";
+			else after = (await this.holds.find(orderId, tx))?.status;
+		});
+		if (!applied) return "duplicate";
+		const hold = await this.holds.find(orderId);
+		if (hold && !hold.settled) await this.settle(hold);
+		return after ?? null;
+	}
+
+	/** Brings every line of the hold in line with its status, then marks it settled. Idempotent. */
+	async settle(hold: OrderHold): Promise<void> {
+		if (RELEASING.includes(hold.status)) {
+			await Promise.all(hold.lines.map((line) => this.lines.release(hold.orderId, line.sku)));
+		} else if (hold.status === "CONFIRMED") {
+			await Promise.all(hold.lines.map((line) => this.lines.confirm(hold.orderId, line.sku)));
+		}
+		await this.holds.markSettled(hold.orderId, hold.status);
+	}
+
+	/** Records the decision with its event; if another decision got in first, follows that one instead. */
+	private async decide(
+		envelope: EventEnvelope<OrderCreatedPayload>,
+		lines: OrderLine[],
+		outcome: EventEnvelope,
+	): Promise<OrderOutcome> {
+		const { orderId } = envelope.payload;
+		const status: HoldStatus = outcome.type === TOPIC.inventoryReserved ? "RESERVED" : "FAILED";
+		let won = false;
+		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async (tx) => {
+			won = await this.holds.insert(tx, { orderId, status, lines, settled: status === "RESERVED" }, Date.now());
+			if (won) await this.effects.writeEvents(tx, [outcome]);
+		});
+		if (!applied) return "duplicate";
+		if (won) {
+			if (status === "FAILED") await this.settle({ orderId, status, lines, settled: false, updatedAt: 0 });
+			return status === "RESERVED" ? "reserved" : "failed";
+		}
+		// Lost to a cancellation (or another copy of this order): what this attempt reserved must follow it.
+		const winner = await this.holds.find(orderId);
+		if (winner && RELEASING.includes(winner.status)) {
+			await Promise.all(lines.map((line) => this.lines.release(orderId, line.sku)));
+		}
+		return "already-decided";
+	}
+
+	private async recordSeen(envelope: EventEnvelope, outcome: OrderOutcome): Promise<OrderOutcome> {
+		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async () => undefined);
+		return applied ? outcome : "duplicate";
+	}
+}
+
+/** Outcome events are keyed by the order and carry the order event's correlation id. */
+function reserved(
+	cause: EventEnvelope<OrderCreatedPayload>,
+	reservations: ReservationView[],
+): EventEnvelope<InventoryReservedPayload> {
+	const { orderId } = cause.payload;
+	const expiresAt = reservations.map((r) => r.expiresAt).sort()[0] ?? new Date().toISOString();
+	return newEvent<InventoryReservedPayload>(
+		TOPIC.inventoryReserved,
+		orderId,
+		{
+			orderId,
+			items: reservations.map((r) => ({ sku: r.sku, quantity: r.quantity, reservationId: r.reservationId })),
+			expiresAt,
+		},
+		cause.correlationId,
+	);
+}
+
+function failure(
+	cause: EventEnvelope<OrderCreatedPayload>,
+	reason: ReservationFailureReason,
+	message: string,
+	items: InventoryReservationFailedPayload["items"],
+): EventEnvelope<InventoryReservationFailedPayload> {
+	const { orderId } = cause.payload;
+	return newEvent<InventoryReservationFailedPayload>(
+		TOPIC.inventoryReservationFailed,
+		orderId,
+		{ orderId, reason, message, items },
+		cause.correlationId,
+	);
+}
