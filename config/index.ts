@@ -59,6 +59,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			EVENTS_MAX_IN_FLIGHT: positiveInt(10_000)({ default: 10 }),
 			EVENTS_KAFKA_PARTITIONS: positiveInt(1000)({ default: 6 }),
 			EVENTS_KAFKA_COMMIT_INTERVAL_MS: positiveInt(60_000)({ default: 100 }),
+			EVENTS_KAFKA_SESSION_TIMEOUT_MS: positiveInt(300_000)({ default: 30_000 }),
 			OUTBOX_RELAY_INTERVAL_MS: positiveInt()({ default: 1000 }),
 			OUTBOX_CLAIM_BATCH: positiveInt(10_000)({ default: 500 }),
 			OUTBOX_LEASE_MS: positiveInt()({ default: 30_000 }),
@@ -129,6 +130,8 @@ export interface AppConfig {
 		maxInFlight: number;
 		/** Partitions of the Kafka topics a node creates (a group consumes them concurrently). */
 		kafkaPartitions: number;
+		/** A consumer silent this long is dropped from its group and its partitions go to the others. */
+		kafkaSessionTimeoutMs: number;
 		/** Kafka consumers commit offsets at most this often. */
 		kafkaCommitIntervalMs: number;
 	};
@@ -203,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			deadLetterTopic: e.EVENTS_DEAD_LETTER_TOPIC,
 			maxInFlight: e.EVENTS_MAX_IN_FLIGHT,
 			kafkaPartitions: e.EVENTS_KAFKA_PARTITIONS,
+			kafkaSessionTimeoutMs: e.EVENTS_KAFKA_SESSION_TIMEOUT_MS,
 			kafkaCommitIntervalMs: e.EVENTS_KAFKA_COMMIT_INTERVAL_MS,
 		},
 		outbox: {

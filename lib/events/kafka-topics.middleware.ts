@@ -37,6 +37,9 @@ export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 							kafka: {
 								fromBeginning: true,
 								partitionsConsumedConcurrently: config.events.kafkaPartitions,
+								// How soon a dead node's partitions move to the survivors; heartbeats well inside it.
+								sessionTimeout: config.events.kafkaSessionTimeoutMs,
+								heartbeatInterval: Math.max(100, Math.floor(config.events.kafkaSessionTimeoutMs / 10)),
 								...channel.kafka,
 							},
 						},
