@@ -45,8 +45,8 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 	const lanes = new Map<string, Lane>();
 	let flushScheduled = false;
 
-	const send = (sku: string, lane: Lane) => {
-		const group = lane.waiting.splice(0, options.maxBatch);
+	const send = (sku: string, lane: Lane, size: number) => {
+		const group = lane.waiting.splice(0, Math.min(size, options.maxBatch));
 		lane.inFlight++;
 		const items = group.map((w) => ({ orderId: w.orderId, quantity: w.quantity }));
 		(broker.call(RESERVE_BATCH_ACTION, { sku, items }) as Promise<ReserveBatchOutcome[]>)
@@ -65,16 +65,29 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 			)
 			.finally(() => {
 				lane.inFlight--;
-				if (lane.waiting.length > 0) send(sku, lane);
-				else if (lane.inFlight === 0) lanes.delete(sku);
+				// Not at once: the callers just answered usually call again right away (a closed loop, a
+				// flash sale); on the next setImmediate they leave in this group instead of the one after,
+				// so groups stay even rather than alternating between everything and almost nothing.
+				scheduleFlush();
 			});
 	};
 
 	const flush = () => {
 		flushScheduled = false;
 		for (const [sku, lane] of lanes) {
-			while (lane.waiting.length > 0 && lane.inFlight < GROUPS_IN_FLIGHT_PER_SKU) send(sku, lane);
+			// With both slots free, the waiting calls are split between them: the owner then commits one
+			// group while the other's callers are on their way back, instead of everyone waiting for one.
+			const free = GROUPS_IN_FLIGHT_PER_SKU - lane.inFlight;
+			const size = Math.ceil(lane.waiting.length / Math.max(1, free));
+			while (lane.waiting.length > 0 && lane.inFlight < GROUPS_IN_FLIGHT_PER_SKU) send(sku, lane, size);
+			if (lane.waiting.length === 0 && lane.inFlight === 0) lanes.delete(sku);
 		}
+	};
+
+	const scheduleFlush = () => {
+		if (flushScheduled) return;
+		flushScheduled = true;
+		setImmediate(flush);
 	};
 
 	const enqueue = (sku: string, waiting: Waiting) => {
@@ -84,10 +97,7 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 			lanes.set(sku, lane);
 		}
 		lane.waiting.push(waiting);
-		if (lane.inFlight < GROUPS_IN_FLIGHT_PER_SKU && !flushScheduled) {
-			flushScheduled = true;
-			setImmediate(flush);
-		}
+		if (lane.inFlight < GROUPS_IN_FLIGHT_PER_SKU) scheduleFlush();
 	};
 
 	return {

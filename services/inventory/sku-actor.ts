@@ -81,6 +81,10 @@ export class SkuActor {
 	/** Reservation ids with a command queued or in flight: never fast-rejected (their outcome is pending). */
 	private readonly pendingIds = new Map<string, number>();
 	private state: ActorState | null = null;
+	/** The SKU has had more reservations than the cache holds: reloads read only its stock row. */
+	private overflowed = false;
+	/** Wakes a drain loop that waits with a free pipeline slot and an empty mailbox. */
+	private wake: (() => void) | undefined;
 	private running = false;
 	private batchesInFlight = 0;
 	private decisionSeq = LOADED;
@@ -119,7 +123,13 @@ export class SkuActor {
 		return new Promise<CommandResult>((resolve, reject) => {
 			this.mailbox.push({ command, resolve, reject, seq: ++this.arrivals, fenceRetries: 0 });
 			this.track(command, +1);
-			if (!this.running) void this.drain();
+			this.wake?.();
+			if (!this.running) {
+				// Started on the next microtask, not now: the other commands submitted in this same turn
+				// (the rest of a reserveBatch call) then join the first batch instead of waiting behind it.
+				this.running = true;
+				queueMicrotask(() => void this.drain());
+			}
 		});
 	}
 
@@ -144,12 +154,19 @@ export class SkuActor {
 			while (this.mailbox.length > 0 || inFlight.length > 0) {
 				// Nothing queued, the pipeline is full, or a failed batch's commands are on their way back
 				// into the mailbox: let the oldest batch finish first.
-				if (
-					this.mailbox.length === 0 ||
-					inFlight.length >= this.options.pipelineDepth ||
-					(this.recovering && inFlight.length > 0)
-				) {
+				if (inFlight.length >= this.options.pipelineDepth || (this.recovering && inFlight.length > 0)) {
 					await inFlight.shift();
+					continue;
+				}
+				if (this.mailbox.length === 0) {
+					// A slot is free: start the next batch as soon as a command arrives, not only once the
+					// batch in flight has committed.
+					const oldest = inFlight[0] as Promise<unknown>;
+					const arrival = new Promise<void>((resolve) => {
+						this.wake = resolve;
+					});
+					if ((await Promise.race([oldest.then(() => "settled"), arrival])) === "settled") inFlight.shift();
+					this.wake = undefined;
 					continue;
 				}
 				if (this.recovering) {
@@ -157,7 +174,14 @@ export class SkuActor {
 					this.recovering = false;
 					this.lastBatch = Promise.resolve(LOADED);
 				}
-				const batch = this.mailbox.splice(0, this.options.maxBatch);
+				// With the pipeline empty, a full mailbox is split over its slots: the second half is decided
+				// on top of the first and written while the first commits, and the first half's callers come
+				// back while the second commits, so a closed loop of callers does not march in lockstep.
+				const share =
+					inFlight.length === 0
+						? Math.ceil(this.mailbox.length / this.options.pipelineDepth)
+						: Number.POSITIVE_INFINITY;
+				const batch = this.mailbox.splice(0, Math.min(this.options.maxBatch, share));
 				const run = this.process(batch, this.lastBatch);
 				this.lastBatch = run.done;
 				this.batchesInFlight++;
@@ -204,18 +228,25 @@ export class SkuActor {
 				return null;
 			}
 			const commands = batch.map((p) => p.command);
-			const state = await this.load(commands);
+			const { state, unproven } = await this.load(batch);
 			const now = Date.now();
-			const decision = decideBatch(
-				{
-					sku: this.sku,
-					stock: state.stock,
-					reservations: state.reservations,
-					now,
-					reservationTtlMs: this.options.reservationTtlMs,
-				},
-				commands,
+			const decide = () =>
+				decideBatch(
+					{
+						sku: this.sku,
+						stock: state.stock,
+						reservations: state.reservations,
+						now,
+						reservationTtlMs: this.options.reservationTtlMs,
+					},
+					commands,
+				);
+			let decision = decide();
+			// A refusal must be the original outcome: look up those orders, and decide again if one had reserved.
+			const refused = commands.flatMap((c, i) =>
+				c.kind === "reserve" && unproven.has(c.reservationId) && !decision.outcomes[i]?.ok ? [c.reservationId] : [],
 			);
+			if (refused.length > 0 && (await this.lookUp(state, refused)) > 0) decision = decide();
 			const basedOn = state.decidedBy;
 			const previousVersion = state.stock?.version ?? 0;
 			const seq = ++this.decisionSeq;
@@ -285,16 +316,27 @@ export class SkuActor {
 			// Keep the rows of the batches that may still be committing: a lookup could not find them yet.
 			state.reservations = new Map(state.recentWrites.flat().map((r) => [r.reservationId, r]));
 			state.complete = false;
+			this.overflowed = true;
 		}
 		state.decidedBy = seq;
 	}
 
-	/** The committed state, plus every reservation the batch refers to. */
-	private async load(commands: readonly InventoryCommand[]): Promise<ActorState> {
+	/**
+	 * The state to decide `batch` on. Reservations the batch refers to that are not in memory are looked
+	 * up, except those of first-time reserves (`unproven`): a new order is the hot path, and its absence
+	 * is proven by the reservation INSERT's unique key instead of a lookup. If one did exist, the INSERT
+	 * fails, and the batch is redone with lookups (a retried command is always looked up); a reserve
+	 * refused without proof is looked up before it is answered.
+	 */
+	private async load(batch: readonly Pending[]): Promise<{ state: ActorState; unproven: Set<string> }> {
 		if (!this.state) {
+			// A SKU known to have more reservations than the cache holds is not read in full again (they
+			// would be trimmed at the next batch): after a lost fence only its stock row is read.
 			const [stock, known] = await Promise.all([
 				this.repository.findStock(this.sku),
-				this.repository.findReservationsOfSku(this.sku, this.options.reservationCacheLimit),
+				this.overflowed
+					? { reservations: [], complete: false }
+					: this.repository.findReservationsOfSku(this.sku, this.options.reservationCacheLimit),
 			]);
 			this.state = {
 				stock,
@@ -303,17 +345,29 @@ export class SkuActor {
 				decidedBy: LOADED,
 				recentWrites: [],
 			};
+			this.overflowed = !known.complete;
 		}
 		const state = this.state;
+		const unproven = new Set<string>();
 		if (!state.complete) {
 			const unknown = new Set<string>();
-			for (const command of commands) {
+			for (const { command, fenceRetries } of batch) {
 				const id = reservationIdOfCommand(command);
-				if (id && !state.reservations.has(id)) unknown.add(id);
+				if (!id || state.reservations.has(id)) continue;
+				if (command.kind === "reserve" && fenceRetries === 0) unproven.add(id);
+				else unknown.add(id);
 			}
-			for (const r of await this.repository.findReservations([...unknown])) state.reservations.set(r.reservationId, r);
+			await this.lookUp(state, [...unknown]);
 		}
-		return state;
+		return { state, unproven };
+	}
+
+	/** Adds the stored reservations among `ids` to the state; returns how many were found. */
+	private async lookUp(state: ActorState, ids: string[]): Promise<number> {
+		if (ids.length === 0) return 0;
+		const found = await this.repository.findReservations(ids);
+		for (const r of found) state.reservations.set(r.reservationId, r);
+		return found.length;
 	}
 
 	private track(command: InventoryCommand, delta: 1 | -1): void {

@@ -154,6 +154,52 @@ describe("inventory under concurrency (MariaDB)", () => {
 		}
 	});
 
+	it("when an order reserves again after its reservation left the actor's memory, then it gets the original reservation, with stock left or sold out", async () => {
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			INVENTORY_CALL_BATCHING: "false",
+			// New orders' reserves are not looked up (the INSERT's unique key proves them new), so a repeat
+			// of an order the actor no longer holds in memory must be caught by the key or by the refusal check.
+			INVENTORY_RESERVATION_CACHE: "1",
+		});
+		const broker = await startBroker(config, [inventoryService(config)]);
+		const reserve = (orderId: string, sku: string, quantity: number) =>
+			broker.call<{ status: string; quantity: number }, object>("inventory.reserve", { orderId, sku, quantity });
+		try {
+			const sku = `OLD-${uniqueId()}`;
+			await broker.call("inventory.setStock", { sku, available: 10 });
+			const first = await reserve("first", sku, 3);
+			for (let i = 0; i < 4; i++) await reserve(`filler-${i}`, sku, 1);
+			// Stock left: the repeat would be granted again, but the INSERT finds the original.
+			expect(await reserve("first", sku, 3)).toEqual(first);
+			expect(await broker.call("inventory.getStock", { sku })).toMatchObject({ available: 3, reserved: 7 });
+			// Sold out: the repeat would be refused, but the refusal is checked against the stored ones.
+			await reserve("last", sku, 3);
+			expect(await reserve("first", sku, 3)).toEqual(first);
+			await expect(reserve("newcomer", sku, 1)).rejects.toMatchObject({ type: "INSUFFICIENT_STOCK" });
+			// Concurrently, mixed with new orders: the batch that meets the original is redone, nothing doubles.
+			await broker.call("inventory.setStock", { sku, delta: 5 });
+			const mixed = await Promise.allSettled([
+				reserve("first", sku, 3),
+				reserve("fresh-1", sku, 2),
+				reserve("filler-0", sku, 1),
+				reserve("fresh-2", sku, 2),
+			]);
+			expect(mixed.map((o) => (o.status === "fulfilled" ? o.value.status : o.reason.type))).toEqual([
+				"RESERVED",
+				"RESERVED",
+				"RESERVED",
+				"RESERVED",
+			]);
+			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(config, "inventory"))).get(sku);
+			expectConsistent(audit as never, 15);
+			expect(audit).toMatchObject({ available: 1, reserved: 14, reservationRows: 8 });
+		} finally {
+			await broker.stop();
+		}
+	});
+
 	it("when a SKU sells out, then later reserves are rejected from memory but a repeated successful order keeps its reservation", async () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
