@@ -52,6 +52,9 @@ function sendError(this: GatewayService, req: GatewayRequest, res: ServerRespons
 export default function gatewayService(config: AppConfig): ServiceSchema {
 	const bodyParsers = { json: { strict: true, limit: config.http.bodyLimit } };
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
+	// Per-request lines ("=> POST ...", "<= 200 ...") at debug only: at info they would be three lines per
+	// request, and moleculer-web builds them (colours, timings) even when the level drops them.
+	const logging = config.logging.level === "debug" || config.logging.level === "trace";
 	const schema: ServiceSchema<GatewaySettings, Record<string, never>, GatewayVars> = {
 		name: "api",
 		mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
@@ -78,6 +81,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					aliases: ADMIN_ALIASES,
 					authentication: true,
 					authorization: "requireAdmin",
+					logging,
 					onBeforeCall: versionGuard,
 					bodyParsers,
 					onError: sendError,
@@ -93,11 +97,14 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						"POST /inventory/release": "inventory.release",
 						"POST /inventory/confirm": "inventory.confirm",
 					},
+					logging,
 					onBeforeCall: versionGuard,
 					bodyParsers,
 					onError: sendError,
 				},
 			],
+			logRequest: "debug",
+			logResponse: "debug",
 			onError: sendError,
 			log4XXResponses: false,
 		},
