@@ -50,6 +50,13 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 			},
 		},
 		{
+			command: "order <orderId>",
+			description: "What the checkout saga decided for an order in inventory, with each line's reservation",
+			async action(broker, args) {
+				await show(broker, "inventory.orderHold", { orderId: String(args.orderId) });
+			},
+		},
+		{
 			command: "hot",
 			description: "Per inventory node: live SKU actors, queued commands and the deepest mailboxes",
 			options: [{ option: "-l, --limit <n>", description: "SKUs per node (default 10)" }],

@@ -14,6 +14,7 @@ export const METRIC = {
 	sweepDuration: "shop_inventory_sweep_duration_ms",
 	sagaEvents: "shop_inventory_saga_events_total",
 	sagaSettleConflicts: "shop_inventory_saga_settle_conflicts_total",
+	sagaUnsettled: "shop_inventory_saga_unsettled_holds",
 } as const;
 
 export const inventoryMetrics: MetricDefinition[] = [
@@ -59,5 +60,10 @@ export const inventoryMetrics: MetricDefinition[] = [
 		type: "counter",
 		name: METRIC.sagaSettleConflicts,
 		description: "Order lines whose reservation could not follow the order (e.g. paid after it expired)",
+	},
+	{
+		type: "gauge",
+		name: METRIC.sagaUnsettled,
+		description: "Saga orders whose lines lagged behind the recorded decision at the last sweep (up to 100)",
 	},
 ];

@@ -273,7 +273,9 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 
 			/** Finishes holds whose node died between recording the decision and settling the lines. */
 			async settleHolds() {
-				for (const hold of await this.holds.unsettled(Date.now() - SETTLE_GRACE_MS, 100)) {
+				const unsettled = await this.holds.unsettled(Date.now() - SETTLE_GRACE_MS, 100);
+				this.setGauge(METRIC.sagaUnsettled, unsettled.length);
+				for (const hold of unsettled) {
 					this.logger.info(`Settling order ${hold.orderId} (${hold.status}) left unsettled`);
 					await this.saga.settle(hold);
 				}

@@ -4,12 +4,15 @@
  * own node (`SERVICES=none`) whose REPL would run the commands.
  */
 import type { ServiceBroker } from "moleculer";
+import { type OrderCreatedPayload, TOPIC } from "../../lib/events/checkout-topics";
+import { newEvent } from "../../lib/events/event-envelope";
+import { channelPublisher } from "../../lib/events/event-publisher";
 import { type CommandArgs, type OperatorCommand, operatorCommands } from "../../lib/repl/operator-commands";
 import eventsService from "../../services/events/events.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { salesService } from "../support/events/fixtures";
-import { FlowDb, flowEnv } from "../support/events/harness";
+import { FlowDb, flowEnv, waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
 
 describe("REPL operator commands", () => {
@@ -48,6 +51,29 @@ describe("REPL operator commands", () => {
 		await operator.call("inventory.setStock", { sku, available: 12 });
 		await operator.call("inventory.reserve", { orderId: "o1", sku, quantity: 2 });
 		expect(JSON.parse(await run("stock", { sku }))).toMatchObject({ sku, available: 10, reserved: 2, confirmed: 0 });
+	});
+
+	it("when an operator looks up an order of the checkout saga, then it prints the decision and each line", async () => {
+		const sku = `ORD-${uniqueId()}`;
+		const orderId = `order-${uniqueId()}`;
+		await operator.call("inventory.setStock", { sku, available: 5 });
+		const event = newEvent<OrderCreatedPayload>(
+			TOPIC.orderCreated,
+			orderId,
+			{ orderId, items: [{ sku, quantity: 2 }] },
+			orderId,
+		);
+		expect(await channelPublisher(shop)([event])).toEqual([undefined]);
+		await waitFor("the order's hold", () => operator.call("inventory.orderHold", { orderId }).catch(() => undefined));
+
+		expect(JSON.parse(await run("order", { orderId }))).toEqual({
+			orderId,
+			status: "RESERVED",
+			settled: true,
+			lines: [{ sku, quantity: 2, reservation: "RESERVED" }],
+		});
+		printed = [];
+		await expect(run("order", { orderId: "never-seen" })).rejects.toMatchObject({ type: "ORDER_NOT_FOUND" });
 	});
 
 	it("when an operator lists hot SKUs, then each inventory node reports its actors", async () => {

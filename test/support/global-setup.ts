@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { infra } from "./infra";
+import { dropStaleTestDatabases } from "./stale-test-databases";
 import { answersTcp } from "./tcp";
 
 function answers(url: string): Promise<boolean> {
@@ -18,8 +19,11 @@ export default async function globalSetup(): Promise<void> {
 	for (const [name, url] of Object.entries(wanted)) {
 		if (!(await answers(url))) missing.push(name);
 	}
-	if (missing.length === 0) return;
-	const script = path.resolve(__dirname, "../../infra/local/infra");
-	process.stdout.write(`\n[test] starting ${missing.join(", ")} with infra/local\n`);
-	execFileSync("bash", [script, "up", ...missing], { stdio: "inherit", timeout: 15 * 60_000 });
+	if (missing.length > 0) {
+		const script = path.resolve(__dirname, "../../infra/local/infra");
+		process.stdout.write(`\n[test] starting ${missing.join(", ")} with infra/local\n`);
+		execFileSync("bash", [script, "up", ...missing], { stdio: "inherit", timeout: 15 * 60_000 });
+	}
+	const dropped = await dropStaleTestDatabases();
+	if (dropped > 0) process.stdout.write(`\n[test] dropped ${dropped} database(s) left by earlier runs\n`);
 }
