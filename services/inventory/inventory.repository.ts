@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
+import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
 import type { Reservation, ReservationStatus, Stock } from "./reservation";
 
 /** Another writer changed the stock row since it was read: reload and decide again. */
@@ -34,7 +35,26 @@ function toReservation(row: ReservationRow): Reservation {
 
 /** All SQL of the inventory. Every write happens in `commit`, in one transaction, behind the fence. */
 export class InventoryRepository {
-	constructor(private readonly db: Sequelize) {}
+	private constructor(
+		private readonly db: Sequelize,
+		/** Set on MariaDB (unless turned off): commits go through compound statements. */
+		private readonly compound: MariaDbBatchCommit | null,
+	) {}
+
+	/** `compoundCommit` is used only where the server is MariaDB (MySQL has no anonymous compound statements). */
+	static async open(db: Sequelize, options: { compoundCommit: boolean }): Promise<InventoryRepository> {
+		let compound: MariaDbBatchCommit | null = null;
+		if (options.compoundCommit && db.getDialect() === "mysql") {
+			const [row] = await db.query<{ version: string }>("SELECT VERSION() AS version", { type: QueryTypes.SELECT });
+			if (/mariadb/i.test(row?.version ?? "")) compound = new MariaDbBatchCommit(db);
+		}
+		return new InventoryRepository(db, compound);
+	}
+
+	/** Which way batches commit, for the start-up log line. */
+	get commitMode(): string {
+		return this.compound ? "MariaDB compound statements, 2 round trips" : "plain statements";
+	}
 
 	async findStock(sku: string): Promise<Stock | null> {
 		const rows = await this.db.query<Stock>(
@@ -94,6 +114,7 @@ export class InventoryRepository {
 	 * when another writer got there first; whatever `afterPrevious` throws also rolls back. The new
 	 * rows go first because they cannot collide with the previous batch's (it decided them), so
 	 * they are written while it commits; status changes may touch rows it writes, so they wait.
+	 * On MariaDB the same transaction takes two round trips (MariaDbBatchCommit).
 	 */
 	async commit(
 		previousVersion: number,
@@ -104,6 +125,15 @@ export class InventoryRepository {
 		const { write, stock } = decision;
 		if (write.stock === "none" && write.inserted.length === 0 && write.updated.length === 0) {
 			await afterPrevious();
+			return;
+		}
+		if (this.compound) {
+			try {
+				await this.compound.commit(previousVersion, decision, now, afterPrevious);
+			} catch (err) {
+				if (isFenceFailure(err)) throw new FenceLostError(decision.stock?.sku ?? "?");
+				throw err;
+			}
 			return;
 		}
 		await this.db.transaction(async (transaction) => {

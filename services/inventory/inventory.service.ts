@@ -309,7 +309,8 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 		},
 
 		async started() {
-			this.repository = new InventoryRepository(this.sequelize);
+			this.repository = await InventoryRepository.open(this.sequelize, settings);
+			this.logger.debug(`Actor batches commit with ${this.repository.commitMode}`);
 			this.actors = new ActorRegistry(
 				this.repository,
 				{ ...settings, pipelineDepth: this.sequelize.getDialect() === "sqlite" ? 1 : 2 },

@@ -13,9 +13,15 @@ function random<T>(items: readonly T[]): T {
 	return items[Math.floor(Math.random() * items.length)] as T;
 }
 
-describe("inventory under concurrency (MariaDB)", () => {
+describe.each([
+	["compound statements", "true"],
+	["plain statements", "false"],
+])("inventory under concurrency (MariaDB, batches committed with %s)", (_mode, compound) => {
+	/** Every broker of this file on MariaDB, committing the way under test. */
+	const mariadb = () => ({ DATABASE_URL: infra.databaseUrl, INVENTORY_COMPOUND_COMMIT: compound });
+
 	it("when thousands of reserve/release/confirm race with repeated order ids, then every SKU stays consistent", async () => {
-		const config = testConfig({ DATABASE_URL: infra.databaseUrl, DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
+		const config = testConfig({ ...mariadb(), DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
 		const broker = await startBroker(config, [inventoryService(config)]);
 		try {
 			const skus = Array.from({ length: 5 }, (_, i) => `SKU-${i}-${uniqueId()}`);
@@ -47,7 +53,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 		// Two brokers without a transporter: each has its own actor for the SKU, as after a split brain.
 		const configs = [0, 1].map((i) =>
 			testConfig({
-				DATABASE_URL: infra.databaseUrl,
+				...mariadb(),
 				DB_NAME_PREFIX: prefix,
 				NODE_ID: `fence-${i}-${uniqueId()}`,
 				...METRICS_ON,
@@ -90,7 +96,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 
 	it("when the first of two pipelined batches loses the fence, then both are redone in arrival order", async () => {
 		const config = testConfig({
-			DATABASE_URL: infra.databaseUrl,
+			...mariadb(),
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			// Ten reserves arrive at once and make two batches of five: the second is decided on top of the
 			// first while the first commits.
@@ -125,7 +131,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 
 	it("when the reservation cache is trimmed while batches are in flight, then a release still finds a reservation being committed", async () => {
 		const config = testConfig({
-			DATABASE_URL: infra.databaseUrl,
+			...mariadb(),
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			INVENTORY_CALL_BATCHING: "false",
 			INVENTORY_MAX_BATCH: "2",
@@ -156,7 +162,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 
 	it("when an order reserves again after its reservation left the actor's memory, then it gets the original reservation, with stock left or sold out", async () => {
 		const config = testConfig({
-			DATABASE_URL: infra.databaseUrl,
+			...mariadb(),
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			INVENTORY_CALL_BATCHING: "false",
 			// New orders' reserves are not looked up (the INSERT's unique key proves them new), so a repeat
@@ -202,7 +208,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 
 	it("when a SKU sells out, then later reserves are rejected from memory but a repeated successful order keeps its reservation", async () => {
 		const config = testConfig({
-			DATABASE_URL: infra.databaseUrl,
+			...mariadb(),
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			...METRICS_ON,
 		});
@@ -227,7 +233,7 @@ describe("inventory under concurrency (MariaDB)", () => {
 
 	it("when a burst exceeds the mailbox depth, then the excess gets QUEUE_FULL at once and nothing partial is written", async () => {
 		const config = testConfig({
-			DATABASE_URL: infra.databaseUrl,
+			...mariadb(),
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			INVENTORY_MAILBOX_DEPTH: "20",
 			INVENTORY_MAX_BATCH: "10",
