@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
+import { type BatchStatement, batchStatements, RESERVATION_COLUMNS } from "./batch-statements";
 import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
 import type { Reservation, ReservationStatus, Stock } from "./reservation";
 
@@ -19,8 +20,6 @@ interface ReservationRow {
 	status: ReservationStatus;
 	expires_at: number | string;
 }
-
-const RESERVATION_COLUMNS = "reservation_id, order_id, sku, quantity, status, expires_at";
 
 function toReservation(row: ReservationRow): Reservation {
 	return {
@@ -122,116 +121,42 @@ export class InventoryRepository {
 		now: number,
 		afterPrevious: () => Promise<void> = async () => undefined,
 	): Promise<void> {
-		const { write, stock } = decision;
-		if (write.stock === "none" && write.inserted.length === 0 && write.updated.length === 0) {
+		const statements = batchStatements(previousVersion, decision, now);
+		if (!statements.insert && statements.fenced.length === 0) {
 			await afterPrevious();
 			return;
 		}
+		// Writes exist only once the SKU's stock row does.
+		const sku = decision.stock?.sku ?? "?";
 		if (this.compound) {
 			try {
-				await this.compound.commit(previousVersion, decision, now, afterPrevious);
+				await this.compound.commit(statements, afterPrevious);
 			} catch (err) {
-				if (isFenceFailure(err)) throw new FenceLostError(decision.stock?.sku ?? "?");
+				if (isFenceFailure(err)) throw new FenceLostError(sku);
 				throw err;
 			}
 			return;
 		}
 		await this.db.transaction(async (transaction) => {
-			await this.insertReservations(write.inserted, now, transaction);
+			if (statements.insert) await this.run(statements.insert, sku, transaction);
 			await afterPrevious();
-			await this.updateStatuses(write.updated, now, transaction);
-			if (write.stock !== "none" && stock) await this.writeStock(stock, previousVersion, write.stock, now, transaction);
+			for (const statement of statements.fenced) await this.run(statement, sku, transaction);
 		});
 	}
 
-	private async writeStock(
-		stock: Stock,
-		previousVersion: number,
-		mode: "insert" | "update",
-		now: number,
-		transaction: Transaction,
-	): Promise<void> {
-		if (mode === "insert") {
-			try {
-				await this.db.query(
-					"INSERT INTO stock (sku, available, reserved, confirmed, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-					{
-						replacements: [stock.sku, stock.available, stock.reserved, stock.confirmed, stock.version, now],
-						transaction,
-					},
-				);
-			} catch (err) {
-				if (isUniqueViolation(err)) throw new FenceLostError(stock.sku);
-				throw err;
-			}
-			return;
-		}
-		const affected = affectedRows(
-			await this.db.query(
-				"UPDATE stock SET available = ?, reserved = ?, confirmed = ?, version = ?, updated_at = ? WHERE sku = ? AND version = ?",
-				{
-					replacements: [
-						stock.available,
-						stock.reserved,
-						stock.confirmed,
-						stock.version,
-						now,
-						stock.sku,
-						previousVersion,
-					],
-					type: QueryTypes.UPDATE,
-					transaction,
-				},
-			),
-		);
-		if (affected !== 1) throw new FenceLostError(stock.sku);
-	}
-
-	private async insertReservations(rows: readonly Reservation[], now: number, transaction: Transaction) {
-		if (rows.length === 0) return;
-		const values = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
-		const replacements = rows.flatMap((r) => [
-			r.reservationId,
-			r.orderId,
-			r.sku,
-			r.quantity,
-			r.status,
-			r.expiresAt,
-			now,
-			now,
-		]);
+	/** A duplicate key (another writer created the row first) or an unexpected row count loses the fence. */
+	private async run({ sql, values, expectedRows }: BatchStatement, sku: string, transaction: Transaction) {
+		let result: unknown;
 		try {
-			await this.db.query(
-				`INSERT INTO reservations (${RESERVATION_COLUMNS}, created_at, updated_at) VALUES ${values}`,
-				{
-					replacements,
-					transaction,
-				},
-			);
+			result = await this.db.query(sql, {
+				replacements: values,
+				transaction,
+				...(expectedRows === undefined ? {} : { type: QueryTypes.UPDATE }),
+			});
 		} catch (err) {
-			// Another writer (a second actor for the SKU) created one of these reservations first.
-			if (isUniqueViolation(err)) throw new FenceLostError(rows[0]?.sku ?? "?");
+			if (isUniqueViolation(err)) throw new FenceLostError(sku);
 			throw err;
 		}
-	}
-
-	/** One statement for the whole batch: `status = CASE reservation_id WHEN ... END`. */
-	private async updateStatuses(rows: readonly Reservation[], now: number, transaction: Transaction) {
-		if (rows.length === 0) return;
-		const cases = rows.map(() => "WHEN ? THEN ?").join(" ");
-		const ids = rows.map((r) => r.reservationId);
-		const affected = affectedRows(
-			await this.db.query(
-				`UPDATE reservations SET status = CASE reservation_id ${cases} END, updated_at = ? WHERE reservation_id IN (?)`,
-				{
-					replacements: [...rows.flatMap((r) => [r.reservationId, r.status]), now, ids],
-					type: QueryTypes.UPDATE,
-					transaction,
-				},
-			),
-		);
-		// Every row was read (or written by an earlier batch) before this one decided: a missing one means
-		// the state this batch was decided on is not what is stored.
-		if (affected !== rows.length) throw new FenceLostError(rows[0]?.sku ?? "?");
+		if (expectedRows !== undefined && affectedRows(result) !== expectedRows) throw new FenceLostError(sku);
 	}
 }

@@ -1,0 +1,59 @@
+import type { BatchDecision } from "./batch-decider";
+import type { Reservation } from "./reservation";
+
+/**
+ * One statement of a batch's transaction. `expectedRows`: the rows it must change, else the state the
+ * batch was decided on is not what is stored (a lost fence).
+ */
+export interface BatchStatement {
+	sql: string;
+	values: unknown[];
+	expectedRows?: number;
+}
+
+/** The statements of a batch's commit: the new reservation rows, then what must wait for the previous batch. */
+export interface BatchStatements {
+	/** New rows cannot collide with the previous batch's (it decided them): written while it commits. */
+	insert: BatchStatement | null;
+	/** Status changes (they may touch the previous batch's rows) and the fenced stock write. */
+	fenced: BatchStatement[];
+}
+
+export const RESERVATION_COLUMNS = "reservation_id, order_id, sku, quantity, status, expires_at";
+
+export function batchStatements(previousVersion: number, decision: BatchDecision, now: number): BatchStatements {
+	const { write, stock } = decision;
+	const fenced: BatchStatement[] = [];
+	if (write.updated.length > 0) fenced.push(statusUpdate(write.updated, now));
+	if (stock && write.stock === "insert") {
+		fenced.push({
+			sql: "INSERT INTO stock (sku, available, reserved, confirmed, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			values: [stock.sku, stock.available, stock.reserved, stock.confirmed, stock.version, now],
+		});
+	} else if (stock && write.stock === "update") {
+		fenced.push({
+			sql: "UPDATE stock SET available = ?, reserved = ?, confirmed = ?, version = ?, updated_at = ? WHERE sku = ? AND version = ?",
+			values: [stock.available, stock.reserved, stock.confirmed, stock.version, now, stock.sku, previousVersion],
+			expectedRows: 1,
+		});
+	}
+	return { insert: reservationInsert(write.inserted, now), fenced };
+}
+
+function reservationInsert(rows: readonly Reservation[], now: number): BatchStatement | null {
+	if (rows.length === 0) return null;
+	return {
+		sql: `INSERT INTO reservations (${RESERVATION_COLUMNS}, created_at, updated_at) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+		values: rows.flatMap((r) => [r.reservationId, r.orderId, r.sku, r.quantity, r.status, r.expiresAt, now, now]),
+	};
+}
+
+/** One statement for the whole batch: `status = CASE reservation_id WHEN ... END`. */
+function statusUpdate(rows: readonly Reservation[], now: number): BatchStatement {
+	return {
+		sql: `UPDATE reservations SET status = CASE reservation_id ${rows.map(() => "WHEN ? THEN ?").join(" ")} END, updated_at = ? WHERE reservation_id IN (?)`,
+		values: [...rows.flatMap((r) => [r.reservationId, r.status]), now, rows.map((r) => r.reservationId)],
+		// Every row was read (or written by an earlier batch) before this one decided.
+		expectedRows: rows.length,
+	};
+}
