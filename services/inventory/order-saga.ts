@@ -99,26 +99,9 @@ export class OrderSaga {
 	}
 
 	/** `order.timed-out.v1`, `order.cancelled.v1`, `payment.failed.v1`: give the order's stock back. */
-	async onOrderCalledOff(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate"> {
-		const { orderId } = envelope.payload;
-		let after: HoldStatus | undefined;
-		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async (tx) => {
-			const now = Date.now();
-			if (await this.holds.transition(tx, orderId, ["RESERVED"], "RELEASED", now)) {
-				after = "RELEASED";
-				return;
-			}
-			// Not seen yet: leave a tombstone so that a late order.created holds nothing.
-			if (await this.holds.insert(tx, { orderId, status: "CANCELLED", lines: [], settled: true }, now)) {
-				after = "CANCELLED";
-				return;
-			}
-			after = (await this.holds.find(orderId, tx))?.status;
-		});
-		if (!applied) return "duplicate";
-		const hold = await this.holds.find(orderId);
-		if (hold && !hold.settled) await this.settle(hold);
-		return after ?? "CANCELLED";
+	onOrderCalledOff(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate"> {
+		// An order not seen yet gets a tombstone, so that its late order.created holds nothing.
+		return this.move(envelope, "RELEASED", true) as Promise<HoldStatus | "duplicate">;
 	}
 
 	/**
@@ -126,27 +109,46 @@ export class OrderSaga {
 	 * the order yet (the caller retries later: payment can overtake `order.created.v1`).
 	 */
 	async onPaymentAuthorized(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate" | null> {
-		const { orderId } = envelope.payload;
-		if (!(await this.holds.find(orderId))) return null;
-		let after: HoldStatus | undefined;
-		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async (tx) => {
-			if (await this.holds.transition(tx, orderId, ["RESERVED"], "CONFIRMED", Date.now())) after = "CONFIRMED";
-			else after = (await this.holds.find(orderId, tx))?.status;
-		});
-		if (!applied) return "duplicate";
-		const hold = await this.holds.find(orderId);
-		if (hold && !hold.settled) await this.settle(hold);
-		return after ?? null;
+		// Checked before the dedup record: an undecided order's payment must be handled again later.
+		if (!(await this.holds.find(envelope.payload.orderId))) return null;
+		return this.move(envelope, "CONFIRMED", false);
 	}
 
 	/** Brings every line of the hold in line with its status, then marks it settled. Idempotent. */
-	async settle(hold: OrderHold): Promise<void> {
+	async settle(hold: Pick<OrderHold, "orderId" | "status" | "lines">): Promise<void> {
 		if (RELEASING.includes(hold.status)) {
 			await Promise.all(hold.lines.map((line) => this.lines.release(hold.orderId, line.sku)));
 		} else if (hold.status === "CONFIRMED") {
 			await Promise.all(hold.lines.map((line) => this.lines.confirm(hold.orderId, line.sku)));
 		}
 		await this.holds.markSettled(hold.orderId, hold.status);
+	}
+
+	/**
+	 * Moves a RESERVED hold to `to` (once per event), then settles its lines; a hold in another status
+	 * stays as it is. Returns the hold's status after the event.
+	 */
+	private async move(
+		envelope: EventEnvelope<{ orderId: string }>,
+		to: HoldStatus,
+		tombstone: boolean,
+	): Promise<HoldStatus | "duplicate" | null> {
+		const { orderId } = envelope.payload;
+		let moved = false;
+		let after: OrderHold | null = null;
+		const applied = await this.effects.consumeOnce(envelope, SAGA_CONSUMER, async (tx) => {
+			const now = Date.now();
+			moved = await this.holds.transition(tx, orderId, ["RESERVED"], to, now);
+			if (!moved && tombstone) {
+				await this.holds.insert(tx, { orderId, status: "CANCELLED", lines: [], settled: true }, now);
+			}
+			after = await this.holds.find(orderId, tx);
+		});
+		if (!applied) return "duplicate";
+		const hold = after as OrderHold | null;
+		// The transition is this event's: its lines are this event's to settle (the sweep retries if we die).
+		if (moved && hold) await this.settle(hold);
+		return hold?.status ?? null;
 	}
 
 	/** Records the decision with its event; if another decision got in first, follows that one instead. */
@@ -164,7 +166,7 @@ export class OrderSaga {
 		});
 		if (!applied) return "duplicate";
 		if (won) {
-			if (status === "FAILED") await this.settle({ orderId, status, lines, settled: false, updatedAt: 0 });
+			if (status === "FAILED") await this.settle({ orderId, status, lines });
 			return status === "RESERVED" ? "reserved" : "failed";
 		}
 		// Lost to a cancellation (or another copy of this order): what this attempt reserved must follow it.
