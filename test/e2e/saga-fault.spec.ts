@@ -3,18 +3,13 @@
  * Kafka; one is SIGKILLed mid-stream. Every order still gets exactly one outcome, and the stock held
  * is exactly what the announced outcomes say.
  */
-import type { ServiceBroker, ServiceSchema } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import { QueryTypes, Sequelize } from "sequelize";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
-import {
-	type InventoryReservedPayload,
-	type OrderCreatedPayload,
-	type OrderLine,
-	TOPIC,
-} from "../../lib/events/checkout-topics";
-import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
-import { channelPublisher } from "../../lib/events/event-publisher";
+import { type InventoryReservedPayload, TOPIC } from "../../lib/events/checkout-topics";
+import type { EventEnvelope } from "../../lib/events/event-envelope";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { orderCreated, ordersStandIn, publishEvent } from "../support/checkout";
 import { sleep, waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";
@@ -25,21 +20,6 @@ const UNITS_PER_SKU = 60;
 const ORDERS = 400;
 /** Outcomes seen before the kill: early enough that much of the stream is still ahead. */
 const KILL_AFTER = 80;
-
-function outcomeRecorder(byOrder: Map<string, Map<string, EventEnvelope>>): ServiceSchema {
-	const record = (envelope: EventEnvelope) => {
-		const seen = byOrder.get(envelope.key) ?? new Map<string, EventEnvelope>();
-		seen.set(envelope.eventId, envelope);
-		byOrder.set(envelope.key, seen);
-	};
-	return {
-		name: "orders-stand-in",
-		channels: {
-			[TOPIC.inventoryReserved]: { group: "orders-stand-in", handler: record },
-			[TOPIC.inventoryReservationFailed]: { group: "orders-stand-in", handler: record },
-		},
-	} as ServiceSchema;
-}
 
 describe("checkout saga on 2 inventory nodes over Kafka", () => {
 	const shared = {
@@ -68,23 +48,24 @@ describe("checkout saga on 2 inventory nodes over Kafka", () => {
 		for (const id of nodeIds) nodes.push(NodeProcess.start({ ...shared, NODE_ID: id, SERVICES: "inventory" }));
 		const outcomes = new Map<string, Map<string, EventEnvelope>>();
 		const clientConfig = testConfig({ ...shared, NODE_ID: `orders-${uniqueId()}` });
-		client = await startBroker(clientConfig, [outcomeRecorder(outcomes)]);
+		// Per order, its outcomes by event id (a relay that died after publishing may send one again).
+		const record = (envelope: EventEnvelope) => {
+			const seen = outcomes.get(envelope.key) ?? new Map<string, EventEnvelope>();
+			seen.set(envelope.eventId, envelope);
+			outcomes.set(envelope.key, seen);
+		};
+		client = await startBroker(clientConfig, [ordersStandIn(record)]);
 		await waitFor(
 			"both inventory nodes",
 			() => (nodeIds.every((id) => client.registry.nodes.get(id)?.services.length) ? true : undefined),
 			60_000,
 		);
 		await client.waitForServices("inventory", 10_000);
-		const publish = async (event: EventEnvelope) => {
-			const [error] = await channelPublisher(client)([event]);
-			if (error) throw error;
-		};
-		const created = (orderId: string, items: OrderLine[]) =>
-			newEvent<OrderCreatedPayload>(TOPIC.orderCreated, orderId, { orderId, items }, orderId);
+		const publish = (event: EventEnvelope) => publishEvent(client, event);
 
 		// Both consumers in the group: an order goes all the way round.
 		const probe = `probe-${uniqueId()}`;
-		await publish(created(probe, [{ sku: "NO-SUCH-SKU", quantity: 1 }]));
+		await publish(orderCreated(probe, [{ sku: "NO-SUCH-SKU", quantity: 1 }]));
 		await waitFor("the probe's outcome", () => (outcomes.has(probe) ? true : undefined), 60_000);
 		await sleep(3000);
 
@@ -98,7 +79,7 @@ describe("checkout saga on 2 inventory nodes over Kafka", () => {
 		let killedAt = 0;
 		let answeredAtKill = 0;
 		for (let i = 0; i < orders.length; i += 20) {
-			await Promise.all(orders.slice(i, i + 20).map((o) => publish(created(o.orderId, o.items))));
+			await Promise.all(orders.slice(i, i + 20).map((o) => publish(orderCreated(o.orderId, o.items))));
 			await sleep(50);
 			const answered = orders.filter((o) => outcomes.has(o.orderId)).length;
 			if (!killedAt && answered >= KILL_AFTER) {

@@ -4,37 +4,22 @@
  * Real event brokers and databases: Kafka and NATS JetStream on MariaDB, and the embedded in-process adapter on
  * SQLite.
  */
-import type { ServiceBroker, ServiceSchema } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import {
 	type InventoryReservationFailedPayload,
 	type InventoryReservedPayload,
-	type OrderCreatedPayload,
 	TOPIC,
 } from "../../lib/events/checkout-topics";
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
-import { channelPublisher } from "../../lib/events/event-publisher";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { orderCreated, ordersStandIn, publishEvent } from "../support/checkout";
 import { settled, sleep, waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
 
 type Outcome = EventEnvelope<InventoryReservedPayload | InventoryReservationFailedPayload>;
-
-/** Stands in for the orders service: records every outcome inventory announces. */
-function ordersStandIn(received: Outcome[]): ServiceSchema {
-	const record = (envelope: Outcome) => {
-		received.push(envelope);
-	};
-	return {
-		name: "orders-stand-in",
-		channels: {
-			[TOPIC.inventoryReserved]: { group: "orders-stand-in", handler: record },
-			[TOPIC.inventoryReservationFailed]: { group: "orders-stand-in", handler: record },
-		},
-	} as ServiceSchema;
-}
 
 interface HoldView {
 	orderId: string;
@@ -55,16 +40,9 @@ describe.each([
 	const sku = () => `SKU-${uniqueId()}`;
 	const order = () => `o-${uniqueId()}`;
 
-	/** Publishes as a producer's outbox relay would. */
-	async function send(event: EventEnvelope) {
-		const [error] = await channelPublisher(broker)([event]);
-		if (error) throw error;
-		return event;
-	}
+	const send = (event: EventEnvelope) => publishEvent(broker, event);
 	const publish = (type: string, orderId: string, payload: unknown) =>
 		send(newEvent(type, orderId, payload, `corr-${orderId}`));
-	const created = (orderId: string, items: OrderCreatedPayload["items"]) =>
-		newEvent<OrderCreatedPayload>(TOPIC.orderCreated, orderId, { orderId, items }, `corr-${orderId}`);
 	const outcomesOf = (orderId: string) => received.filter((e) => e.key === orderId);
 	const outcomeOf = (orderId: string) => waitFor(`the outcome of ${orderId}`, () => outcomesOf(orderId)[0], 30_000, 50);
 	const stock = (s: string) => broker.call<Record<string, number>, object>("inventory.getStock", { sku: s });
@@ -80,7 +58,10 @@ describe.each([
 			INVENTORY_SWEEP_INTERVAL_S: "1",
 			OUTBOX_RELAY_INTERVAL_MS: "200",
 		});
-		broker = await startBroker(config, [inventoryService(config), ordersStandIn(received)]);
+		broker = await startBroker(config, [
+			inventoryService(config),
+			ordersStandIn((envelope) => received.push(envelope as Outcome)),
+		]);
 		// Kafka consumer groups start at the end of a topic once they have joined: wait until an
 		// order goes all the way round (an unknown SKU, answered with a failure).
 		const deadline = Date.now() + 60_000;
@@ -101,7 +82,7 @@ describe.each([
 		await setStock(b, 5);
 		const o = order();
 		await send(
-			created(o, [
+			orderCreated(o, [
 				{ sku: a, quantity: 3 },
 				{ sku: b, quantity: 2 },
 				{ sku: a, quantity: 1 },
@@ -127,7 +108,7 @@ describe.each([
 		await setStock(b, 1);
 		const o = order();
 		await send(
-			created(o, [
+			orderCreated(o, [
 				{ sku: a, quantity: 3 },
 				{ sku: b, quantity: 2 },
 			]),
@@ -156,11 +137,11 @@ describe.each([
 		const unknown = order();
 		const zero = order();
 		const overMax = order();
-		await send(created(unknown, [{ sku: `NOPE-${uniqueId()}`, quantity: 1 }]));
-		await send(created(zero, [{ sku: a, quantity: 0 }]));
+		await send(orderCreated(unknown, [{ sku: `NOPE-${uniqueId()}`, quantity: 1 }]));
+		await send(orderCreated(zero, [{ sku: a, quantity: 0 }]));
 		// 30 + 30 of one SKU is one reservation of 60, over the per-order maximum of 50.
 		await send(
-			created(overMax, [
+			orderCreated(overMax, [
 				{ sku: a, quantity: 30 },
 				{ sku: a, quantity: 30 },
 			]),
@@ -176,7 +157,7 @@ describe.each([
 		const a = sku();
 		await setStock(a, 10);
 		const o = order();
-		const event = created(o, [{ sku: a, quantity: 4 }]);
+		const event = orderCreated(o, [{ sku: a, quantity: 4 }]);
 		await Promise.all(Array.from({ length: 5 }, () => send(event)));
 		await outcomeOf(o);
 		await send(event);
@@ -192,7 +173,7 @@ describe.each([
 		await setStock(b, 10);
 		const o = order();
 		await send(
-			created(o, [
+			orderCreated(o, [
 				{ sku: a, quantity: 2 },
 				{ sku: b, quantity: 3 },
 			]),
@@ -214,7 +195,7 @@ describe.each([
 		const a = sku();
 		await setStock(a, 10);
 		const o = order();
-		await send(created(o, [{ sku: a, quantity: 4 }]));
+		await send(orderCreated(o, [{ sku: a, quantity: 4 }]));
 		await outcomeOf(o);
 		await publish(TOPIC.orderTimedOut, o, { orderId: o });
 		await waitFor("the stock to come back", async () => ((await stock(a)).available === 10 ? true : undefined));
@@ -233,7 +214,7 @@ describe.each([
 		await waitFor("the tombstone", async () =>
 			(await hold(o).catch(() => null))?.status === "CANCELLED" ? true : undefined,
 		);
-		await send(created(o, [{ sku: a, quantity: 4 }]));
+		await send(orderCreated(o, [{ sku: a, quantity: 4 }]));
 
 		await settled(async () => stock(a), 1500);
 		expect(await stock(a)).toMatchObject({ available: 10, reserved: 0 });
@@ -246,7 +227,7 @@ describe.each([
 		const o = order();
 		await publish(TOPIC.paymentAuthorized, o, { orderId: o });
 		await sleep(500);
-		await send(created(o, [{ sku: a, quantity: 4 }]));
+		await send(orderCreated(o, [{ sku: a, quantity: 4 }]));
 
 		await waitFor("the order to be confirmed", async () => {
 			const view = await hold(o).catch(() => null);
@@ -281,7 +262,7 @@ describe.each([
 		const units = 20;
 		const orders = Array.from({ length: 100 }, () => order());
 		await setStock(a, units);
-		await Promise.all(orders.map((o) => send(created(o, [{ sku: a, quantity: 1 }]))));
+		await Promise.all(orders.map((o) => send(orderCreated(o, [{ sku: a, quantity: 1 }]))));
 
 		await waitFor("every order's outcome", () => (orders.every((o) => outcomesOf(o).length > 0) ? true : undefined));
 		await settled(async () => orders.map((o) => outcomesOf(o).length).join(), 1000);

@@ -4,13 +4,11 @@
  * own node (`SERVICES=none`) whose REPL would run the commands.
  */
 import type { ServiceBroker } from "moleculer";
-import { type OrderCreatedPayload, TOPIC } from "../../lib/events/checkout-topics";
-import { newEvent } from "../../lib/events/event-envelope";
-import { channelPublisher } from "../../lib/events/event-publisher";
 import { type CommandArgs, type OperatorCommand, operatorCommands } from "../../lib/repl/operator-commands";
 import eventsService from "../../services/events/events.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { orderCreated, publishEvent } from "../support/checkout";
 import { salesService } from "../support/events/fixtures";
 import { FlowDb, flowEnv, waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
@@ -57,13 +55,7 @@ describe("REPL operator commands", () => {
 		const sku = `ORD-${uniqueId()}`;
 		const orderId = `order-${uniqueId()}`;
 		await operator.call("inventory.setStock", { sku, available: 5 });
-		const event = newEvent<OrderCreatedPayload>(
-			TOPIC.orderCreated,
-			orderId,
-			{ orderId, items: [{ sku, quantity: 2 }] },
-			orderId,
-		);
-		expect(await channelPublisher(shop)([event])).toEqual([undefined]);
+		await publishEvent(shop, orderCreated(orderId, [{ sku, quantity: 2 }]));
 		await waitFor("the order's hold", () => operator.call("inventory.orderHold", { orderId }).catch(() => undefined));
 
 		expect(JSON.parse(await run("order", { orderId }))).toEqual({
