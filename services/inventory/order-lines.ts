@@ -1,5 +1,6 @@
 import type { ServiceBroker } from "moleculer";
 import type { OrderCreatedPayload, OrderLine } from "../../lib/events/checkout-topics";
+import { backoffMs } from "../../lib/events/outbox-relay";
 import { INVALID_RESERVATION_STATE, QUEUE_FULL, RESERVATION_NOT_FOUND } from "./inventory.errors";
 import { orderIdParam, skuParam } from "./inventory.params";
 import { isDecisiveRefusal, type LineOutcome, type OrderLines } from "./order-saga";
@@ -66,8 +67,8 @@ async function withRetries<T>(policy: RetryPolicy, call: () => Promise<T>): Prom
 			return await call();
 		} catch (err) {
 			if (!isTransient(err) || attempt >= policy.attempts) throw err;
-			const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-			await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+			const delay = backoffMs(attempt, policy.baseDelayMs, policy.maxDelayMs);
+			await new Promise((resolve) => setTimeout(resolve, delay));
 		}
 	}
 }
