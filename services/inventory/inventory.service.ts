@@ -313,7 +313,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			this.logger.debug(`Actor batches commit with ${this.repository.commitMode}`);
 			this.actors = new ActorRegistry(
 				this.repository,
-				{ ...settings, pipelineDepth: this.sequelize.getDialect() === "sqlite" ? 1 : 2 },
+				{ ...settings },
 				{
 					batchCommitted: (size, durationMs) => {
 						this.observeMetric(METRIC.batchSize, size);

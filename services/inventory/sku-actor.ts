@@ -14,15 +14,6 @@ export interface ActorOptions {
 	reservationCacheLimit: number;
 	/** Reload-and-decide-again attempts after a lost fence before the batch fails (retryably). */
 	maxFenceRetries: number;
-	/**
-	 * Batches in flight (1 or 2). Batch k+1 is decided on top of batch k's (not yet committed) result
-	 * and writes its new reservation rows while k commits; it takes the stock row's fence only after k
-	 * committed, and its callers are answered after its own commit. Measured per batch of ~100
-	 * reservations on the bench machine: BEGIN ~1 ms, stock UPDATE ~1 ms, reservation INSERT ~3.5 ms,
-	 * COMMIT ~2 ms, so overlapping all but the fenced part shortens the cycle by about half. SQLite has
-	 * one writer at a time: batch k+1 would hold the write lock while waiting for k, which needs it.
-	 */
-	pipelineDepth: 1 | 2;
 }
 
 /** What an actor reports; the service turns it into metrics. */
@@ -50,12 +41,22 @@ interface ActorState {
 	complete: boolean;
 	/** The decision this state ends with (maybe still committing), or LOADED when read from the database. */
 	decidedBy: number;
-	/** Reservations written by the last `pipelineDepth` decisions (kept when the cache is trimmed). */
+	/** Reservations written by the last PIPELINE_DEPTH decisions (kept when the cache is trimmed). */
 	recentWrites: Reservation[][];
 }
 
 /** `decidedBy` of a state read from the database: nothing it depends on is still in flight. */
 const LOADED = 0;
+
+/**
+ * Batches in flight per actor. Batch k+1 is decided on top of batch k's (not yet committed) result
+ * and writes its new reservation rows while k commits; it takes the stock row's fence only after k
+ * committed, and its callers are answered after its own commit. Measured per batch of ~100
+ * reservations on the bench machine: BEGIN ~1 ms, stock UPDATE ~1 ms, reservation INSERT ~3.5 ms,
+ * COMMIT ~2 ms, so overlapping all but the fenced part shortens the cycle by about half. (On SQLite,
+ * whose writers take turns, batch k+1's transaction simply starts after k's: nothing overlaps.)
+ */
+const PIPELINE_DEPTH = 2;
 
 /** The batch this one was decided on top of did not commit (or committed a different decision). */
 class PreviousBatchFailedError extends Error {
@@ -154,7 +155,7 @@ export class SkuActor {
 			while (this.mailbox.length > 0 || inFlight.length > 0) {
 				// Nothing queued, the pipeline is full, or a failed batch's commands are on their way back
 				// into the mailbox: let the oldest batch finish first.
-				if (inFlight.length >= this.options.pipelineDepth || (this.recovering && inFlight.length > 0)) {
+				if (inFlight.length >= PIPELINE_DEPTH || (this.recovering && inFlight.length > 0)) {
 					await inFlight.shift();
 					continue;
 				}
@@ -178,9 +179,7 @@ export class SkuActor {
 				// on top of the first and written while the first commits, and the first half's callers come
 				// back while the second commits, so a closed loop of callers does not march in lockstep.
 				const share =
-					inFlight.length === 0
-						? Math.ceil(this.mailbox.length / this.options.pipelineDepth)
-						: Number.POSITIVE_INFINITY;
+					inFlight.length === 0 ? Math.ceil(this.mailbox.length / PIPELINE_DEPTH) : Number.POSITIVE_INFINITY;
 				const batch = this.mailbox.splice(0, Math.min(this.options.maxBatch, share));
 				const run = this.process(batch, this.lastBatch);
 				this.lastBatch = run.done;
@@ -309,9 +308,7 @@ export class SkuActor {
 		for (const r of decision.write.inserted) state.reservations.set(r.reservationId, r);
 		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
 		const written = [...decision.write.inserted, ...decision.write.updated];
-		// The writes of the batches that may still be committing: this one and up to depth - 1 before it.
-		const keep = this.options.pipelineDepth - 1;
-		state.recentWrites = [...state.recentWrites.slice(state.recentWrites.length - keep), written];
+		state.recentWrites = [...state.recentWrites.slice(-(PIPELINE_DEPTH - 1)), written];
 		if (state.reservations.size > this.options.reservationCacheLimit) {
 			// Keep the rows of the batches that may still be committing: a lookup could not find them yet.
 			state.reservations = new Map(state.recentWrites.flat().map((r) => [r.reservationId, r]));
