@@ -49,9 +49,9 @@ async function main(): Promise<void> {
 				const now = Date.now();
 				const values = Array.from({ length: rows }, () => {
 					const orderId = randomUUID();
-					return [`${orderId}:${sku}`, orderId, sku, 1, "RESERVED", now + 900_000, now, now];
+					return [orderId, sku, 1, "RESERVED", now + 900_000, now, now];
 				});
-				const sql = `INSERT INTO reservations (reservation_id, order_id, sku, quantity, status, expires_at, created_at, updated_at) VALUES ${values.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`;
+				const sql = `INSERT INTO reservations (order_id, sku, quantity, status, expires_at, created_at, updated_at) VALUES ${values.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}`;
 				const t = performance.now();
 				await conn.query(sql, values.flat());
 				times.push(performance.now() - t);

@@ -19,7 +19,6 @@ const CREATE_TABLES = [
 		updated_at BIGINT NOT NULL
 	)`,
 	`CREATE TABLE IF NOT EXISTS reservations (
-		reservation_id VARCHAR(130) NOT NULL PRIMARY KEY,
 		order_id VARCHAR(64) NOT NULL,
 		sku VARCHAR(64) NOT NULL,
 		quantity INT NOT NULL,
@@ -27,7 +26,7 @@ const CREATE_TABLES = [
 		expires_at BIGINT NOT NULL,
 		created_at BIGINT NOT NULL,
 		updated_at BIGINT NOT NULL,
-		KEY reservations_sku (sku),
+		PRIMARY KEY (sku, order_id),
 		KEY reservations_status_expiry (status, expires_at)
 	)`,
 ];

@@ -23,9 +23,9 @@ export async function insertReservation(
 	const reservationId = reservationIdOf(request.orderId, request.sku);
 	const expiresAt = now + RESERVATION_TTL_MS;
 	await conn.query(
-		`INSERT INTO reservations (reservation_id, order_id, sku, quantity, status, expires_at, created_at, updated_at)
-		 VALUES (?, ?, ?, ?, 'RESERVED', ?, ?, ?)`,
-		[reservationId, request.orderId, request.sku, request.quantity, expiresAt, now, now],
+		`INSERT INTO reservations (order_id, sku, quantity, status, expires_at, created_at, updated_at)
+		 VALUES (?, ?, ?, 'RESERVED', ?, ?, ?)`,
+		[request.orderId, request.sku, request.quantity, expiresAt, now, now],
 	);
 	return {
 		reservationId,

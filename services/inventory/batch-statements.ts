@@ -19,7 +19,8 @@ export interface BatchStatements {
 	fenced: BatchStatement[];
 }
 
-export const RESERVATION_COLUMNS = "reservation_id, order_id, sku, quantity, status, expires_at";
+/** Reservations are keyed by `(sku, order_id)`; the id `orderId:sku` is derived from them. */
+export const RESERVATION_COLUMNS = "order_id, sku, quantity, status, expires_at";
 
 export function batchStatements(previousVersion: number, decision: BatchDecision, now: number): BatchStatements {
 	const { write, stock } = decision;
@@ -43,16 +44,18 @@ export function batchStatements(previousVersion: number, decision: BatchDecision
 function reservationInsert(rows: readonly Reservation[], now: number): BatchStatement | null {
 	if (rows.length === 0) return null;
 	return {
-		sql: `INSERT INTO reservations (${RESERVATION_COLUMNS}, created_at, updated_at) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-		values: rows.flatMap((r) => [r.reservationId, r.orderId, r.sku, r.quantity, r.status, r.expiresAt, now, now]),
+		sql: `INSERT INTO reservations (${RESERVATION_COLUMNS}, created_at, updated_at) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+		values: rows.flatMap((r) => [r.orderId, r.sku, r.quantity, r.status, r.expiresAt, now, now]),
 	};
 }
 
-/** One statement for the whole batch: `status = CASE reservation_id WHEN ... END`. */
+/** One statement for the whole batch (all of one SKU: one actor's): `status = CASE order_id WHEN ... END`. */
 function statusUpdate(rows: readonly Reservation[], now: number): BatchStatement {
+	const sku = (rows[0] as Reservation).sku;
+	if (rows.some((r) => r.sku !== sku)) throw new Error("a batch's status changes must all be of one SKU");
 	return {
-		sql: `UPDATE reservations SET status = CASE reservation_id ${rows.map(() => "WHEN ? THEN ?").join(" ")} END, updated_at = ? WHERE reservation_id IN (?)`,
-		values: [...rows.flatMap((r) => [r.reservationId, r.status]), now, rows.map((r) => r.reservationId)],
+		sql: `UPDATE reservations SET status = CASE order_id ${rows.map(() => "WHEN ? THEN ?").join(" ")} END, updated_at = ? WHERE sku = ? AND order_id IN (?)`,
+		values: [...rows.flatMap((r) => [r.orderId, r.status]), now, sku, rows.map((r) => r.orderId)],
 		// Every row was read (or written by an earlier batch) before this one decided.
 		expectedRows: rows.length,
 	};

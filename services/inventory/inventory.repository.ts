@@ -3,7 +3,7 @@ import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
 import { type BatchStatement, batchStatements, RESERVATION_COLUMNS } from "./batch-statements";
 import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
-import type { Reservation, ReservationStatus, Stock } from "./reservation";
+import { type Reservation, type ReservationStatus, reservationIdOf, reservationKeyOf, type Stock } from "./reservation";
 
 /** Another writer changed the stock row since it was read: reload and decide again. */
 export class FenceLostError extends Error {
@@ -13,7 +13,6 @@ export class FenceLostError extends Error {
 }
 
 interface ReservationRow {
-	reservation_id: string;
 	order_id: string;
 	sku: string;
 	quantity: number | string;
@@ -23,7 +22,7 @@ interface ReservationRow {
 
 function toReservation(row: ReservationRow): Reservation {
 	return {
-		reservationId: row.reservation_id,
+		reservationId: reservationIdOf(row.order_id, row.sku),
 		orderId: row.order_id,
 		sku: row.sku,
 		quantity: Number(row.quantity),
@@ -88,22 +87,30 @@ export class InventoryRepository {
 		return { reservations: rows.slice(0, limit).map(toReservation), complete: rows.length <= limit };
 	}
 
+	/** The stored reservations among `ids` (`orderId:sku`); one primary-key range per SKU. */
 	async findReservations(ids: readonly string[]): Promise<Reservation[]> {
 		if (ids.length === 0) return [];
+		const ordersBySku = new Map<string, string[]>();
+		for (const id of ids) {
+			const { orderId, sku } = reservationKeyOf(id);
+			const orders = ordersBySku.get(sku);
+			if (orders) orders.push(orderId);
+			else ordersBySku.set(sku, [orderId]);
+		}
 		const rows = await this.db.query<ReservationRow>(
-			`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE reservation_id IN (?)`,
-			{ replacements: [ids], type: QueryTypes.SELECT },
+			`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE ${[...ordersBySku.keys()].map(() => "(sku = ? AND order_id IN (?))").join(" OR ")}`,
+			{ replacements: [...ordersBySku].flat(), type: QueryTypes.SELECT },
 		);
 		return rows.map(toReservation);
 	}
 
 	/** RESERVED reservations past their expiry, oldest first. */
 	async findExpired(now: number, limit: number): Promise<Array<{ reservationId: string; sku: string }>> {
-		const rows = await this.db.query<{ reservation_id: string; sku: string }>(
-			"SELECT reservation_id, sku FROM reservations WHERE status = 'RESERVED' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+		const rows = await this.db.query<{ order_id: string; sku: string }>(
+			"SELECT order_id, sku FROM reservations WHERE status = 'RESERVED' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
 			{ replacements: [now, limit], type: QueryTypes.SELECT },
 		);
-		return rows.map((r) => ({ reservationId: r.reservation_id, sku: r.sku }));
+		return rows.map((r) => ({ reservationId: reservationIdOf(r.order_id, r.sku), sku: r.sku }));
 	}
 
 	/**

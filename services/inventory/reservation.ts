@@ -32,6 +32,13 @@ export function reservationIdOf(orderId: string, sku: string): string {
 	return `${orderId}:${sku}`;
 }
 
+/** The stored key of a reservation id: everything before the first ':' is the order id. */
+export function reservationKeyOf(reservationId: string): { orderId: string; sku: string } {
+	const colon = reservationId.indexOf(":");
+	if (colon < 1) throw new Error(`not a reservation id: "${reservationId}"`);
+	return { orderId: reservationId.slice(0, colon), sku: reservationId.slice(colon + 1) };
+}
+
 /** The public view of a reservation. */
 export function reservationView(r: Reservation) {
 	return {

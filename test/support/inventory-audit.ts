@@ -21,7 +21,7 @@ export async function auditInventory(databaseUrl: string, database: string): Pro
 			`SELECT s.sku, s.available, s.reserved, s.confirmed,
 				COALESCE(SUM(CASE WHEN r.status = 'RESERVED' THEN r.quantity END), 0) AS heldByReservations,
 				COALESCE(SUM(CASE WHEN r.status = 'CONFIRMED' THEN r.quantity END), 0) AS soldByReservations,
-				COUNT(r.reservation_id) AS reservationRows
+				COUNT(r.order_id) AS reservationRows
 			FROM stock s LEFT JOIN reservations r ON r.sku = s.sku
 			GROUP BY s.sku, s.available, s.reserved, s.confirmed`,
 			{ type: QueryTypes.SELECT },

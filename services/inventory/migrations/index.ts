@@ -2,10 +2,12 @@ import type { Migration } from "../../../lib/db/migrator";
 import { dedupMigration, outboxMigration } from "../../../lib/events/events-migrations";
 import { createStockAndReservations } from "./001-create-stock-and-reservations";
 import { createOrderHolds } from "./002-create-order-holds";
+import { keyReservationsBySkuAndOrder } from "./003-key-reservations-by-sku-and-order";
 
 export const inventoryMigrations: Migration[] = [
 	createStockAndReservations,
 	createOrderHolds,
+	keyReservationsBySkuAndOrder,
 	outboxMigration,
 	dedupMigration,
 ];
