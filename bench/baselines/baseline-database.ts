@@ -1,6 +1,7 @@
 import type { Context } from "moleculer";
 import mysql from "mysql2/promise";
 import type { AppConfig } from "../../config";
+import { exactCollation } from "../../lib/db/exact-collation";
 import { setStockParams } from "../../services/inventory/inventory.params";
 
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -52,7 +53,9 @@ export async function openBaselineDatabase(config: AppConfig, database: string):
 	};
 	const admin = await mysql.createConnection(credentials);
 	try {
-		await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+		// The same exact (NO PAD) collation as the shop's databases.
+		const collation = await exactCollation(async (sql) => (await admin.query(sql))[0] as Array<{ version: string }>);
+		await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
 	} finally {
 		await admin.end();
 	}

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
+import { exactCollationOf } from "./exact-collation";
 import { sqliteModule } from "./sqlite-module";
 import { serializeSqliteWrites } from "./sqlite-writes";
 
@@ -31,8 +32,9 @@ export async function ensureDatabase(config: AppConfig, service: string): Promis
 	if (!config.db.url) return;
 	const admin = new Sequelize({ ...mysqlOptions(new URL(config.db.url)), pool: { max: 1 } });
 	try {
+		const collation = await exactCollationOf(admin);
 		await admin.query(
-			`CREATE DATABASE IF NOT EXISTS \`${databaseNameFor(config, service)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+			`CREATE DATABASE IF NOT EXISTS \`${databaseNameFor(config, service)}\` CHARACTER SET utf8mb4 COLLATE ${collation}`,
 		);
 	} finally {
 		await admin.close();

@@ -76,6 +76,22 @@ describe.each([
 		expect(await stockOf(s)).toEqual(before);
 	});
 
+	it("when SKUs or order ids differ only by trailing spaces, then they are different SKUs and different orders", async () => {
+		const s = sku();
+		const padded = `${s} `;
+		await api(base, "POST", "/api/inventory/stock", { sku: s, available: 5 });
+		expect((await api(base, "GET", `/api/inventory/stock/${encodeURIComponent(padded)}`)).status).toBe(404);
+		expect((await api(base, "POST", "/api/inventory/stock", { sku: padded, available: 7 })).status).toBe(200);
+
+		const o = order();
+		const plain = await api(base, "POST", "/api/inventory/reserve", { orderId: o, sku: padded, quantity: 2 });
+		const spaced = await api(base, "POST", "/api/inventory/reserve", { orderId: `${o} `, sku: padded, quantity: 3 });
+		expect([plain.status, spaced.status]).toEqual([200, 200]);
+		expect(spaced.body).toMatchObject({ orderId: `${o} `, quantity: 3 });
+		expect(await stockOf(s)).toMatchObject({ sku: s, available: 5, reserved: 0 });
+		expect(await stockOf(padded)).toMatchObject({ sku: padded, available: 2, reserved: 5 });
+	});
+
 	it("when the SKU does not exist, then reserve and read are 404 SKU_NOT_FOUND", async () => {
 		const s = sku();
 		const reserve = await api(base, "POST", "/api/inventory/reserve", { orderId: order(), sku: s, quantity: 1 });

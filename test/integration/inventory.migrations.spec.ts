@@ -7,8 +7,9 @@ import { testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 
 const REKEY = "003-key-reservations-by-sku-and-order";
-// Every migration but the re-keying: a database as the previous release left it.
-const before = inventoryMigrations.filter((m) => m.name !== REKEY);
+const EXACT = "004-compare-keys-exactly";
+// Every migration but these two: a database as the previous release left it.
+const before = inventoryMigrations.filter((m) => m.name !== REKEY && m.name !== EXACT);
 
 async function insertOldRow(db: Sequelize, orderId: string, sku: string, status: string): Promise<void> {
 	await db.query(
@@ -40,7 +41,7 @@ describe.each([
 		await insertOldRow(db, "o-1", "SKU-2", "CONFIRMED");
 		await insertOldRow(db, "o-2", "SKU-1", "RELEASED");
 
-		expect(await migrate(db, inventoryMigrations)).toEqual([REKEY]);
+		expect(await migrate(db, inventoryMigrations)).toEqual([REKEY, EXACT]);
 
 		const repository = await InventoryRepository.open(db, { compoundCommit: true });
 		const found = await repository.findReservations(["o-1:SKU-1", "o-1:SKU-2", "o-2:SKU-1", "o-3:SKU-1"]);
@@ -64,6 +65,26 @@ describe.each([
 			type: QueryTypes.SELECT,
 		});
 		expect(Number(row?.n)).toBe(1);
+	});
+
+	it("when a database created under the PAD SPACE collation is migrated, then ids differing by a trailing space are different rows", async () => {
+		if (db.getDialect() === "mysql") {
+			await db.query(`ALTER DATABASE \`${db.getDatabaseName()}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+		}
+		await migrate(db, before);
+		await insertOldRow(db, "o-1", "SKU-1", "RESERVED");
+		await migrate(db, inventoryMigrations);
+
+		await db.query(
+			"INSERT INTO reservations (order_id, sku, quantity, status, expires_at, created_at, updated_at) VALUES ('o-1 ', 'SKU-1', 1, 'RESERVED', 5, 1, 1), ('o-1', 'SKU-1 ', 1, 'RESERVED', 5, 1, 1)",
+		);
+		await db.query(
+			"INSERT INTO stock (sku, available, reserved, confirmed, version, updated_at) VALUES ('S', 1, 0, 0, 1, 1), ('S ', 1, 0, 0, 1, 1)",
+		);
+		const repository = await InventoryRepository.open(db, { compoundCommit: true });
+		expect((await repository.findReservations(["o-1:SKU-1"])).map((r) => r.reservationId)).toEqual(["o-1:SKU-1"]);
+		expect((await repository.findStock("S "))?.sku).toBe("S ");
+		expect(await repository.countSkus()).toBe(2);
 	});
 
 	it("when the re-keying is undone, then the rows are back under their reservation_id", async () => {

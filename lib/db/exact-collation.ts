@@ -1,0 +1,37 @@
+import { QueryTypes, type Sequelize } from "sequelize";
+
+/**
+ * The collation under which text keys compare exactly as JavaScript strings do. MariaDB's and MySQL
+ * 5.7's `utf8mb4_bin` is PAD SPACE: 'SKU-1' = 'SKU-1 ', so two ids the services tell apart would share
+ * one row. The NO PAD binary collations compare every byte. (SQLite compares text byte by byte already.)
+ */
+export async function exactCollation(query: (sql: string) => Promise<Array<{ version: string }>>): Promise<string> {
+	const [row] = await query("SELECT VERSION() AS version");
+	const version = row?.version ?? "";
+	if (/mariadb/i.test(version)) return "utf8mb4_nopad_bin";
+	// MySQL 8's binary collation is NO PAD; older MySQL has none, and keeps the PAD SPACE one.
+	return /^[89]\.|^\d{2,}\./.test(version) ? "utf8mb4_0900_bin" : "utf8mb4_bin";
+}
+
+/** exactCollation on a Sequelize connection. */
+export function exactCollationOf(db: Sequelize): Promise<string> {
+	return exactCollation((sql) => db.query<{ version: string }>(sql, { type: QueryTypes.SELECT }));
+}
+
+/**
+ * Makes the current MariaDB/MySQL database and every table in it compare text exactly (new tables
+ * inherit the database default). For a service's migration; a no-op on SQLite.
+ */
+export async function convertToExactCollation(db: Sequelize, collation?: string): Promise<void> {
+	if (db.getDialect() !== "mysql") return;
+	const target = collation ?? (await exactCollationOf(db));
+	const database = db.getDatabaseName();
+	await db.query(`ALTER DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE ${target}`);
+	const tables = await db.query<{ name: string }>(
+		"SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
+		{ type: QueryTypes.SELECT },
+	);
+	for (const { name } of tables) {
+		await db.query(`ALTER TABLE \`${name}\` CONVERT TO CHARACTER SET utf8mb4 COLLATE ${target}`);
+	}
+}
