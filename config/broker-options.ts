@@ -1,6 +1,7 @@
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
+import { ShopPrometheusReporter } from "../lib/observability/prometheus-reporter";
 import { operatorCommands } from "../lib/repl/operator-commands";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
@@ -74,12 +75,13 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			concurrency: broker.bulkhead.concurrency,
 			maxQueueSize: broker.bulkhead.maxQueueSize,
 		},
+		// Moleculer takes a reporter instance; its typings list only the built-in reporter names.
 		metrics: {
 			enabled: config.metrics.enabled,
 			reporter: config.metrics.enabled
-				? [{ type: "Prometheus", options: { host: config.metrics.host, port: config.metrics.port } }]
+				? [new ShopPrometheusReporter({ host: config.metrics.host, port: config.metrics.port })]
 				: [],
-		},
+		} as unknown as BrokerOptions["metrics"],
 		tracing: {
 			enabled: Boolean(config.tracing.zipkinUrl),
 			exporter: config.tracing.zipkinUrl ? [{ type: "Zipkin", options: { baseURL: config.tracing.zipkinUrl } }] : [],

@@ -16,6 +16,7 @@ const counterService: ServiceSchema = defineService<object, MetricsMethods>({
 			this.countMetric("shop_test_things_total", { result: "ok" });
 			this.countMetric("shop_test_things_total", { result: "ok" }, 2);
 			this.observeMetric("shop_test_batch_size", 7);
+			this.observeMetric("shop_test_batch_size", 2);
 		},
 	},
 });
@@ -30,7 +31,10 @@ describe("metrics.mixin", () => {
 			await broker.call("counter.record");
 			const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 			expect(text).toMatch(/shop_test_things_total\{[^}]*result="ok"[^}]*\} 3/);
-			expect(text).toMatch(/shop_test_batch_size_bucket\{[^}]*le="10"[^}]*\} 1/);
+			expect(text).toMatch(/shop_test_batch_size_bucket\{[^}]*le="10"[^}]*\} 2/);
+			// A Prometheus histogram has _sum and _count, inside its family (after its +Inf bucket).
+			const family = text.slice(text.indexOf("# TYPE shop_test_batch_size histogram")).split("\n# ")[0] ?? "";
+			expect(family).toMatch(/\nshop_test_batch_size_bucket\{[^}]*le="\+Inf"[^}]*\} 2\nshop_test_batch_size_sum\{[^}]*\} 9\nshop_test_batch_size_count\{[^}]*\} 2\n/);
 			expect(text).toMatch(/moleculer_request_total/);
 		} finally {
 			await broker.stop();
