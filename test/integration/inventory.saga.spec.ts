@@ -1,8 +1,8 @@
 /**
  * Inventory as a participant of the checkout saga: order and payment events in, one outcome event per
  * order out (through the outbox), stock and reservations always in line with what was announced.
- * Real event brokers and databases: Kafka and NATS JetStream on MariaDB, and the embedded in-process adapter on
- * SQLite.
+ * Real event brokers and databases: Kafka, NATS JetStream and Redis Streams on MariaDB, and the embedded
+ * in-process adapter on SQLite.
  */
 import type { ServiceBroker } from "moleculer";
 import type { Sequelize } from "sequelize";
@@ -32,6 +32,8 @@ describe.each([
 	["Kafka on MariaDB", () => ({ DATABASE_URL: infra.databaseUrl, EVENTS_URL: infra.kafkaUrl })],
 	// JetStream hands a consumer up to EVENTS_MAX_IN_FLIGHT messages at once: copies of one order race for real.
 	["NATS JetStream on MariaDB", () => ({ DATABASE_URL: infra.databaseUrl, EVENTS_URL: infra.natsUrl })],
+	// Redis Streams redelivers by claiming messages left idle by a consumer (minIdleTime), not by a nack.
+	["Redis Streams on MariaDB", () => ({ DATABASE_URL: infra.databaseUrl, EVENTS_URL: infra.redisUrl })],
 	["in-process on SQLite", () => ({})],
 ])("inventory in the checkout saga (%s)", (_label, envOf) => {
 	let config: AppConfig;
