@@ -4,6 +4,7 @@ export const METRIC = {
 	reservations: "shop_inventory_reservations_total",
 	batchSize: "shop_inventory_batch_size",
 	batchDuration: "shop_inventory_batch_duration_ms",
+	batchPhase: "shop_inventory_batch_phase_ms",
 	fenceConflicts: "shop_inventory_fence_conflicts_total",
 	batchFailures: "shop_inventory_batch_failures_total",
 	soldOutRejects: "shop_inventory_sold_out_rejects_total",
@@ -35,6 +36,14 @@ export const inventoryMetrics: MetricDefinition[] = [
 		name: METRIC.batchDuration,
 		description: "Time from a batch's start to its commit, ms",
 		buckets: [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000],
+	},
+	{
+		type: "histogram",
+		name: METRIC.batchPhase,
+		description:
+			"Where a committed batch's time went, ms: prepare (load, lookups, decide), write (BEGIN and the new rows), wait_previous (the batch before it committing), commit (fenced writes and COMMIT)",
+		labelNames: ["phase"],
+		buckets: [0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000],
 	},
 	{ type: "counter", name: METRIC.fenceConflicts, description: "Batches that lost the version fence and were redone" },
 	{ type: "counter", name: METRIC.batchFailures, description: "Batches that could not be committed (answered 503)" },

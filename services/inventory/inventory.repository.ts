@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
-import { type BatchStatement, batchStatements, RESERVATION_COLUMNS } from "./batch-statements";
+import { type BatchStatement, batchStatements, type CommitTimings, RESERVATION_COLUMNS } from "./batch-statements";
 import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
 import { type Reservation, type ReservationStatus, reservationIdOf, reservationKeyOf, type Stock } from "./reservation";
 
@@ -120,35 +120,41 @@ export class InventoryRepository {
 	 * when another writer got there first; whatever `afterPrevious` throws also rolls back. The new
 	 * rows go first because they cannot collide with the previous batch's (it decided them), so
 	 * they are written while it commits; status changes may touch rows it writes, so they wait.
-	 * On MariaDB the same transaction takes two round trips (MariaDbBatchCommit).
+	 * On MariaDB the same transaction takes two round trips (MariaDbBatchCommit). Returns where the
+	 * time went (BEGIN on the plain path is counted in `writeMs`).
 	 */
 	async commit(
 		previousVersion: number,
 		decision: BatchDecision,
 		now: number,
 		afterPrevious: () => Promise<void> = async () => undefined,
-	): Promise<void> {
+	): Promise<CommitTimings> {
 		const statements = batchStatements(previousVersion, decision, now);
+		const started = performance.now();
 		if (!statements.insert && statements.fenced.length === 0) {
 			await afterPrevious();
-			return;
+			return { writeMs: 0, waitMs: performance.now() - started, commitMs: 0 };
 		}
 		// Writes exist only once the SKU's stock row does.
 		const sku = decision.stock?.sku ?? "?";
 		if (this.compound) {
 			try {
-				await this.compound.commit(statements, afterPrevious);
+				return await this.compound.commit(statements, afterPrevious);
 			} catch (err) {
 				if (isFenceFailure(err)) throw new FenceLostError(sku);
 				throw err;
 			}
-			return;
 		}
+		let written = started;
+		let released = started;
 		await this.db.transaction(async (transaction) => {
 			if (statements.insert) await this.run(statements.insert, sku, transaction);
+			written = performance.now();
 			await afterPrevious();
+			released = performance.now();
 			for (const statement of statements.fenced) await this.run(statement, sku, transaction);
 		});
+		return { writeMs: written - started, waitMs: released - written, commitMs: performance.now() - released };
 	}
 
 	/** A duplicate key (another writer created the row first) or an unexpected row count loses the fence. */

@@ -315,9 +315,13 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				this.repository,
 				{ ...settings },
 				{
-					batchCommitted: (size, durationMs) => {
+					batchCommitted: (size, durationMs, phases) => {
 						this.observeMetric(METRIC.batchSize, size);
 						this.observeMetric(METRIC.batchDuration, durationMs);
+						this.observeMetric(METRIC.batchPhase, phases.prepareMs, { phase: "prepare" });
+						this.observeMetric(METRIC.batchPhase, phases.writeMs, { phase: "write" });
+						this.observeMetric(METRIC.batchPhase, phases.waitMs, { phase: "wait_previous" });
+						this.observeMetric(METRIC.batchPhase, phases.commitMs, { phase: "commit" });
 					},
 					fenceLost: (sku) => {
 						this.countMetric(METRIC.fenceConflicts);

@@ -1,4 +1,5 @@
 import { type BatchDecision, decideBatch } from "./batch-decider";
+import type { CommitTimings } from "./batch-statements";
 import { InsufficientStockError, InventoryUnavailableError, QueueFullError } from "./inventory.errors";
 import { FenceLostError, type InventoryRepository } from "./inventory.repository";
 import { type CommandResult, type InventoryCommand, reservationIdOfCommand } from "./inventory-commands";
@@ -18,7 +19,8 @@ export interface ActorOptions {
 
 /** What an actor reports; the service turns it into metrics. */
 export interface ActorObserver {
-	batchCommitted(size: number, durationMs: number): void;
+	/** `phases.prepareMs`: loading, lookups and deciding, before the transaction began. */
+	batchCommitted(size: number, durationMs: number, phases: CommitTimings & { prepareMs: number }): void;
 	fenceLost(sku: string): void;
 	soldOutRejected(): void;
 	batchFailed(sku: string, err: Error): void;
@@ -252,12 +254,13 @@ export class SkuActor {
 			this.applyDecision(state, decision, seq);
 			markDecided();
 
-			await this.repository.commit(previousVersion, decision, now, async () => {
+			const prepareMs = performance.now() - started;
+			const timings = await this.repository.commit(previousVersion, decision, now, async () => {
 				if (basedOn === LOADED) return;
 				if ((await previous) !== basedOn) throw new PreviousBatchFailedError(this.sku);
 			});
 
-			this.observer.batchCommitted(batch.length, performance.now() - started);
+			this.observer.batchCommitted(batch.length, performance.now() - started, { prepareMs, ...timings });
 			decision.outcomes.forEach((outcome, i) => {
 				const pending = batch[i] as Pending;
 				if (outcome.ok) this.answer(pending, outcome.value);

@@ -5,7 +5,7 @@ import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";
-import { METRICS_ON, metricTotal } from "../support/metrics";
+import { histogramTotals, METRICS_ON, metricTotal } from "../support/metrics";
 
 const ALLOWED_REJECTIONS = new Set(["INSUFFICIENT_STOCK", "RESERVATION_NOT_FOUND", "INVALID_RESERVATION_STATE"]);
 
@@ -123,6 +123,14 @@ describe.each([
 			expectConsistent(audit as never, 7);
 			expect(audit).toMatchObject({ available: 0, reserved: 7, reservationRows: 7 });
 			expect(metricTotal(broker, "shop_inventory_fence_conflicts_total")).toBeGreaterThan(0);
+			// Every committed batch reports its four phases, on both commit paths.
+			const committed = histogramTotals(broker, "shop_inventory_batch_duration_ms").count;
+			expect(committed).toBeGreaterThanOrEqual(3);
+			for (const phase of ["prepare", "write", "wait_previous", "commit"]) {
+				expect(histogramTotals(broker, "shop_inventory_batch_phase_ms", { phase }).count).toBe(committed);
+			}
+			expect(histogramTotals(broker, "shop_inventory_batch_phase_ms", { phase: "write" }).sum).toBeGreaterThan(0);
+			expect(histogramTotals(broker, "shop_inventory_batch_phase_ms", { phase: "commit" }).sum).toBeGreaterThan(0);
 		} finally {
 			await db.close();
 			await broker.stop();

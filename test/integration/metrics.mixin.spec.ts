@@ -34,7 +34,9 @@ describe("metrics.mixin", () => {
 			expect(text).toMatch(/shop_test_batch_size_bucket\{[^}]*le="10"[^}]*\} 2/);
 			// A Prometheus histogram has _sum and _count, inside its family (after its +Inf bucket).
 			const family = text.slice(text.indexOf("# TYPE shop_test_batch_size histogram")).split("\n# ")[0] ?? "";
-			expect(family).toMatch(/\nshop_test_batch_size_bucket\{[^}]*le="\+Inf"[^}]*\} 2\nshop_test_batch_size_sum\{[^}]*\} 9\nshop_test_batch_size_count\{[^}]*\} 2\n/);
+			expect(family).toMatch(
+				/\nshop_test_batch_size_bucket\{[^}]*le="\+Inf"[^}]*\} 2\nshop_test_batch_size_sum\{[^}]*\} 9\nshop_test_batch_size_count\{[^}]*\} 2\n/,
+			);
 			expect(text).toMatch(/moleculer_request_total/);
 		} finally {
 			await broker.stop();

@@ -17,3 +17,23 @@ export function metricTotal(broker: ServiceBroker, name: string, labels: Record<
 export function requestCount(broker: ServiceBroker, action: string): number {
 	return metricTotal(broker, "moleculer.request.total", { action });
 }
+
+/** Count and sum of a histogram over the series whose labels include `labels`. */
+export function histogramTotals(
+	broker: ServiceBroker,
+	name: string,
+	labels: Record<string, string> = {},
+): { count: number; sum: number } {
+	const metric = broker.metrics.getMetric(name);
+	const totals = { count: 0, sum: 0 };
+	for (const item of (metric?.snapshot() ?? []) as Array<{
+		labels: Record<string, unknown>;
+		count: number;
+		sum: number;
+	}>) {
+		if (!Object.entries(labels).every(([k, v]) => item.labels[k] === v)) continue;
+		totals.count += item.count;
+		totals.sum += item.sum;
+	}
+	return totals;
+}
