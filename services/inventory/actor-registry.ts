@@ -21,6 +21,10 @@ export class ActorRegistry {
 	actorFor(sku: string): SkuActor {
 		let actor = this.actors.get(sku);
 		if (!actor) {
+			// The cap holds at every moment, not only at the periodic eviction: a burst over many SKUs (a
+			// catalogue import, a crawler) makes room by dropping the least recently used idle actors, a tenth
+			// of the cap at a time so that the sort is paid once per many new actors.
+			if (this.actors.size >= this.options.maxActors) this.shrinkTo(Math.floor(this.options.maxActors * 0.9));
 			actor = new SkuActor(sku, this.repository, this.options, this.observer);
 			this.actors.set(sku, actor);
 		}
@@ -47,16 +51,21 @@ export class ActorRegistry {
 				evicted++;
 			}
 		}
-		if (this.actors.size > this.options.maxActors) {
-			const idle = [...this.actors.entries()]
-				.filter(([, a]) => a.idle)
-				.sort(([, a], [, b]) => a.lastActiveAt - b.lastActiveAt);
-			for (const [sku] of idle.slice(0, this.actors.size - this.options.maxActors)) {
-				this.actors.delete(sku);
-				evicted++;
-			}
-		}
-		return evicted;
+		return evicted + this.shrinkTo(this.options.maxActors);
+	}
+
+	/**
+	 * Drops the least recently used idle actors until at most `target` are left (busy ones stay: their
+	 * state is in flight). An evicted SKU's next command reads its state from the database again.
+	 */
+	private shrinkTo(target: number): number {
+		if (this.actors.size <= target) return 0;
+		const idle = [...this.actors.entries()]
+			.filter(([, a]) => a.idle)
+			.sort(([, a], [, b]) => a.lastActiveAt - b.lastActiveAt);
+		const drop = idle.slice(0, this.actors.size - target);
+		for (const [sku] of drop) this.actors.delete(sku);
+		return drop.length;
 	}
 
 	/** The `limit` actors with the deepest mailboxes (the hot SKUs on this node right now). */
