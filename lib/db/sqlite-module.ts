@@ -10,8 +10,6 @@ class BusyWaitingDatabase extends sqlite3.Database {
 	constructor(filename: string, mode?: number, callback?: (err: Error | null) => void) {
 		super(filename, mode as number, callback);
 		this.configure("busyTimeout", BUSY_TIMEOUT_MS);
-		// Readers and the writer do not block each other (see serializeSqliteWrites).
-		this.exec("PRAGMA journal_mode = WAL");
 	}
 }
 

@@ -1,6 +1,6 @@
 import type { Sequelize } from "sequelize";
 
-/** Statements that only read: they never wait for SQLite's write lock (WAL mode). */
+/** Statements that only read: they never wait for SQLite's write lock (WAL mode, set by DbMixin). */
 const READ_ONLY = /^\s*(SELECT|PRAGMA|EXPLAIN|WITH\s+[\s\S]*?\)\s*SELECT)\b/i;
 
 type TransactionFn = (...args: unknown[]) => Promise<unknown>;
