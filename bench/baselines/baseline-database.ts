@@ -1,7 +1,7 @@
 import type { Context } from "moleculer";
 import mysql from "mysql2/promise";
 import type { AppConfig } from "../../config";
-import { exactCollation } from "../../lib/db/exact-collation";
+import { exactCollation } from "../../lib/db/mysql-server";
 import { setStockParams } from "../../services/inventory/inventory.params";
 
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;

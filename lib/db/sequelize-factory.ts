@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
-import { exactCollationOf } from "./exact-collation";
+import { exactCollationOf } from "./mysql-server";
 import { sqliteModule } from "./sqlite-module";
 import { serializeSqliteWrites } from "./sqlite-writes";
 

@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { isMariaDbServer } from "../../lib/db/mysql-server";
 import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
 import { type BatchStatement, batchStatements, type CommitTimings, RESERVATION_COLUMNS } from "./batch-statements";
@@ -41,11 +42,7 @@ export class InventoryRepository {
 
 	/** `compoundCommit` is used only where the server is MariaDB (MySQL has no anonymous compound statements). */
 	static async open(db: Sequelize, options: { compoundCommit: boolean }): Promise<InventoryRepository> {
-		let compound: MariaDbBatchCommit | null = null;
-		if (options.compoundCommit && db.getDialect() === "mysql") {
-			const [row] = await db.query<{ version: string }>("SELECT VERSION() AS version", { type: QueryTypes.SELECT });
-			if (/mariadb/i.test(row?.version ?? "")) compound = new MariaDbBatchCommit(db);
-		}
+		const compound = options.compoundCommit && (await isMariaDbServer(db)) ? new MariaDbBatchCommit(db) : null;
 		return new InventoryRepository(db, compound);
 	}
 

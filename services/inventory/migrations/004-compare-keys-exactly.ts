@@ -1,5 +1,5 @@
-import { convertToExactCollation } from "../../../lib/db/exact-collation";
 import type { Migration } from "../../../lib/db/migrator";
+import { convertToExactCollation } from "../../../lib/db/mysql-server";
 
 /**
  * SKUs and order ids compare byte for byte in the database, as they do in the actors. Under the PAD

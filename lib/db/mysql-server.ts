@@ -1,3 +1,4 @@
+// What a MariaDB/MySQL server is (MariaDB or MySQL, which version) and what follows from it.
 import { QueryTypes, type Sequelize } from "sequelize";
 
 /**
@@ -6,9 +7,9 @@ import { QueryTypes, type Sequelize } from "sequelize";
  * one row. The NO PAD binary collations compare every byte. (SQLite compares text byte by byte already.)
  */
 export async function exactCollation(query: (sql: string) => Promise<Array<{ version: string }>>): Promise<string> {
-	const [row] = await query("SELECT VERSION() AS version");
+	const [row] = await query(SERVER_VERSION_SQL);
 	const version = row?.version ?? "";
-	if (/mariadb/i.test(version)) return "utf8mb4_nopad_bin";
+	if (isMariaDb(version)) return "utf8mb4_nopad_bin";
 	// MySQL 8's binary collation is NO PAD; older MySQL has none, and keeps the PAD SPACE one.
 	return /^[89]\.|^\d{2,}\./.test(version) ? "utf8mb4_0900_bin" : "utf8mb4_bin";
 }
@@ -16,6 +17,19 @@ export async function exactCollation(query: (sql: string) => Promise<Array<{ ver
 /** exactCollation on a Sequelize connection. */
 export function exactCollationOf(db: Sequelize): Promise<string> {
 	return exactCollation((sql) => db.query<{ version: string }>(sql, { type: QueryTypes.SELECT }));
+}
+
+const SERVER_VERSION_SQL = "SELECT VERSION() AS version";
+
+function isMariaDb(version: string): boolean {
+	return /mariadb/i.test(version);
+}
+
+/** True when the Sequelize connection is to a MariaDB server (not MySQL, not SQLite). */
+export async function isMariaDbServer(db: Sequelize): Promise<boolean> {
+	if (db.getDialect() !== "mysql") return false;
+	const [row] = await db.query<{ version: string }>(SERVER_VERSION_SQL, { type: QueryTypes.SELECT });
+	return isMariaDb(row?.version ?? "");
 }
 
 /**
