@@ -19,16 +19,6 @@ export interface BatchStatements {
 	fenced: BatchStatement[];
 }
 
-/**
- * Where a batch's transaction spent its time: writing the new rows (from BEGIN), waiting for the batch
- * it was decided on top of to commit, then the fenced statements and the COMMIT.
- */
-export interface CommitTimings {
-	writeMs: number;
-	waitMs: number;
-	commitMs: number;
-}
-
 /** Reservations are keyed by `(sku, order_id)`; the id `orderId:sku` is derived from them. */
 export const RESERVATION_COLUMNS = "order_id, sku, quantity, status, expires_at";
 

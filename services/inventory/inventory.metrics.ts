@@ -41,7 +41,7 @@ export const inventoryMetrics: MetricDefinition[] = [
 		type: "histogram",
 		name: METRIC.batchPhase,
 		description:
-			"Where a committed batch's time went, ms: prepare (load, lookups, decide), write (BEGIN and the new rows), wait_previous (the batch before it committing), commit (fenced writes and COMMIT)",
+			"Where a committed batch's time went, ms: prepare (load, lookups, decide), write (a connection, BEGIN and the new rows), wait_previous (the batch before it committing), commit (fenced writes and COMMIT)",
 		labelNames: ["phase"],
 		buckets: [0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000],
 	},

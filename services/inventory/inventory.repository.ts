@@ -2,9 +2,20 @@ import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { isMariaDbServer } from "../../lib/db/mysql-server";
 import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
 import type { BatchDecision } from "./batch-decider";
-import { type BatchStatement, batchStatements, type CommitTimings, RESERVATION_COLUMNS } from "./batch-statements";
+import { type BatchStatement, batchStatements, RESERVATION_COLUMNS } from "./batch-statements";
 import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
 import { type Reservation, type ReservationStatus, reservationIdOf, reservationKeyOf, type Stock } from "./reservation";
+
+/**
+ * Where a batch's transaction spent its time: `writeMs` from asking for a connection to the new rows
+ * written, `waitMs` waiting for the batch it was decided on top of to commit, `commitMs` the fenced
+ * statements and the COMMIT.
+ */
+export interface CommitTimings {
+	writeMs: number;
+	waitMs: number;
+	commitMs: number;
+}
 
 /** Another writer changed the stock row since it was read: reload and decide again. */
 export class FenceLostError extends Error {
@@ -118,7 +129,7 @@ export class InventoryRepository {
 	 * rows go first because they cannot collide with the previous batch's (it decided them), so
 	 * they are written while it commits; status changes may touch rows it writes, so they wait.
 	 * On MariaDB the same transaction takes two round trips (MariaDbBatchCommit). Returns where the
-	 * time went (BEGIN on the plain path is counted in `writeMs`).
+	 * time went.
 	 */
 	async commit(
 		previousVersion: number,
@@ -128,29 +139,32 @@ export class InventoryRepository {
 	): Promise<CommitTimings> {
 		const statements = batchStatements(previousVersion, decision, now);
 		const started = performance.now();
-		if (!statements.insert && statements.fenced.length === 0) {
+		let written = started;
+		let released = started;
+		// Both commit paths call this between the new rows and the fenced writes: that is where the phases meet.
+		const waitForPrevious = async () => {
+			written = performance.now();
 			await afterPrevious();
-			return { writeMs: 0, waitMs: performance.now() - started, commitMs: 0 };
-		}
+			released = performance.now();
+		};
 		// Writes exist only once the SKU's stock row does.
 		const sku = decision.stock?.sku ?? "?";
-		if (this.compound) {
+		if (!statements.insert && statements.fenced.length === 0) {
+			await waitForPrevious();
+		} else if (this.compound) {
 			try {
-				return await this.compound.commit(statements, afterPrevious);
+				await this.compound.commit(statements, waitForPrevious);
 			} catch (err) {
 				if (isFenceFailure(err)) throw new FenceLostError(sku);
 				throw err;
 			}
+		} else {
+			await this.db.transaction(async (transaction) => {
+				if (statements.insert) await this.run(statements.insert, sku, transaction);
+				await waitForPrevious();
+				for (const statement of statements.fenced) await this.run(statement, sku, transaction);
+			});
 		}
-		let written = started;
-		let released = started;
-		await this.db.transaction(async (transaction) => {
-			if (statements.insert) await this.run(statements.insert, sku, transaction);
-			written = performance.now();
-			await afterPrevious();
-			released = performance.now();
-			for (const statement of statements.fenced) await this.run(statement, sku, transaction);
-		});
 		return { writeMs: written - started, waitMs: released - written, commitMs: performance.now() - released };
 	}
 

@@ -1,5 +1,5 @@
 import type { Sequelize } from "sequelize";
-import type { BatchStatement, BatchStatements, CommitTimings } from "./batch-statements";
+import type { BatchStatement, BatchStatements } from "./batch-statements";
 
 /** Raised inside MariaDB by a compound statement whose fence check failed. */
 const FENCE_SIGNAL = "shop: version fence lost";
@@ -29,7 +29,7 @@ function checked({ sql, expectedRows }: BatchStatement): string {
 export class MariaDbBatchCommit {
 	constructor(private readonly db: Sequelize) {}
 
-	async commit({ insert, fenced }: BatchStatements, afterPrevious: () => Promise<void>): Promise<CommitTimings> {
+	async commit({ insert, fenced }: BatchStatements, afterPrevious: () => Promise<void>): Promise<void> {
 		const manager = (this.db as unknown as { connectionManager: ConnectionManager }).connectionManager;
 		const connection = await manager.getConnection({ type: "write" });
 		const run = (sql: string, values: unknown[]) =>
@@ -37,19 +37,15 @@ export class MariaDbBatchCommit {
 				connection.query(sql, values, (err, result) => (err ? reject(err) : resolve(result))),
 			);
 		try {
-			const started = performance.now();
 			await run(
 				insert ? `BEGIN NOT ATOMIC START TRANSACTION; ${insert.sql}; END` : "START TRANSACTION",
 				insert?.values ?? [],
 			);
-			const written = performance.now();
 			await afterPrevious();
-			const released = performance.now();
 			await run(
 				`BEGIN NOT ATOMIC ${fenced.map(checked).join(" ")} COMMIT; END`,
 				fenced.flatMap((s) => s.values),
 			);
-			return { writeMs: written - started, waitMs: released - written, commitMs: performance.now() - released };
 		} catch (err) {
 			await run("ROLLBACK", []).catch(() => undefined);
 			throw err;
