@@ -28,6 +28,8 @@ interface HoldRow {
 	updated_at: number | string;
 }
 
+const HOLD_COLUMNS = "order_id, status, order_lines, settled, updated_at";
+
 function toHold(row: HoldRow): OrderHold {
 	return {
 		orderId: row.order_id,
@@ -43,10 +45,11 @@ export class OrderHoldsRepository {
 	constructor(private readonly db: Sequelize) {}
 
 	async find(orderId: string, transaction?: Transaction): Promise<OrderHold | null> {
-		const rows = await this.db.query<HoldRow>(
-			"SELECT order_id, status, order_lines, settled, updated_at FROM order_holds WHERE order_id = ?",
-			{ replacements: [orderId], type: QueryTypes.SELECT, transaction },
-		);
+		const rows = await this.db.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM order_holds WHERE order_id = ?`, {
+			replacements: [orderId],
+			type: QueryTypes.SELECT,
+			transaction,
+		});
 		return rows[0] ? toHold(rows[0]) : null;
 	}
 
@@ -96,7 +99,7 @@ export class OrderHoldsRepository {
 	/** Holds whose lines were left behind their status for longer than `before` (a node died in between). */
 	async unsettled(before: number, limit: number): Promise<OrderHold[]> {
 		const rows = await this.db.query<HoldRow>(
-			"SELECT order_id, status, order_lines, settled, updated_at FROM order_holds WHERE settled = ? AND updated_at < ? ORDER BY updated_at LIMIT ?",
+			`SELECT ${HOLD_COLUMNS} FROM order_holds WHERE settled = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
 			{ replacements: [false, before, limit], type: QueryTypes.SELECT },
 		);
 		return rows.map(toHold);

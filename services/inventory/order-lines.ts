@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceBroker } from "moleculer";
 import type { OrderCreatedPayload, OrderLine } from "../../lib/events/checkout-topics";
 import { backoffMs } from "../../lib/events/outbox-relay";
@@ -68,7 +69,7 @@ async function withRetries<T>(policy: RetryPolicy, call: () => Promise<T>): Prom
 		} catch (err) {
 			if (!isTransient(err) || attempt >= policy.attempts) throw err;
 			const delay = backoffMs(attempt, policy.baseDelayMs, policy.maxDelayMs);
-			await new Promise((resolve) => setTimeout(resolve, delay));
+			await sleep(delay);
 		}
 	}
 }

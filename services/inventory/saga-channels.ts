@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Errors } from "moleculer";
 import {
 	type OrderCreatedPayload,
@@ -62,7 +63,7 @@ export function sagaChannels() {
 				const deadline = Date.now() + PAYMENT_WAIT_MS;
 				let outcome = await this.saga.onPaymentAuthorized(envelope);
 				while (outcome === null && Date.now() < deadline) {
-					await new Promise((resolve) => setTimeout(resolve, PAYMENT_POLL_MS));
+					await sleep(PAYMENT_POLL_MS);
 					outcome = await this.saga.onPaymentAuthorized(envelope);
 				}
 				if (outcome === null) {
