@@ -44,10 +44,6 @@ export function nodeEnv(cluster: ClusterEnv, extra: Record<string, string> = {})
 		LOG_LEVEL: "warn",
 		// The bench orders 1 unit; the limit only has to allow the sell-out's stock-sized checks.
 		INVENTORY_MAX_QUANTITY_PER_ORDER: "1000",
-		// A/B of the MariaDB commit path: INVENTORY_COMPOUND_COMMIT=false npm run bench:inventory
-		...(process.env.INVENTORY_COMPOUND_COMMIT
-			? { INVENTORY_COMPOUND_COMMIT: process.env.INVENTORY_COMPOUND_COMMIT }
-			: {}),
 		...extra,
 	};
 }
