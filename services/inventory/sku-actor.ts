@@ -55,8 +55,9 @@ const LOADED = 0;
  * committed, and its callers are answered after its own commit. Measured per batch of ~80
  * reservations at 200 in flight on the bench machine (shop_inventory_batch_phase_ms, MariaDB): the new
  * rows ~2.5 ms, the fenced writes and COMMIT ~2 ms, so overlapping the first with the batch before's
- * second shortens the cycle by about half. A third slot measured no faster. (On SQLite,
- * whose writers take turns, batch k+1's transaction simply starts after k's: nothing overlaps.)
+ * second shortens the cycle by about half. A third slot measured no faster, nor did sending the fenced
+ * writes before the batch before committed, to wait for its COMMIT inside InnoDB (bench/RESULTS.md).
+ * (On SQLite, whose writers take turns, batch k+1's transaction simply starts after k's: nothing overlaps.)
  */
 const PIPELINE_DEPTH = 2;
 
