@@ -312,7 +312,7 @@ export class SkuActor {
 		for (const r of decision.write.inserted) state.reservations.set(r.reservationId, r);
 		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
 		const written = [...decision.write.inserted, ...decision.write.updated];
-		state.recentWrites = [...state.recentWrites.slice(-(PIPELINE_DEPTH - 1)), written];
+		state.recentWrites = [...state.recentWrites, written].slice(-PIPELINE_DEPTH);
 		if (state.reservations.size > this.options.reservationCacheLimit) {
 			// Keep the rows of the batches that may still be committing: a lookup could not find them yet.
 			state.reservations = new Map(state.recentWrites.flat().map((r) => [r.reservationId, r]));
