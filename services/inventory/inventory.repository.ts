@@ -95,6 +95,21 @@ export class InventoryRepository {
 		return { reservations: rows.slice(0, limit).map(toReservation), complete: rows.length <= limit };
 	}
 
+	/** Every reservation id of a SKU, `pageSize` at a time in primary-key order (for ReservedOrdersIndex). */
+	async *reservationIdPagesOfSku(sku: string, pageSize: number): AsyncGenerator<string[]> {
+		let after = "";
+		for (;;) {
+			const rows = await this.db.query<{ order_id: string }>(
+				"SELECT order_id FROM reservations WHERE sku = ? AND order_id > ? ORDER BY order_id LIMIT ?",
+				{ replacements: [sku, after, pageSize], type: QueryTypes.SELECT },
+			);
+			if (rows.length === 0) return;
+			yield rows.map((r) => reservationIdOf(r.order_id, sku));
+			if (rows.length < pageSize) return;
+			after = (rows[rows.length - 1] as { order_id: string }).order_id;
+		}
+	}
+
 	/** The stored reservations among `ids` (`orderId:sku`); one primary-key range per SKU. */
 	async findReservations(ids: readonly string[]): Promise<Reservation[]> {
 		if (ids.length === 0) return [];

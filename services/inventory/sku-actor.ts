@@ -3,6 +3,7 @@ import { InsufficientStockError, InventoryUnavailableError, QueueFullError } fro
 import { type CommitTimings, FenceLostError, type InventoryRepository } from "./inventory.repository";
 import { type CommandResult, type InventoryCommand, reservationIdOfCommand } from "./inventory-commands";
 import type { Reservation, Stock } from "./reservation";
+import { ReservedOrdersIndex } from "./reserved-orders-index";
 
 export interface ActorOptions {
 	/** Commands decided and committed together at most. */
@@ -61,6 +62,11 @@ const LOADED = 0;
  */
 const PIPELINE_DEPTH = 2;
 
+/** Reservation ids read per query while a SKU's ReservedOrdersIndex is built. */
+const INDEX_PAGE_SIZE = 10_000;
+/** After a failed read of the index, sold-out reserves go the usual way this long before it is tried again. */
+const INDEX_RETRY_MS = 5_000;
+
 /** The batch this one was decided on top of did not commit (or committed a different decision). */
 class PreviousBatchFailedError extends Error {
 	constructor(sku: string) {
@@ -87,6 +93,17 @@ export class SkuActor {
 	private state: ActorState | null = null;
 	/** The SKU has had more reservations than the cache holds: reloads read only its stock row. */
 	private overflowed = false;
+	/**
+	 * With more reservations than the cache holds: which orders hold one, read from the database the
+	 * first time the SKU is sold out, then kept up to date, so that sold-out reserves are still refused
+	 * from memory. Dropped with the state (another writer may have added rows).
+	 */
+	private reservedOrders: ReservedOrdersIndex | null = null;
+	/** While the index is read: the ids decided meanwhile (added to it once read). */
+	private indexBuild: { decidedMeanwhile: string[] } | null = null;
+	private indexRetryAt = 0;
+	/** Bumped whenever the state is dropped: an index read before that is not used. */
+	private stateGeneration = 0;
 	/** Wakes a drain loop that waits with a free pipeline slot and an empty mailbox. */
 	private wake: (() => void) | undefined;
 	private running = false;
@@ -144,11 +161,43 @@ export class SkuActor {
 	private soldOutRejection(command: InventoryCommand): Error | undefined {
 		if (command.kind !== "reserve") return undefined;
 		const state = this.state;
+		if (!state?.stock || state.stock.available > 0) return undefined;
+		// Not every reservation is in memory: which orders hold one is read once, as soon as the SKU sells out.
+		if (!state.complete && !this.reservedOrders) this.buildIndex();
 		// With a batch in flight the state is not committed yet: if that batch fails, stock comes back.
 		if (this.batchesInFlight > 0) return undefined;
-		if (!state?.stock || !state.complete || state.stock.available > 0) return undefined;
 		if (state.reservations.has(command.reservationId) || this.pendingIds.has(command.reservationId)) return undefined;
+		if (!state.complete && (!this.reservedOrders || this.reservedOrders.mayContain(command.reservationId))) {
+			return undefined;
+		}
 		return new InsufficientStockError(this.sku, command.quantity, 0);
+	}
+
+	/**
+	 * Reads every reservation id of the SKU into a ReservedOrdersIndex, in the background (meanwhile
+	 * sold-out reserves go the usual way). Rows of batches decided but maybe not committed when the
+	 * read began are in `recentWrites` (a failed one only makes the index answer "maybe" for its rows);
+	 * those decided after it began are collected as they are.
+	 */
+	private buildIndex(): void {
+		if (this.indexBuild || Date.now() < this.indexRetryAt || !this.state) return;
+		const generation = this.stateGeneration;
+		const build = { decidedMeanwhile: this.state.recentWrites.flat().map((r) => r.reservationId) };
+		this.indexBuild = build;
+		ReservedOrdersIndex.fromPages(this.repository.reservationIdPagesOfSku(this.sku, INDEX_PAGE_SIZE))
+			.then(
+				(index) => {
+					if (generation !== this.stateGeneration) return;
+					for (const id of build.decidedMeanwhile) index.add(id);
+					this.reservedOrders = index;
+				},
+				() => {
+					this.indexRetryAt = Date.now() + INDEX_RETRY_MS;
+				},
+			)
+			.finally(() => {
+				if (this.indexBuild === build) this.indexBuild = null;
+			});
 	}
 
 	private async drain(): Promise<void> {
@@ -271,6 +320,8 @@ export class SkuActor {
 		} catch (err) {
 			// What we hold may be stale now: read it again, once the batches in flight have settled.
 			this.state = null;
+			this.reservedOrders = null;
+			this.stateGeneration++;
 			this.recovering = true;
 			if (err instanceof PreviousBatchFailedError) {
 				this.requeue(batch);
@@ -309,7 +360,11 @@ export class SkuActor {
 	/** The state after `decision`, before it commits: the next batch is decided on top of it. */
 	private applyDecision(state: ActorState, decision: BatchDecision, seq: number): void {
 		state.stock = decision.stock;
-		for (const r of decision.write.inserted) state.reservations.set(r.reservationId, r);
+		for (const r of decision.write.inserted) {
+			state.reservations.set(r.reservationId, r);
+			this.reservedOrders?.add(r.reservationId);
+			this.indexBuild?.decidedMeanwhile.push(r.reservationId);
+		}
 		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
 		const written = [...decision.write.inserted, ...decision.write.updated];
 		state.recentWrites = [...state.recentWrites, written].slice(-PIPELINE_DEPTH);
@@ -355,6 +410,8 @@ export class SkuActor {
 			for (const { command, fenceRetries } of batch) {
 				const id = reservationIdOfCommand(command);
 				if (!id || state.reservations.has(id)) continue;
+				// The index, when there is one, proves most absences without a query.
+				if (this.reservedOrders && !this.reservedOrders.mayContain(id)) continue;
 				if (command.kind === "reserve" && fenceRetries === 0) unproven.add(id);
 				else unknown.add(id);
 			}

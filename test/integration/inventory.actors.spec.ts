@@ -8,6 +8,7 @@ import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
+import { METRICS_ON, metricTotal } from "../support/metrics";
 
 interface ActorStats {
 	actors: number;
@@ -81,5 +82,45 @@ describe.each([
 			5000,
 			100,
 		);
+	});
+
+	it("when a SKU with more reservations than the actor keeps in memory sells out, then new orders are still refused from memory and earlier ones keep their reservation", async () => {
+		const broker = await start({ INVENTORY_RESERVATION_CACHE: "5", INVENTORY_CALL_BATCHING: "false", ...METRICS_ON });
+		const sku = `BIG-${uniqueId()}`;
+		const reserve = (orderId: string) => broker.call("inventory.reserve", { orderId, sku, quantity: 1 });
+		const fastRejects = () => metricTotal(broker, "shop_inventory_sold_out_rejects_total");
+		await broker.call("inventory.setStock", { sku, available: 30 });
+		const early: unknown[] = [];
+		for (let i = 0; i < 30; i++) early.push(await reserve(`early-${i}`));
+
+		// Sold out with 30 reservations and room for 5: the first refusals go through a batch while the
+		// actor reads which orders hold one; from then on they are answered from memory.
+		await waitFor("refusals from memory", async () => {
+			await expect(reserve(`late-${uniqueId()}`)).rejects.toMatchObject({ type: "INSUFFICIENT_STOCK" });
+			return fastRejects() > 0 ? true : undefined;
+		});
+		const before = fastRejects();
+		for (let i = 0; i < 20; i++) {
+			await expect(reserve(`late-${i}`)).rejects.toMatchObject({ type: "INSUFFICIENT_STOCK" });
+		}
+		expect(fastRejects() - before).toBe(20);
+		// Orders the actor no longer holds in memory still get their original reservation, not a refusal.
+		expect(await reserve("early-0")).toEqual(early[0]);
+		expect(await reserve("early-17")).toEqual(early[17]);
+		expect(fastRejects() - before).toBe(20);
+		expect(await broker.call("inventory.getStock", { sku })).toMatchObject({ available: 0, reserved: 30 });
+
+		// Releases bring units back; the orders that take them are remembered too (more of them than the
+		// actor keeps in memory), once sold out again.
+		for (let i = 1; i <= 8; i++) {
+			expect(await broker.call("inventory.release", { orderId: `early-${i}`, sku })).toMatchObject({
+				status: "RELEASED",
+			});
+		}
+		const newcomers: unknown[] = [];
+		for (let i = 0; i < 8; i++) newcomers.push(await reserve(`newcomer-${i}`));
+		await expect(reserve("late-0")).rejects.toMatchObject({ type: "INSUFFICIENT_STOCK" });
+		for (let i = 0; i < 8; i++) expect(await reserve(`newcomer-${i}`)).toEqual(newcomers[i]);
+		expect(await broker.call("inventory.getStock", { sku })).toMatchObject({ available: 0, reserved: 30 });
 	});
 });

@@ -1,0 +1,60 @@
+/** 32-bit FNV-1a over a string's UTF-16 code units: cheap, and spread well enough for membership hints. */
+function hashOf(id: string): number {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < id.length; i++) {
+		hash ^= id.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return hash >>> 0;
+}
+
+/**
+ * Which reservation ids a SKU holds, for a SKU with more reservations than its actor keeps in memory:
+ * 4 bytes per reservation (a sorted array of 32-bit hashes, plus a set of those added since it was
+ * built) instead of the reservation itself, so a million fit in 4 MB. It answers "certainly not"
+ * (a sold-out reserve from a new order is refused from memory) or "maybe" (a hash collision, about
+ * one in 4,000 at a million reservations, or the order really did reserve: the actor then goes the
+ * usual way, through a batch and the database). Never "not" for an id it was given.
+ */
+export class ReservedOrdersIndex {
+	private readonly sorted: Uint32Array;
+	private readonly added = new Set<number>();
+
+	private constructor(hashes: number[]) {
+		this.sorted = Uint32Array.from(hashes).sort();
+	}
+
+	static of(reservationIds: Iterable<string>): ReservedOrdersIndex {
+		return new ReservedOrdersIndex(Array.from(reservationIds, hashOf));
+	}
+
+	/** Built from the stored ids a page at a time, so that only their hashes are ever held together. */
+	static async fromPages(pages: AsyncIterable<readonly string[]>): Promise<ReservedOrdersIndex> {
+		const hashes: number[] = [];
+		for await (const page of pages) for (const id of page) hashes.push(hashOf(id));
+		return new ReservedOrdersIndex(hashes);
+	}
+
+	get size(): number {
+		return this.sorted.length + this.added.size;
+	}
+
+	add(reservationId: string): void {
+		this.added.add(hashOf(reservationId));
+	}
+
+	mayContain(reservationId: string): boolean {
+		const hash = hashOf(reservationId);
+		if (this.added.has(hash)) return true;
+		let low = 0;
+		let high = this.sorted.length - 1;
+		while (low <= high) {
+			const middle = (low + high) >>> 1;
+			const value = this.sorted[middle] as number;
+			if (value === hash) return true;
+			if (value < hash) low = middle + 1;
+			else high = middle - 1;
+		}
+		return false;
+	}
+}
