@@ -108,6 +108,10 @@ export class SkuActor {
 	private wake: (() => void) | undefined;
 	private running = false;
 	private batchesInFlight = 0;
+	/** Units free as of the last commit (or load): undefined while the state is unknown. */
+	private committedAvailable: number | undefined;
+	/** Batches in flight that leave units free: if one fails, a refusal decided behind it could have been a sale. */
+	private inFlightLeavingUnitsFree = 0;
 	private decisionSeq = LOADED;
 	private arrivals = 0;
 	/** A batch failed: let every batch in flight settle before the next one is formed. */
@@ -164,8 +168,12 @@ export class SkuActor {
 		if (!state?.stock || state.stock.available > 0) return undefined;
 		// Not every reservation is in memory: which orders hold one is read once, as soon as the SKU sells out.
 		if (!state.complete && !this.reservedOrders) this.buildIndex();
-		// With a batch in flight the state is not committed yet: if that batch fails, stock comes back.
-		if (this.batchesInFlight > 0) return undefined;
+		// With a batch in flight the state is not committed yet: if that batch fails, the units it took come
+		// back. Unless none were free at the last commit and none are after any batch in flight: then
+		// whichever of them commit, none are free.
+		if (this.batchesInFlight > 0 && (this.committedAvailable !== 0 || this.inFlightLeavingUnitsFree > 0)) {
+			return undefined;
+		}
 		if (state.reservations.has(command.reservationId) || this.pendingIds.has(command.reservationId)) return undefined;
 		if (!state.complete && (!this.reservedOrders || this.reservedOrders.mayContain(command.reservationId))) {
 			return undefined;
@@ -270,6 +278,7 @@ export class SkuActor {
 		markDecided: () => void,
 	): Promise<number | null> {
 		const started = performance.now();
+		let leavesUnitsFree = false;
 		try {
 			// A state that has to be read again must include everything the batches before committed; if
 			// the batch before failed, its commands go first (they are back in the mailbox), so this waits too.
@@ -302,6 +311,8 @@ export class SkuActor {
 			const previousVersion = state.stock?.version ?? 0;
 			const seq = ++this.decisionSeq;
 			this.applyDecision(state, decision, seq);
+			leavesUnitsFree = (decision.stock?.available ?? 0) > 0;
+			if (leavesUnitsFree) this.inFlightLeavingUnitsFree++;
 			markDecided();
 
 			const prepareMs = performance.now() - started;
@@ -310,6 +321,7 @@ export class SkuActor {
 				if ((await previous) !== basedOn) throw new PreviousBatchFailedError(this.sku);
 			});
 
+			this.committedAvailable = decision.stock?.available;
 			this.observer.batchCommitted(batch.length, performance.now() - started, { prepareMs, ...timings });
 			decision.outcomes.forEach((outcome, i) => {
 				const pending = batch[i] as Pending;
@@ -320,6 +332,7 @@ export class SkuActor {
 		} catch (err) {
 			// What we hold may be stale now: read it again, once the batches in flight have settled.
 			this.state = null;
+			this.committedAvailable = undefined;
 			this.reservedOrders = null;
 			this.stateGeneration++;
 			this.recovering = true;
@@ -337,6 +350,8 @@ export class SkuActor {
 				for (const pending of batch) this.fail(pending, failure);
 			}
 			return null;
+		} finally {
+			if (leavesUnitsFree) this.inFlightLeavingUnitsFree--;
 		}
 	}
 
@@ -394,6 +409,7 @@ export class SkuActor {
 					? { reservations: [], complete: false }
 					: this.repository.findReservationsOfSku(this.sku, this.options.reservationCacheLimit),
 			]);
+			this.committedAvailable = stock?.available;
 			this.state = {
 				stock,
 				reservations: new Map(known.reservations.map((r) => [r.reservationId, r])),
