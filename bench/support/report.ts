@@ -63,6 +63,10 @@ function ratioTable(results: readonly ScenarioResult[]): string {
 	return table(["N", "actor / conditional UPDATE", "actor / Redis lock", "actor / no-op ceiling"], rows);
 }
 
+function countOf(errors: Record<string, number>): number {
+	return Object.values(errors).reduce((sum, n) => sum + n, 0);
+}
+
 function sellOutTable(results: readonly ScenarioResult[]): string {
 	const rows = results
 		.filter((r) => r.kind === "sell-out")
@@ -72,9 +76,10 @@ function sellOutTable(results: readonly ScenarioResult[]): string {
 			`${r.successes} of ${r.initialStock}`,
 			String(r.invariant.stock.available),
 			errorsText(r.errors),
+			`${r.seconds.toFixed(2)} s (${Math.round((r.successes + countOf(r.errors)) / r.seconds).toLocaleString("en-US")} replies/s)`,
 			verdict(r),
 		]);
-	return table(["approach", "N", "reserved", "left", "rejected", "invariant"], rows);
+	return table(["approach", "N", "reserved", "left", "rejected", "all answered in", "invariant"], rows);
 }
 
 /** The processes in the CPU table, in this column order ("other" = anything else on the machine). */

@@ -37,6 +37,8 @@ export interface ScenarioResult {
 	rate: number;
 	/** Successful reservations in the measured window. */
 	measured: number;
+	/** The measured window (sell-out: from the first request to the last reply). */
+	seconds: number;
 	p50: number;
 	p95: number;
 	p99: number;
@@ -129,6 +131,7 @@ export async function runScenario(
 		initialStock: spec.initialStock,
 		rate: load.latencies.count / load.windowSeconds,
 		measured: load.latencies.count,
+		seconds: load.windowSeconds,
 		p50,
 		p95,
 		p99,
