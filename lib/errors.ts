@@ -97,9 +97,33 @@ export function toErrorBody(err: unknown, correlationId: string): ErrorBody {
 	return body;
 }
 
-/** Base for our 4xx errors: `type` is the stable code clients and tests branch on. */
+/**
+ * Runs `create` (an error's construction) without capturing a stack trace. For errors that are
+ * answers rather than faults: a flash sale creates one per refused request, and capturing the stack
+ * is most of what an error costs (18.5 of 20.9 µs for an InsufficientStockError on the bench machine).
+ */
+export function withoutStackTrace<T>(create: () => T): T {
+	const limit = Error.stackTraceLimit;
+	Error.stackTraceLimit = 0;
+	try {
+		return create();
+	} finally {
+		Error.stackTraceLimit = limit;
+	}
+}
+
+/**
+ * Base for our 4xx errors: `type` is the stable code clients and tests branch on. They carry no stack
+ * trace (see withoutStackTrace): they say what was wrong with the request, not where the code failed.
+ */
 export class ClientError extends Errors.MoleculerClientError {
 	constructor(message: string, status: number, type: string, data?: unknown) {
-		super(message, status, type, data);
+		const limit = Error.stackTraceLimit;
+		Error.stackTraceLimit = 0;
+		try {
+			super(message, status, type, data);
+		} finally {
+			Error.stackTraceLimit = limit;
+		}
 	}
 }

@@ -1,4 +1,5 @@
 import { Errors } from "moleculer";
+import { withoutStackTrace } from "../../lib/errors";
 
 /** The wire format of `inventory.reserveBatch`: many reserves of one SKU in one call. */
 export interface ReserveBatchItem {
@@ -39,14 +40,20 @@ export function errorOutcome(err: unknown): ReserveBatchOutcome {
 	};
 }
 
-/** Rebuilds a Moleculer error from its wire form, with the same type, code and data. */
+/**
+ * Rebuilds a Moleculer error from its wire form, with the same type, code and data. Without a stack
+ * trace: it would point here, not to where the owner decided, and a refused flash-sale request would
+ * pay for it on every caller.
+ */
 export function reviveError(error: Extract<ReserveBatchOutcome, { ok: false }>["error"]): Error {
-	if (error.type === "VALIDATION_ERROR") {
-		return new Errors.ValidationError(error.message, error.type, error.data as Record<string, unknown>);
-	}
-	if (error.retryable) return new Errors.MoleculerRetryableError(error.message, error.code, error.type, error.data);
-	if (error.code >= 400 && error.code < 500) {
-		return new Errors.MoleculerClientError(error.message, error.code, error.type, error.data);
-	}
-	return new Errors.MoleculerError(error.message, error.code, error.type, error.data);
+	return withoutStackTrace(() => {
+		if (error.type === "VALIDATION_ERROR") {
+			return new Errors.ValidationError(error.message, error.type, error.data as Record<string, unknown>);
+		}
+		if (error.retryable) return new Errors.MoleculerRetryableError(error.message, error.code, error.type, error.data);
+		if (error.code >= 400 && error.code < 500) {
+			return new Errors.MoleculerClientError(error.message, error.code, error.type, error.data);
+		}
+		return new Errors.MoleculerError(error.message, error.code, error.type, error.data);
+	});
 }

@@ -1,5 +1,6 @@
 import { Errors } from "moleculer";
-import { ClientError, toErrorBody } from "../../lib/errors";
+import { ClientError, toErrorBody, withoutStackTrace } from "../../lib/errors";
+import { reviveError } from "../../services/inventory/reserve-batch";
 
 describe("toErrorBody", () => {
 	it("when a client error is thrown, then its status, type and message reach the client", () => {
@@ -50,5 +51,30 @@ describe("toErrorBody for 5xx without a type", () => {
 	it("when moleculer-web reports a service unavailable (503, no type), then the client sees 503 SERVICE_UNAVAILABLE", () => {
 		const body = toErrorBody({ name: "ServiceUnavailableError", message: "Service unavailable", code: 503 }, "c-5");
 		expect(body.error).toMatchObject({ status: 503, code: "SERVICE_UNAVAILABLE" });
+	});
+});
+
+describe("errors that are answers, not faults", () => {
+	it("when a client error or a revived remote error is created, then it has no stack frames and other errors still get theirs", () => {
+		const limit = Error.stackTraceLimit;
+		const client = new ClientError("Only 3 left", 409, "INSUFFICIENT_STOCK", { available: 3 });
+		const revived = reviveError({ name: "MoleculerClientError", message: "gone", code: 404, type: "SKU_NOT_FOUND" });
+		const fault = new Error("a bug");
+
+		expect(client.stack).not.toContain("\n    at ");
+		expect(revived.stack).not.toContain("\n    at ");
+		expect(revived).toMatchObject({ code: 404, type: "SKU_NOT_FOUND", message: "gone" });
+		expect(fault.stack).toContain("\n    at ");
+		expect(Error.stackTraceLimit).toBe(limit);
+	});
+
+	it("when creating the error throws, then stack traces are still captured afterwards", () => {
+		const limit = Error.stackTraceLimit;
+		expect(() =>
+			withoutStackTrace(() => {
+				throw new Error("in the constructor");
+			}),
+		).toThrow("in the constructor");
+		expect(Error.stackTraceLimit).toBe(limit);
 	});
 });
