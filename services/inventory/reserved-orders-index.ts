@@ -58,3 +58,68 @@ export class ReservedOrdersIndex {
 		return false;
 	}
 }
+
+/** Reservation ids read per query while an index is built. */
+const PAGE_SIZE = 10_000;
+/** After a failed read, callers go without the index this long before it is read again. */
+const RETRY_MS = 5_000;
+
+/**
+ * One SKU's ReservedOrdersIndex over time: read in the background when first asked for, then kept
+ * up to date with every reservation the actor decides, and dropped whenever the actor drops its
+ * state (another writer may have added rows). Until it is there, it proves nothing.
+ */
+export class ReservedOrders {
+	private index: ReservedOrdersIndex | null = null;
+	/** While the index is read: the ids decided meanwhile (added once it is read). */
+	private reading: { generation: number; decidedMeanwhile: string[] } | null = null;
+	private retryAt = 0;
+	/** Bumped by drop(): a read that began before is thrown away. */
+	private generation = 0;
+
+	constructor(private readonly readPages: (pageSize: number) => AsyncIterable<readonly string[]>) {}
+
+	get ready(): boolean {
+		return this.index !== null;
+	}
+
+	/** True only when the index is there and the id is certainly not in it. */
+	certainlyAbsent(reservationId: string): boolean {
+		return this.index !== null && !this.index.mayContain(reservationId);
+	}
+
+	/**
+	 * Starts reading the index unless it is there or on its way. `undecided`: ids of batches decided
+	 * but maybe not committed yet, which the read may miss.
+	 */
+	read(undecided: readonly string[]): void {
+		if (this.index || this.reading || Date.now() < this.retryAt) return;
+		const reading = { generation: this.generation, decidedMeanwhile: [...undecided] };
+		this.reading = reading;
+		ReservedOrdersIndex.fromPages(this.readPages(PAGE_SIZE))
+			.then(
+				(index) => {
+					if (reading.generation !== this.generation) return;
+					for (const id of reading.decidedMeanwhile) index.add(id);
+					this.index = index;
+				},
+				() => {
+					this.retryAt = Date.now() + RETRY_MS;
+				},
+			)
+			.finally(() => {
+				if (this.reading === reading) this.reading = null;
+			});
+	}
+
+	/** A reservation the actor decided (maybe not committed yet). */
+	added(reservationId: string): void {
+		this.index?.add(reservationId);
+		this.reading?.decidedMeanwhile.push(reservationId);
+	}
+
+	drop(): void {
+		this.index = null;
+		this.generation++;
+	}
+}

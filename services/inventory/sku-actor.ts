@@ -3,7 +3,7 @@ import { InsufficientStockError, InventoryUnavailableError, QueueFullError } fro
 import { type CommitTimings, FenceLostError, type InventoryRepository } from "./inventory.repository";
 import { type CommandResult, type InventoryCommand, reservationIdOfCommand } from "./inventory-commands";
 import type { Reservation, Stock } from "./reservation";
-import { ReservedOrdersIndex } from "./reserved-orders-index";
+import { ReservedOrders } from "./reserved-orders-index";
 
 export interface ActorOptions {
 	/** Commands decided and committed together at most. */
@@ -62,11 +62,6 @@ const LOADED = 0;
  */
 const PIPELINE_DEPTH = 2;
 
-/** Reservation ids read per query while a SKU's ReservedOrdersIndex is built. */
-const INDEX_PAGE_SIZE = 10_000;
-/** After a failed read of the index, sold-out reserves go the usual way this long before it is tried again. */
-const INDEX_RETRY_MS = 5_000;
-
 /** The batch this one was decided on top of did not commit (or committed a different decision). */
 class PreviousBatchFailedError extends Error {
 	constructor(sku: string) {
@@ -95,15 +90,9 @@ export class SkuActor {
 	private overflowed = false;
 	/**
 	 * With more reservations than the cache holds: which orders hold one, read from the database the
-	 * first time the SKU is sold out, then kept up to date, so that sold-out reserves are still refused
-	 * from memory. Dropped with the state (another writer may have added rows).
+	 * first time the SKU is sold out, so that sold-out reserves are still refused from memory.
 	 */
-	private reservedOrders: ReservedOrdersIndex | null = null;
-	/** While the index is read: the ids decided meanwhile (added to it once read). */
-	private indexBuild: { decidedMeanwhile: string[] } | null = null;
-	private indexRetryAt = 0;
-	/** Bumped whenever the state is dropped: an index read before that is not used. */
-	private stateGeneration = 0;
+	private readonly reservedOrders: ReservedOrders;
 	/** Wakes a drain loop that waits with a free pipeline slot and an empty mailbox. */
 	private wake: (() => void) | undefined;
 	private running = false;
@@ -125,7 +114,9 @@ export class SkuActor {
 		private readonly repository: InventoryRepository,
 		private readonly options: ActorOptions,
 		private readonly observer: ActorObserver,
-	) {}
+	) {
+		this.reservedOrders = new ReservedOrders((pageSize) => repository.reservationIdPagesOfSku(sku, pageSize));
+	}
 
 	get depth(): number {
 		return this.mailbox.length;
@@ -159,15 +150,18 @@ export class SkuActor {
 	}
 
 	/**
-	 * A reserve on a sold-out SKU is answered from memory, without a database round trip, when the
-	 * actor knows every reservation of the SKU and this order has none (nor one in flight).
+	 * A reserve on a sold-out SKU is answered from memory, without a database round trip, when this
+	 * order has no reservation (nor one in flight): known from the reservations in memory when they are
+	 * all there, else from the SKU's ReservedOrders index.
 	 */
 	private soldOutRejection(command: InventoryCommand): Error | undefined {
 		if (command.kind !== "reserve") return undefined;
 		const state = this.state;
 		if (!state?.stock || state.stock.available > 0) return undefined;
 		// Not every reservation is in memory: which orders hold one is read once, as soon as the SKU sells out.
-		if (!state.complete && !this.reservedOrders) this.buildIndex();
+		if (!state.complete && !this.reservedOrders.ready) {
+			this.reservedOrders.read(state.recentWrites.flat().map((r) => r.reservationId));
+		}
 		// With a batch in flight the state is not committed yet: if that batch fails, the units it took come
 		// back. Unless none were free at the last commit and none are after any batch in flight: then
 		// whichever of them commit, none are free.
@@ -175,37 +169,8 @@ export class SkuActor {
 			return undefined;
 		}
 		if (state.reservations.has(command.reservationId) || this.pendingIds.has(command.reservationId)) return undefined;
-		if (!state.complete && (!this.reservedOrders || this.reservedOrders.mayContain(command.reservationId))) {
-			return undefined;
-		}
+		if (!state.complete && !this.reservedOrders.certainlyAbsent(command.reservationId)) return undefined;
 		return new InsufficientStockError(this.sku, command.quantity, 0);
-	}
-
-	/**
-	 * Reads every reservation id of the SKU into a ReservedOrdersIndex, in the background (meanwhile
-	 * sold-out reserves go the usual way). Rows of batches decided but maybe not committed when the
-	 * read began are in `recentWrites` (a failed one only makes the index answer "maybe" for its rows);
-	 * those decided after it began are collected as they are.
-	 */
-	private buildIndex(): void {
-		if (this.indexBuild || Date.now() < this.indexRetryAt || !this.state) return;
-		const generation = this.stateGeneration;
-		const build = { decidedMeanwhile: this.state.recentWrites.flat().map((r) => r.reservationId) };
-		this.indexBuild = build;
-		ReservedOrdersIndex.fromPages(this.repository.reservationIdPagesOfSku(this.sku, INDEX_PAGE_SIZE))
-			.then(
-				(index) => {
-					if (generation !== this.stateGeneration) return;
-					for (const id of build.decidedMeanwhile) index.add(id);
-					this.reservedOrders = index;
-				},
-				() => {
-					this.indexRetryAt = Date.now() + INDEX_RETRY_MS;
-				},
-			)
-			.finally(() => {
-				if (this.indexBuild === build) this.indexBuild = null;
-			});
 	}
 
 	private async drain(): Promise<void> {
@@ -333,8 +298,7 @@ export class SkuActor {
 			// What we hold may be stale now: read it again, once the batches in flight have settled.
 			this.state = null;
 			this.committedAvailable = undefined;
-			this.reservedOrders = null;
-			this.stateGeneration++;
+			this.reservedOrders.drop();
 			this.recovering = true;
 			if (err instanceof PreviousBatchFailedError) {
 				this.requeue(batch);
@@ -377,8 +341,7 @@ export class SkuActor {
 		state.stock = decision.stock;
 		for (const r of decision.write.inserted) {
 			state.reservations.set(r.reservationId, r);
-			this.reservedOrders?.add(r.reservationId);
-			this.indexBuild?.decidedMeanwhile.push(r.reservationId);
+			this.reservedOrders.added(r.reservationId);
 		}
 		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
 		const written = [...decision.write.inserted, ...decision.write.updated];
@@ -427,7 +390,7 @@ export class SkuActor {
 				const id = reservationIdOfCommand(command);
 				if (!id || state.reservations.has(id)) continue;
 				// The index, when there is one, proves most absences without a query.
-				if (this.reservedOrders && !this.reservedOrders.mayContain(id)) continue;
+				if (this.reservedOrders.certainlyAbsent(id)) continue;
 				if (command.kind === "reserve" && fenceRetries === 0) unproven.add(id);
 				else unknown.add(id);
 			}

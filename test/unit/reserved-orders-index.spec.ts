@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { ReservedOrdersIndex } from "../../services/inventory/reserved-orders-index";
+import { ReservedOrders, ReservedOrdersIndex } from "../../services/inventory/reserved-orders-index";
 
 async function* pagesOf(ids: string[], size: number): AsyncGenerator<string[]> {
 	for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);
@@ -28,5 +28,72 @@ describe("ReservedOrdersIndex", () => {
 		// 32-bit hashes: about 100,000 / 2^32 of the strangers collide, i.e. 2 or 3 here.
 		expect(maybes).toBeLessThan(50);
 		expect(index.size).toBe(100_000);
+	});
+});
+
+describe("ReservedOrders", () => {
+	/** Pages that arrive only when the test lets them. */
+	function gatedPages(ids: string[]) {
+		let open!: () => void;
+		const gate = new Promise<void>((resolve) => {
+			open = resolve;
+		});
+		let reads = 0;
+		return {
+			open,
+			get reads() {
+				return reads;
+			},
+			readPages: async function* () {
+				reads++;
+				await gate;
+				yield ids;
+			},
+		};
+	}
+	const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+	it("when ids are decided while the index is read, then it knows them too, and proves nothing before it is there", async () => {
+		const source = gatedPages(["stored:SKU"]);
+		const orders = new ReservedOrders(source.readPages);
+		orders.read(["in-flight:SKU"]);
+		orders.read([]);
+		orders.added("meanwhile:SKU");
+		expect(orders.certainlyAbsent("stranger:SKU")).toBe(false);
+
+		source.open();
+		await settle();
+		expect(orders.ready).toBe(true);
+		expect(source.reads).toBe(1);
+		for (const id of ["stored:SKU", "in-flight:SKU", "meanwhile:SKU"]) expect(orders.certainlyAbsent(id)).toBe(false);
+		expect(orders.certainlyAbsent("stranger:SKU")).toBe(true);
+		orders.added("later:SKU");
+		expect(orders.certainlyAbsent("later:SKU")).toBe(false);
+	});
+
+	it("when the state is dropped while the index is read, then that read is thrown away", async () => {
+		const source = gatedPages(["stored:SKU"]);
+		const orders = new ReservedOrders(source.readPages);
+		orders.read([]);
+		orders.drop();
+		source.open();
+		await settle();
+		expect(orders.ready).toBe(false);
+		expect(orders.certainlyAbsent("stranger:SKU")).toBe(false);
+	});
+
+	it("when reading fails, then it proves nothing and is not read again at once", async () => {
+		let reads = 0;
+		const orders = new ReservedOrders(async function* () {
+			reads++;
+			yield* [];
+			throw new Error("database down");
+		});
+		orders.read([]);
+		await settle();
+		orders.read([]);
+		await settle();
+		expect(reads).toBe(1);
+		expect(orders.ready).toBe(false);
 	});
 });
