@@ -62,6 +62,14 @@ const LOADED = 0;
  */
 const PIPELINE_DEPTH = 2;
 
+/**
+ * A state that neither this actor's commits nor a check have matched against the database for this
+ * long is checked (one read of the stock row), in the background. Writes never need it (the fence
+ * catches another writer), but refusals write nothing: without it, an actor whose SKU another node
+ * changed meanwhile (ownership moved away and back) would go on refusing from memory.
+ */
+const CHECK_AFTER_MS = 1_000;
+
 /** The batch this one was decided on top of did not commit (or committed a different decision). */
 class PreviousBatchFailedError extends Error {
 	constructor(sku: string) {
@@ -97,8 +105,11 @@ export class SkuActor {
 	private wake: (() => void) | undefined;
 	private running = false;
 	private batchesInFlight = 0;
-	/** Units free as of the last commit (or load): undefined while the state is unknown. */
-	private committedAvailable: number | undefined;
+	/** The stock row as of the last commit or load: undefined while the state is unknown. */
+	private committed: { available: number; version: number } | undefined;
+	/** When the state was last known to match the database (a load, a commit, or a check of the stock row). */
+	private checkedAt = 0;
+	private checking = false;
 	/** Batches in flight that leave units free: if one fails, a refusal decided behind it could have been a sale. */
 	private inFlightLeavingUnitsFree = 0;
 	private decisionSeq = LOADED;
@@ -128,6 +139,7 @@ export class SkuActor {
 
 	submit(command: InventoryCommand): Promise<CommandResult> {
 		this.lastActiveAt = Date.now();
+		if (this.state && this.lastActiveAt - this.checkedAt > CHECK_AFTER_MS) this.checkStockRow();
 		const soldOut = this.soldOutRejection(command);
 		if (soldOut) {
 			this.observer.soldOutRejected();
@@ -165,7 +177,7 @@ export class SkuActor {
 		// With a batch in flight the state is not committed yet: if that batch fails, the units it took come
 		// back. Unless none were free at the last commit and none are after any batch in flight: then
 		// whichever of them commit, none are free.
-		if (this.batchesInFlight > 0 && (this.committedAvailable !== 0 || this.inFlightLeavingUnitsFree > 0)) {
+		if (this.batchesInFlight > 0 && (this.committed?.available !== 0 || this.inFlightLeavingUnitsFree > 0)) {
 			return undefined;
 		}
 		if (state.reservations.has(command.reservationId) || this.pendingIds.has(command.reservationId)) return undefined;
@@ -286,7 +298,7 @@ export class SkuActor {
 				if ((await previous) !== basedOn) throw new PreviousBatchFailedError(this.sku);
 			});
 
-			this.committedAvailable = decision.stock?.available;
+			this.remember(decision.stock);
 			this.observer.batchCommitted(batch.length, performance.now() - started, { prepareMs, ...timings });
 			decision.outcomes.forEach((outcome, i) => {
 				const pending = batch[i] as Pending;
@@ -295,11 +307,7 @@ export class SkuActor {
 			});
 			return seq;
 		} catch (err) {
-			// What we hold may be stale now: read it again, once the batches in flight have settled.
-			this.state = null;
-			this.committedAvailable = undefined;
-			this.reservedOrders.drop();
-			this.recovering = true;
+			this.forget();
 			if (err instanceof PreviousBatchFailedError) {
 				this.requeue(batch);
 			} else if (err instanceof FenceLostError) {
@@ -317,6 +325,49 @@ export class SkuActor {
 		} finally {
 			if (leavesUnitsFree) this.inFlightLeavingUnitsFree--;
 		}
+	}
+
+	/** The stock row as it now is in the database: loaded, or written by this actor's commit. */
+	private remember(stock: Stock | null): void {
+		this.committed = stock ? { available: stock.available, version: stock.version } : undefined;
+		this.checkedAt = Date.now();
+	}
+
+	/** What we hold may be stale: read it again, once the batches in flight have settled. */
+	private forget(): void {
+		this.state = null;
+		this.committed = undefined;
+		this.reservedOrders.drop();
+		this.recovering = true;
+	}
+
+	/**
+	 * Reads the stock row and forgets the state if its version is neither the one last committed or
+	 * loaded nor one of our batches in flight: another node wrote the SKU. A commit of ours while the
+	 * read was out settles the question by itself; a failed read is tried again CHECK_AFTER_MS later.
+	 */
+	private checkStockRow(): void {
+		if (this.checking) return;
+		this.checking = true;
+		const known = this.committed;
+		this.repository
+			.findStock(this.sku)
+			.then(
+				(row) => {
+					if (this.committed !== known) return;
+					const lowest = known?.version ?? 0;
+					const highest = this.state?.stock?.version ?? lowest;
+					const version = row?.version ?? 0;
+					if (version >= lowest && version <= highest) this.checkedAt = Date.now();
+					else this.forget();
+				},
+				() => {
+					this.checkedAt = Date.now();
+				},
+			)
+			.finally(() => {
+				this.checking = false;
+			});
 	}
 
 	/** Puts commands back in the mailbox at their place in arrival order. */
@@ -372,7 +423,7 @@ export class SkuActor {
 					? { reservations: [], complete: false }
 					: this.repository.findReservationsOfSku(this.sku, this.options.reservationCacheLimit),
 			]);
-			this.committedAvailable = stock?.available;
+			this.remember(stock);
 			this.state = {
 				stock,
 				reservations: new Map(known.reservations.map((r) => [r.reservationId, r])),

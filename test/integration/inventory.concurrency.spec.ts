@@ -3,6 +3,7 @@ import { Sequelize } from "sequelize";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";
 import { histogramTotals, METRICS_ON, metricTotal } from "../support/metrics";
@@ -89,6 +90,49 @@ describe.each([
 			// Both actors wrote, so at least one of them must have lost the fence and redone its batch.
 			const conflicts = brokers.reduce((sum, x) => sum + metricTotal(x, "shop_inventory_fence_conflicts_total"), 0);
 			expect(conflicts).toBeGreaterThan(0);
+		} finally {
+			await Promise.all(brokers.map((x) => x.stop()));
+		}
+	});
+
+	it("when another node changes a SKU this node holds as sold out, then this node stops refusing from memory within seconds", async () => {
+		const prefix = `shop_t${uniqueId()}_`;
+		// Two brokers without a transporter, as after ownership moved from one node to the other and back.
+		const configs = [0, 1].map((i) =>
+			testConfig({ ...mariadb(), DB_NAME_PREFIX: prefix, NODE_ID: `stale-${i}-${uniqueId()}` }),
+		);
+		const brokers: ServiceBroker[] = [];
+		try {
+			for (const config of configs) brokers.push(await startBroker(config, [inventoryService(config)]));
+			const [a, b] = brokers as [ServiceBroker, ServiceBroker];
+			const sku = `MOVED-${uniqueId()}`;
+			const reserve = (node: ServiceBroker, orderId: string) =>
+				node.call<{ status: string }, object>("inventory.reserve", { orderId, sku, quantity: 1 });
+			await a.call("inventory.setStock", { sku, available: 1 });
+			await reserve(a, "first");
+			await expect(reserve(a, "refused")).rejects.toMatchObject({ type: "INSUFFICIENT_STOCK" });
+
+			// The other node restocks and takes an order; this node still holds the SKU as sold out.
+			await b.call("inventory.setStock", { sku, delta: 3 });
+			const taken = await reserve(b, "elsewhere");
+
+			// Within a few seconds this node sees it: the order keeps its reservation, new orders get the stock.
+			const repeat = await waitFor(
+				"the node to read the SKU again",
+				async () => {
+					const outcome = await reserve(a, "elsewhere").catch(() => undefined);
+					return outcome;
+				},
+				10_000,
+				200,
+			);
+			expect(repeat).toEqual(taken);
+			expect(await reserve(a, "newcomer")).toMatchObject({ status: "RESERVED" });
+			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(configs[0] as never, "inventory"))).get(
+				sku,
+			);
+			expectConsistent(audit as never, 4);
+			expect(audit).toMatchObject({ available: 1, reserved: 3 });
 		} finally {
 			await Promise.all(brokers.map((x) => x.stop()));
 		}
