@@ -59,6 +59,7 @@ async function runOnce(db: Sequelize): Promise<RunResult> {
 			batched += size;
 		},
 		fenceLost: () => undefined,
+		staleStateFound: () => undefined,
 		soldOutRejected: () => undefined,
 		batchFailed: (_sku, err) => process.stderr.write(`[bench] batch failed: ${err.message}\n`),
 	};

@@ -327,6 +327,10 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 						this.countMetric(METRIC.fenceConflicts);
 						this.logger.warn(`Version fence lost on ${sku}: another writer committed first; reloading`);
 					},
+					staleStateFound: (sku) => {
+						this.countMetric(METRIC.staleStates);
+						this.logger.warn(`State of ${sku} was stale: another writer changed its stock row; reloading`);
+					},
 					soldOutRejected: () => this.countMetric(METRIC.soldOutRejects),
 					batchFailed: (sku, err) => {
 						this.countMetric(METRIC.batchFailures);

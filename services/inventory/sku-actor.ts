@@ -22,6 +22,8 @@ export interface ActorObserver {
 	/** `phases.prepareMs`: loading, lookups and deciding, before the transaction began. */
 	batchCommitted(size: number, durationMs: number, phases: CommitTimings & { prepareMs: number }): void;
 	fenceLost(sku: string): void;
+	/** A check of the stock row found that another writer changed the SKU: the state is read again. */
+	staleStateFound(sku: string): void;
 	soldOutRejected(): void;
 	batchFailed(sku: string, err: Error): void;
 }
@@ -358,8 +360,12 @@ export class SkuActor {
 					const lowest = known?.version ?? 0;
 					const highest = this.state?.stock?.version ?? lowest;
 					const version = row?.version ?? 0;
-					if (version >= lowest && version <= highest) this.checkedAt = Date.now();
-					else this.forget();
+					if (version >= lowest && version <= highest) {
+						this.checkedAt = Date.now();
+					} else {
+						this.observer.staleStateFound(this.sku);
+						this.forget();
+					}
 				},
 				() => {
 					this.checkedAt = Date.now();

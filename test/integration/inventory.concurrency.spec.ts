@@ -99,7 +99,7 @@ describe.each([
 		const prefix = `shop_t${uniqueId()}_`;
 		// Two brokers without a transporter, as after ownership moved from one node to the other and back.
 		const configs = [0, 1].map((i) =>
-			testConfig({ ...mariadb(), DB_NAME_PREFIX: prefix, NODE_ID: `stale-${i}-${uniqueId()}` }),
+			testConfig({ ...mariadb(), DB_NAME_PREFIX: prefix, NODE_ID: `stale-${i}-${uniqueId()}`, ...METRICS_ON }),
 		);
 		const brokers: ServiceBroker[] = [];
 		try {
@@ -128,6 +128,8 @@ describe.each([
 			);
 			expect(repeat).toEqual(taken);
 			expect(await reserve(a, "newcomer")).toMatchObject({ status: "RESERVED" });
+			expect(metricTotal(a, "shop_inventory_stale_states_total")).toBeGreaterThan(0);
+			expect(metricTotal(b, "shop_inventory_stale_states_total")).toBe(0);
 			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(configs[0] as never, "inventory"))).get(
 				sku,
 			);

@@ -35,6 +35,7 @@ describe.each([
 		const observer: ActorObserver = {
 			batchCommitted: () => undefined,
 			fenceLost: () => undefined,
+			staleStateFound: () => undefined,
 			soldOutRejected: () => counts.soldOutRejects++,
 			batchFailed: () => counts.failedBatches++,
 		};
