@@ -313,7 +313,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			this.logger.debug(`Actor batches commit with ${this.repository.commitMode}`);
 			this.actors = new ActorRegistry(
 				this.repository,
-				{ ...settings },
+				settings,
 				{
 					batchCommitted: (size, durationMs, phases) => {
 						this.observeMetric(METRIC.batchSize, size);
