@@ -19,20 +19,27 @@ import { migrate } from "../lib/db/migrator";
 import { InventoryRepository } from "../services/inventory/inventory.repository";
 import { inventoryMigrations } from "../services/inventory/migrations";
 import { type ActorObserver, SkuActor } from "../services/inventory/sku-actor";
-import { connectBenchDatabase, dropDatabasesWithPrefix, serverFacts } from "./support/bench-database";
+import {
+	connectBenchDatabase,
+	createBenchDatabase,
+	dropDatabasesWithPrefix,
+	serverFacts,
+} from "./support/bench-database";
 import { cleanUp, cleanUpOnExit } from "./support/cleanup";
 import { CpuMeter, infraProcesses } from "./support/cpu-meter";
 import { ensureDurableCommits } from "./support/durable-commits";
+import { median } from "./support/median";
+import { numberFrom, readSettings } from "./support/settings";
 
 const env = process.env;
-const DATABASE_URL = env.BENCH_DATABASE_URL ?? "mysql://shop:shop@127.0.0.1:3306";
-const ROOT_SOCKET = env.BENCH_MARIADB_ROOT_SOCKET ?? "/var/tmp/shop-infra/mariadb/mariadb.sock";
-const INFLIGHT = Number(env.BENCH_INFLIGHT ?? 200);
-const GROUPS = Number(env.BENCH_GROUPS ?? 2);
-const SECONDS = Number(env.BENCH_SECONDS ?? 6);
-const RUNS = Number(env.BENCH_RUNS ?? 3);
+/** Where the database is and whether commits are made durable: as for `npm run bench:inventory`. */
+const { databaseUrl, forceDurable, mariadbRootSocket } = readSettings(env);
+const INFLIGHT = numberFrom(env, "BENCH_INFLIGHT", 200);
+const GROUPS = numberFrom(env, "BENCH_GROUPS", 2);
+const SECONDS = numberFrom(env, "BENCH_SECONDS", 6);
+const RUNS = numberFrom(env, "BENCH_RUNS", 3);
 /** Stands in for the transport: each group waits this long before it submits again (0: at once). */
-const TRANSPORT_MS = Number(env.BENCH_TRANSPORT_MS ?? 0);
+const TRANSPORT_MS = numberFrom(env, "BENCH_TRANSPORT_MS", 0);
 const WARMUP_MS = 1500;
 const SKU = "SKU-HOT";
 
@@ -41,10 +48,6 @@ interface RunResult {
 	nodeUs: number;
 	mariaDbUs: number;
 	meanBatch: number;
-}
-
-function median(values: number[]): number {
-	return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 }
 
 async function runOnce(db: Sequelize): Promise<RunResult> {
@@ -120,12 +123,13 @@ async function main(): Promise<void> {
 	cleanUpOnExit();
 	const prefix = `shop_bench_${randomUUID().replace(/-/g, "").slice(0, 10)}_`;
 	const database = `${prefix}actor_path`;
-	const conn = await connectBenchDatabase(DATABASE_URL);
+	const conn = await connectBenchDatabase(databaseUrl);
 	let db: Sequelize | undefined;
 	try {
-		const flush = await ensureDurableCommits(ROOT_SOCKET, (await serverFacts(conn)).flushLogAtTrxCommit);
-		await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin`);
-		db = new Sequelize(`${DATABASE_URL}/${database}`, { logging: false, pool: { max: 10 } });
+		const current = (await serverFacts(conn)).flushLogAtTrxCommit;
+		const flush = forceDurable ? await ensureDurableCommits(mariadbRootSocket, current) : current;
+		await createBenchDatabase(conn, database);
+		db = new Sequelize(`${databaseUrl}/${database}`, { logging: false, pool: { max: 10 } });
 		await migrate(db, inventoryMigrations);
 		process.stdout.write(
 			`actor path alone: ${INFLIGHT} in flight in ${GROUPS} groups, ${TRANSPORT_MS} ms between a group's answer and its next call, innodb_flush_log_at_trx_commit=${flush}, ${SECONDS} s per run\n`,

@@ -10,24 +10,20 @@ import { randomUUID } from "node:crypto";
 import { Sequelize } from "sequelize";
 import { migrate } from "../lib/db/migrator";
 import { inventoryMigrations } from "../services/inventory/migrations";
-import { connectBenchDatabase, dropDatabasesWithPrefix } from "./support/bench-database";
+import { connectBenchDatabase, createBenchDatabase, dropDatabasesWithPrefix } from "./support/bench-database";
+import { median } from "./support/median";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "mysql://shop:shop@127.0.0.1:3306";
 const ROWS = (process.env.BENCH_INSERT_ROWS ?? "10,100,400").split(",").map(Number);
 /** Rows inserted per batch size: enough for a stable median, few enough for a minute's run. */
 const ROWS_PER_SIZE = 40_000;
 
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 async function main(): Promise<void> {
 	const prefix = `shop_bench_${randomUUID().replace(/-/g, "").slice(0, 10)}_`;
 	const database = `${prefix}inventory`;
 	const conn = await connectBenchDatabase(DATABASE_URL);
 	try {
-		await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+		await createBenchDatabase(conn, database);
 		const sequelize = new Sequelize(`${DATABASE_URL}/${database}`, { logging: false });
 		await migrate(sequelize, inventoryMigrations);
 		await sequelize.close();

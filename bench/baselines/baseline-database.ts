@@ -1,8 +1,8 @@
 import type { Context } from "moleculer";
 import mysql from "mysql2/promise";
 import type { AppConfig } from "../../config";
-import { exactCollation } from "../../lib/db/mysql-server";
 import { setStockParams } from "../../services/inventory/inventory.params";
+import { createBenchDatabase } from "../support/bench-database";
 
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -53,9 +53,7 @@ export async function openBaselineDatabase(config: AppConfig, database: string):
 	};
 	const admin = await mysql.createConnection(credentials);
 	try {
-		// The same exact (NO PAD) collation as the shop's databases.
-		const collation = await exactCollation(async (sql) => (await admin.query(sql))[0] as Array<{ version: string }>);
-		await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
+		await createBenchDatabase(admin, database);
 	} finally {
 		await admin.end();
 	}

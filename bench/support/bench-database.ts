@@ -1,4 +1,5 @@
 import mysql from "mysql2/promise";
+import { exactCollation } from "../../lib/db/mysql-server";
 
 /** The bench's own connection (as the `shop` user): reads for invariant checks, drops at the end. */
 export async function connectBenchDatabase(databaseUrl: string): Promise<mysql.Connection> {
@@ -9,6 +10,12 @@ export async function connectBenchDatabase(databaseUrl: string): Promise<mysql.C
 		user: decodeURIComponent(url.username),
 		password: decodeURIComponent(url.password),
 	});
+}
+
+/** Creates `name` (if missing) with the exact (NO PAD) collation the shop's own databases get. */
+export async function createBenchDatabase(conn: mysql.Connection, name: string): Promise<void> {
+	const collation = await exactCollation(async (sql) => (await conn.query(sql))[0] as Array<{ version: string }>);
+	await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
 }
 
 /** Drops every database whose name starts with the run's prefix (and only those). */

@@ -37,7 +37,7 @@ export interface BenchSettings {
 
 const ALL_APPROACHES: ApproachKey[] = ["actor", "conditional", "lock", "noop"];
 
-function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 	const raw = env[name];
 	if (raw === undefined || raw === "") return fallback;
 	const value = Number(raw);
