@@ -1,10 +1,9 @@
 import { QueryTypes, type Sequelize } from "sequelize";
 import { migrate } from "../../lib/db/migrator";
-import { createSequelize, ensureDatabase } from "../../lib/db/sequelize-factory";
 import { InventoryRepository } from "../../services/inventory/inventory.repository";
 import { inventoryMigrations } from "../../services/inventory/migrations";
-import { testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
+import { freshServiceDatabase } from "../support/test-database";
 
 const REKEY = "003-key-reservations-by-sku-and-order";
 const EXACT = "004-compare-keys-exactly";
@@ -22,20 +21,10 @@ describe.each([
 	["MariaDB", { DATABASE_URL: infra.databaseUrl }],
 	["SQLite", {}],
 ])("inventory migrations on %s", (_label, env) => {
-	let db: Sequelize;
-
-	beforeEach(async () => {
-		const config = testConfig({ ...env, DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
-		await ensureDatabase(config, "inventory");
-		db = createSequelize(config, "inventory");
-	});
-
-	afterEach(async () => {
-		if (db.getDialect() === "mysql") await db.query(`DROP DATABASE IF EXISTS \`${db.getDatabaseName()}\``);
-		await db.close();
-	});
+	const database = freshServiceDatabase(env, "inventory");
 
 	it("when reservations written under the old reservation_id key are re-keyed, then every row keeps its id, order, quantity and status", async () => {
+		const db = database();
 		await migrate(db, before);
 		await insertOldRow(db, "o-1", "SKU-1", "RESERVED");
 		await insertOldRow(db, "o-1", "SKU-2", "CONFIRMED");
@@ -54,6 +43,7 @@ describe.each([
 	});
 
 	it("when a second row with the same sku and order is inserted after re-keying, then the key refuses it", async () => {
+		const db = database();
 		await migrate(db, inventoryMigrations);
 		const insert = () =>
 			db.query(
@@ -68,6 +58,7 @@ describe.each([
 	});
 
 	it("when a database created under the PAD SPACE collation is migrated, then ids differing by a trailing space are different rows", async () => {
+		const db = database();
 		if (db.getDialect() === "mysql") {
 			await db.query(`ALTER DATABASE \`${db.getDatabaseName()}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
 		}
@@ -88,6 +79,7 @@ describe.each([
 	});
 
 	it("when the re-keying is undone, then the rows are back under their reservation_id", async () => {
+		const db = database();
 		await migrate(db, inventoryMigrations);
 		await db.query(
 			"INSERT INTO reservations (order_id, sku, quantity, status, expires_at, created_at, updated_at) VALUES ('o-9', 'SKU-9', 3, 'RESERVED', 5, 1, 1)",

@@ -1,34 +1,17 @@
-/**
- * One SKU's actor with its real repository, called directly (no broker): callers that call again the
- * moment they are answered keep batches in flight without a pause, which a broker's call chain would
- * not guarantee.
- */
-import type { Sequelize } from "sequelize";
 import { migrate } from "../../lib/db/migrator";
-import { createSequelize, ensureDatabase } from "../../lib/db/sequelize-factory";
 import { InventoryRepository } from "../../services/inventory/inventory.repository";
 import { inventoryMigrations } from "../../services/inventory/migrations";
 import { type ActorObserver, SkuActor } from "../../services/inventory/sku-actor";
-import { testConfig, uniqueId } from "../support/brokers";
+import { uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
+import { freshServiceDatabase } from "../support/test-database";
 
 describe.each([
 	["MariaDB", { DATABASE_URL: infra.databaseUrl }],
 	["SQLite", {}],
 ])("a SKU's actor on %s", (_label, env) => {
-	let db: Sequelize;
-
-	beforeEach(async () => {
-		const config = testConfig({ ...env, DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
-		await ensureDatabase(config, "inventory");
-		db = createSequelize(config, "inventory");
-		await migrate(db, inventoryMigrations);
-	});
-
-	afterEach(async () => {
-		if (db.getDialect() === "mysql") await db.query(`DROP DATABASE IF EXISTS \`${db.getDatabaseName()}\``);
-		await db.close();
-	});
+	const database = freshServiceDatabase(env, "inventory");
+	beforeEach(() => migrate(database(), inventoryMigrations));
 
 	async function startActor(sku: string, reservationCacheLimit = 50_000) {
 		const counts = { soldOutRejects: 0, failedBatches: 0 };
@@ -39,7 +22,7 @@ describe.each([
 			soldOutRejected: () => counts.soldOutRejects++,
 			batchFailed: () => counts.failedBatches++,
 		};
-		const repository = await InventoryRepository.open(db, { compoundCommit: true });
+		const repository = await InventoryRepository.open(database(), { compoundCommit: true });
 		const actor = new SkuActor(
 			sku,
 			repository,

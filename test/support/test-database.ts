@@ -1,4 +1,7 @@
 import mysql from "mysql2/promise";
+import type { Sequelize } from "sequelize";
+import { createSequelize, ensureDatabase } from "../../lib/db/sequelize-factory";
+import { testConfig, uniqueId } from "./brokers";
 import { infra } from "./infra";
 
 /** A small mysql2 pool on the test MariaDB server (no database selected: queries name `db`.`table`). */
@@ -11,4 +14,28 @@ export function testServerPool(connectionLimit = 2): mysql.Pool {
 		password: decodeURIComponent(url.password),
 		connectionLimit,
 	});
+}
+
+/**
+ * A fresh, empty database of `service` for every test of the enclosing `describe` (on the MariaDB of
+ * `env.DATABASE_URL`, else an embedded SQLite file), closed and dropped after it. Returns the current
+ * test's connection.
+ */
+export function freshServiceDatabase(env: Record<string, string>, service: string): () => Sequelize {
+	let db: Sequelize | undefined;
+	beforeEach(async () => {
+		const config = testConfig({ ...env, DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
+		await ensureDatabase(config, service);
+		db = createSequelize(config, service);
+	});
+	afterEach(async () => {
+		if (!db) return;
+		if (db.getDialect() === "mysql") await db.query(`DROP DATABASE IF EXISTS \`${db.getDatabaseName()}\``);
+		await db.close();
+		db = undefined;
+	});
+	return () => {
+		if (!db) throw new Error("freshServiceDatabase: only inside a test");
+		return db;
+	};
 }
