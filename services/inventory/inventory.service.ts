@@ -311,33 +311,29 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 		async started() {
 			this.repository = await InventoryRepository.open(this.sequelize, settings);
 			this.logger.debug(`Actor batches commit with ${this.repository.commitMode}`);
-			this.actors = new ActorRegistry(
-				this.repository,
-				settings,
-				{
-					batchCommitted: (size, durationMs, phases) => {
-						this.observeMetric(METRIC.batchSize, size);
-						this.observeMetric(METRIC.batchDuration, durationMs);
-						this.observeMetric(METRIC.batchPhase, phases.prepareMs, { phase: "prepare" });
-						this.observeMetric(METRIC.batchPhase, phases.writeMs, { phase: "write" });
-						this.observeMetric(METRIC.batchPhase, phases.waitMs, { phase: "wait_previous" });
-						this.observeMetric(METRIC.batchPhase, phases.commitMs, { phase: "commit" });
-					},
-					fenceLost: (sku) => {
-						this.countMetric(METRIC.fenceConflicts);
-						this.logger.warn(`Version fence lost on ${sku}: another writer committed first; reloading`);
-					},
-					staleStateFound: (sku) => {
-						this.countMetric(METRIC.staleStates);
-						this.logger.warn(`State of ${sku} was stale: another writer changed its stock row; reloading`);
-					},
-					soldOutRejected: () => this.countMetric(METRIC.soldOutRejects),
-					batchFailed: (sku, err) => {
-						this.countMetric(METRIC.batchFailures);
-						this.logger.error(`Batch on ${sku} failed, nothing committed: ${err.message}`);
-					},
+			this.actors = new ActorRegistry(this.repository, settings, {
+				batchCommitted: (size, durationMs, phases) => {
+					this.observeMetric(METRIC.batchSize, size);
+					this.observeMetric(METRIC.batchDuration, durationMs);
+					this.observeMetric(METRIC.batchPhase, phases.prepareMs, { phase: "prepare" });
+					this.observeMetric(METRIC.batchPhase, phases.writeMs, { phase: "write" });
+					this.observeMetric(METRIC.batchPhase, phases.waitMs, { phase: "wait_previous" });
+					this.observeMetric(METRIC.batchPhase, phases.commitMs, { phase: "commit" });
 				},
-			);
+				fenceLost: (sku) => {
+					this.countMetric(METRIC.fenceConflicts);
+					this.logger.warn(`Version fence lost on ${sku}: another writer committed first; reloading`);
+				},
+				staleStateFound: (sku) => {
+					this.countMetric(METRIC.staleStates);
+					this.logger.warn(`State of ${sku} was stale: another writer changed its stock row; reloading`);
+				},
+				soldOutRejected: () => this.countMetric(METRIC.soldOutRejects),
+				batchFailed: (sku, err) => {
+					this.countMetric(METRIC.batchFailures);
+					this.logger.error(`Batch on ${sku} failed, nothing committed: ${err.message}`);
+				},
+			});
 			this.holds = new OrderHoldsRepository(this.sequelize);
 			this.saga = new OrderSaga(
 				this.holds,
