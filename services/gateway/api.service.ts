@@ -7,6 +7,7 @@ import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
 import { authenticateRequest, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
+import { jsonBodyReader, parseByteLimit } from "./json-body";
 import { checkApiVersion } from "./version-guard";
 
 type GatewayRequest = IncomingMessage & { $ctx?: Context; correlationId?: string };
@@ -50,7 +51,9 @@ function sendError(this: GatewayService, req: GatewayRequest, res: ServerRespons
  * moleculer-web builds its routes from settings before any of our lifecycle handlers run.
  */
 export default function gatewayService(config: AppConfig): ServiceSchema {
-	const bodyParsers = { json: { strict: true, limit: config.http.bodyLimit } };
+	// Our JSON body reader instead of moleculer-web's body-parser (see json-body.ts for why).
+	const bodyParsers = false;
+	const readJsonBody = jsonBodyReader(parseByteLimit(config.http.bodyLimit));
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
 	// Per-request lines ("=> POST ...", "<= 200 ...") at debug only: at info they would be three lines per
 	// request, and moleculer-web builds them (colours, timings) even when the level drops them.
@@ -84,6 +87,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					logging,
 					onBeforeCall: versionGuard,
 					bodyParsers,
+					use: [readJsonBody],
 					onError: sendError,
 				},
 				{
@@ -100,6 +104,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					logging,
 					onBeforeCall: versionGuard,
 					bodyParsers,
+					use: [readJsonBody],
 					onError: sendError,
 				},
 			],
