@@ -1,22 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ClientError } from "../../lib/errors";
 
 type Next = (err?: unknown) => void;
 type BodyRequest = IncomingMessage & { body?: unknown };
-
-/**
- * A body that cannot be read. Its `type` is body-parser's name for the same failure, so that
- * `toErrorBody` maps it to the standard error JSON (400 INVALID_JSON, 413 PAYLOAD_TOO_LARGE, 415 ...).
- */
-export class BodyReadError extends Error {
-	constructor(
-		readonly status: number,
-		readonly type: string,
-		message: string,
-	) {
-		super(message);
-		this.name = "BodyReadError";
-	}
-}
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -45,7 +31,8 @@ function charsetOf(contentType: string): string | undefined {
  * The gateway's JSON body reader, in place of body-parser's: a `POST` with `Content-Type:
  * application/json` gets `req.body`; any other request goes on without one, as with body-parser.
  * UTF-8 only and no `Content-Encoding` (415 otherwise); at most `limitBytes` (413); strict: only an
- * object or an array (400 otherwise). Why our own: body-parser's layers (type-is, raw-body, iconv-lite,
+ * object or an array (400 otherwise). Refusals are client errors (no stack trace) typed with
+ * body-parser's names for the same failures (`entity.parse.failed`, ...), which `toErrorBody` maps. Why our own: body-parser's layers (type-is, raw-body, iconv-lite,
  * http-errors) took 13-16 % of the gateway's CPU under load; `npm run bench:json-body` compares both.
  */
 export function jsonBodyReader(limitBytes: number) {
@@ -66,13 +53,13 @@ export function jsonBodyReader(limitBytes: number) {
 
 		const chunks: Buffer[] = [];
 		let received = 0;
-		let failure: BodyReadError | undefined;
+		let failure: ClientError | undefined;
 		req.on("data", (chunk: Buffer) => {
 			received += chunk.length;
 			if (received > limitBytes) failure ??= tooLarge(limitBytes);
 			if (!failure) chunks.push(chunk);
 		});
-		req.once("error", () => next(new BodyReadError(400, "request.aborted", "the request body was not received")));
+		req.once("error", () => next(new ClientError("the request body was not received", 400, "request.aborted")));
 		req.once("end", () => {
 			if (failure) {
 				next(failure);
@@ -82,7 +69,7 @@ export function jsonBodyReader(limitBytes: number) {
 			try {
 				req.body = parseStrict(bytes.toString("utf8"));
 			} catch {
-				next(new BodyReadError(400, "entity.parse.failed", "the request body is not valid JSON"));
+				next(new ClientError("the request body is not valid JSON", 400, "entity.parse.failed"));
 				return;
 			}
 			next();
@@ -91,22 +78,22 @@ export function jsonBodyReader(limitBytes: number) {
 }
 
 /** What the headers alone rule out: an encoding, a charset or a declared length we do not take. */
-function refusalByHeaders(req: IncomingMessage, limitBytes: number): BodyReadError | undefined {
+function refusalByHeaders(req: IncomingMessage, limitBytes: number): ClientError | undefined {
 	const encoding = req.headers["content-encoding"];
 	if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
-		return new BodyReadError(415, "encoding.unsupported", `unsupported content encoding "${encoding}"`);
+		return new ClientError(`unsupported content encoding "${encoding}"`, 415, "encoding.unsupported");
 	}
 	const charset = charsetOf(req.headers["content-type"] ?? "");
 	if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
-		return new BodyReadError(415, "charset.unsupported", `unsupported charset "${charset}"`);
+		return new ClientError(`unsupported charset "${charset}"`, 415, "charset.unsupported");
 	}
 	const declared = req.headers["content-length"];
 	if (declared !== undefined && Number(declared) > limitBytes) return tooLarge(limitBytes);
 	return undefined;
 }
 
-function tooLarge(limitBytes: number): BodyReadError {
-	return new BodyReadError(413, "entity.too.large", `the request body is larger than ${limitBytes} bytes`);
+function tooLarge(limitBytes: number): ClientError {
+	return new ClientError(`the request body is larger than ${limitBytes} bytes`, 413, "entity.too.large");
 }
 
 /** An empty body is `{}`; anything else must be a JSON object or array. */
