@@ -32,8 +32,9 @@ function charsetOf(contentType: string): string | undefined {
  * application/json` gets `req.body`; any other request goes on without one, as with body-parser.
  * UTF-8 only and no `Content-Encoding` (415 otherwise); at most `limitBytes` (413); strict: only an
  * object or an array (400 otherwise). Refusals are client errors (no stack trace) typed with
- * body-parser's names for the same failures (`entity.parse.failed`, ...), which `toErrorBody` maps. Why our own: body-parser's layers (type-is, raw-body, iconv-lite,
- * http-errors) took 13-16 % of the gateway's CPU under load; `npm run bench:json-body` compares both.
+ * body-parser's names for the same failures (`entity.parse.failed`, ...), which `toErrorBody` maps.
+ * Why our own: body-parser's layers (type-is, raw-body, iconv-lite, http-errors) took 13-16 % of the
+ * gateway's CPU under load; `npm run bench:json-body` compares both.
  */
 export function jsonBodyReader(limitBytes: number) {
 	return function readJsonBody(req: BodyRequest, _res: ServerResponse, next: Next): void {
