@@ -116,21 +116,23 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 
 		actions: {
 			/**
-			 * Node, cluster and dependency health. 200 when every configured dependency answers, else 503
-			 * (the body says which one is down).
+			 * Node, cluster and dependency health. 200 when this node's services have all started and every
+			 * configured dependency answers, else 503: `STARTING` while the gateway already listens but other
+			 * services of the node are still starting (migrations, seeding), `DOWN` when a dependency is.
 			 */
 			health: {
 				rest: "GET /health",
 				async handler(this: GatewayService, ctx: Context) {
 					const dependencies = await this.probes.checkAll();
 					const down = Object.values(dependencies).some((d) => d.status === "DOWN");
+					const starting = !this.broker.started;
 					const nodes = this.broker.registry.getNodeList({
 						onlyAvailable: false,
 						withServices: true,
 					}) as unknown as NodeInfo[];
-					if (down) (ctx.meta as Record<string, unknown>).$statusCode = 503;
+					if (down || starting) (ctx.meta as Record<string, unknown>).$statusCode = 503;
 					return {
-						status: down ? "DOWN" : "UP",
+						status: down ? "DOWN" : starting ? "STARTING" : "UP",
 						node: this.broker.nodeID,
 						services: serviceNames(nodes.find((n) => n.local)),
 						nodes: nodes.map((n) => ({ id: n.id, available: n.available, services: serviceNames(n) })),

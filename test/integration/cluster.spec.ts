@@ -1,6 +1,7 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ServiceBroker, ServiceSchema } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { brokerOptions } from "../../config/broker-options";
 import gatewayService from "../../services/gateway/api.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
@@ -91,6 +92,35 @@ describe("two nodes over NATS", () => {
 				{ id: worker.nodeID, available: true, services: ["greeter"] },
 			]),
 		);
+	});
+});
+
+describe("gateway health while the node starts", () => {
+	it("when the gateway listens before another service of its node has started, then health is 503 STARTING until it has", async () => {
+		const config = testConfig();
+		const broker = new ServiceBroker(brokerOptions(config));
+		let finishStarting!: () => void;
+		const slowStart = new Promise<void>((resolve) => {
+			finishStarting = resolve;
+		});
+		broker.createService(gatewayService(config));
+		broker.createService({ name: "migrating", started: () => slowStart });
+		const started = broker.start();
+		try {
+			const during = await waitFor(async () => {
+				const res = await fetch(`http://127.0.0.1:${gatewayPort(broker)}/api/health`);
+				return { status: res.status, body: (await res.json()) as { status: string } };
+			});
+			expect([during.status, during.body.status]).toEqual([503, "STARTING"]);
+			finishStarting();
+			await started;
+			const after = await fetch(`http://127.0.0.1:${gatewayPort(broker)}/api/health`);
+			expect([after.status, ((await after.json()) as { status: string }).status]).toEqual([200, "UP"]);
+		} finally {
+			finishStarting();
+			await started.catch(() => undefined);
+			await broker.stop();
+		}
 	});
 });
 
