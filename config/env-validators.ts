@@ -58,3 +58,13 @@ export const tcpPort = makeValidator<number>((input: string) => {
 	if (!Number.isInteger(n) || n < 0 || n > 65535) throw new EnvError(`expected a port in 0..65535, got "${input}"`);
 	return n;
 });
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A size such as `64kb`, `1mb` or `512`, in bytes (units of 1024, as body-parser reads them). */
+export const byteSize = makeValidator<number>((input: string) => {
+	const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(input);
+	const bytes = match ? Math.floor(Number(match[1]) * (BYTE_UNITS[(match[2] ?? "b").toLowerCase()] as number)) : 0;
+	if (bytes <= 0) throw new EnvError(`expected a size such as 64kb, 1mb or 512, got "${input}"`);
+	return bytes;
+});

@@ -6,7 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { bool, cleanEnv, host, str } from "envalid";
-import { nameList, nonNegativeNumber, optionalUrl, positiveInt, tcpPort } from "./env-validators";
+import { byteSize, nameList, nonNegativeNumber, optionalUrl, positiveInt, tcpPort } from "./env-validators";
 
 export class ConfigError extends Error {
 	constructor(message: string) {
@@ -25,7 +25,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			SERVICES: nameList({ default: [] }),
 			HOST: host({ default: "127.0.0.1" }),
 			PORT: tcpPort({ default: 3000 }),
-			HTTP_BODY_LIMIT: str({ default: "64kb" }),
+			HTTP_BODY_LIMIT: byteSize({ default: 64 * 1024 }),
 			JWT_SECRET: str({ default: "" }),
 			JWT_ISSUER: str({ default: "shop" }),
 			JWT_TTL_S: positiveInt(86_400)({ default: 900 }),
@@ -102,7 +102,7 @@ export interface AppConfig {
 	nodeId: string;
 	/** Services this node runs; empty = every service (embedded mode). */
 	services: string[];
-	http: { host: string; port: number; bodyLimit: string };
+	http: { host: string; port: number; bodyLimitBytes: number };
 	/** Access tokens (HS256 JWT): the gateway verifies them, the auth service (and bin/issue-token) signs them. */
 	auth: { jwtSecret: string; jwtIssuer: string; accessTokenTtlS: number };
 	dataDir: string;
@@ -197,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		namespace: e.NAMESPACE,
 		nodeId: e.NODE_ID || `${os.hostname()}-${process.pid}`,
 		services: e.SERVICES,
-		http: { host: e.HOST, port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
+		http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT },
 		auth: { jwtSecret, jwtIssuer: e.JWT_ISSUER, accessTokenTtlS: e.JWT_TTL_S },
 		dataDir: path.resolve(e.DATA_DIR),
 		transporter: e.TRANSPORTER,

@@ -6,10 +6,11 @@
  */
 import { type Context, ServiceBroker } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { jsonBodyReader, parseByteLimit } from "../../services/gateway/json-body";
+import { jsonBodyReader } from "../../services/gateway/json-body";
 
 const port = Number(process.env.PORT);
 const limit = "64kb";
+const LIMIT_BYTES = 64 * 1024;
 
 const broker = new ServiceBroker({ nodeID: `json-body-bench-${process.pid}`, logger: false, transporter: null });
 broker.createService({
@@ -38,7 +39,7 @@ broker.createService({
 				path: "/own",
 				aliases: { "POST /reserve": "stub.reserve" },
 				bodyParsers: false,
-				use: [jsonBodyReader(parseByteLimit(limit))],
+				use: [jsonBodyReader(LIMIT_BYTES)],
 				logging: false,
 			},
 		],

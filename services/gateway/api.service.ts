@@ -7,7 +7,7 @@ import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
 import { authenticateRequest, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
-import { jsonBodyReader, parseByteLimit } from "./json-body";
+import { jsonBodyReader } from "./json-body";
 import { checkApiVersion } from "./version-guard";
 
 type GatewayRequest = IncomingMessage & { $ctx?: Context; correlationId?: string };
@@ -53,7 +53,7 @@ function sendError(this: GatewayService, req: GatewayRequest, res: ServerRespons
 export default function gatewayService(config: AppConfig): ServiceSchema {
 	// Our JSON body reader instead of moleculer-web's body-parser (see json-body.ts for why).
 	const bodyParsers = false;
-	const readJsonBody = jsonBodyReader(parseByteLimit(config.http.bodyLimit));
+	const readJsonBody = jsonBodyReader(config.http.bodyLimitBytes);
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
 	// Per-request lines ("=> POST ...", "<= 200 ...") at debug only: at info they would be three lines per
 	// request, and moleculer-web builds them (colours, timings) even when the level drops them.

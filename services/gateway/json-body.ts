@@ -4,15 +4,6 @@ import { ClientError } from "../../lib/errors";
 type Next = (err?: unknown) => void;
 type BodyRequest = IncomingMessage & { body?: unknown };
 
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-/** `"64kb"`, `"1mb"`, `"512"`: the byte count a body limit names (units of 1024, as body-parser reads them). */
-export function parseByteLimit(limit: string): number {
-	const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(limit);
-	if (!match) throw new Error(`not a size: "${limit}" (e.g. 64kb, 1mb, 512)`);
-	return Math.floor(Number(match[1]) * (UNITS[(match[2] ?? "b").toLowerCase()] as number));
-}
-
 /** `application/json`, with or without parameters, in any case. */
 function isJson(contentType: string | undefined): boolean {
 	if (!contentType) return false;

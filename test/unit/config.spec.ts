@@ -4,12 +4,19 @@ describe("config", () => {
 	it("when the environment is empty, then it runs the embedded single-process shop on 127.0.0.1:3000", () => {
 		const config = loadConfig({});
 		expect(config.embedded).toBe(true);
-		expect(config.http).toEqual({ host: "127.0.0.1", port: 3000, bodyLimit: "64kb" });
+		expect(config.http).toEqual({ host: "127.0.0.1", port: 3000, bodyLimitBytes: 65536 });
 		expect(config.transporter).toBe("");
 		expect(config.db.url).toBe("");
 		expect(config.services).toEqual([]);
 		expect(config.metrics.host).toBe("127.0.0.1");
 		expect(config.dataDir).toMatch(/data$/);
+	});
+
+	it("when HTTP_BODY_LIMIT names a size, then it is read in bytes with units of 1024, as body-parser reads it", () => {
+		const bytes = ["512", "1.5kb", "64KB", "1mb"].map(
+			(limit) => loadConfig({ HTTP_BODY_LIMIT: limit }).http.bodyLimitBytes,
+		);
+		expect(bytes).toEqual([512, 1536, 65536, 1048576]);
 	});
 
 	it("when URLs are set, then it is cluster mode with those adapters", () => {
@@ -33,6 +40,8 @@ describe("config", () => {
 		["LOG_LEVEL", "loud"],
 		["REQUEST_TIMEOUT_MS", "-5"],
 		["SERVICES", "Inventory!"],
+		["HTTP_BODY_LIMIT", "lots"],
+		["HTTP_BODY_LIMIT", "0kb"],
 	])("when %s=%s, then loading fails with one line naming the variable", (name, value) => {
 		let error: unknown;
 		try {
