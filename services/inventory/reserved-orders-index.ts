@@ -89,12 +89,13 @@ export class ReservedOrders {
 	}
 
 	/**
-	 * Starts reading the index unless it is there or on its way. `undecided`: ids of batches decided
-	 * but maybe not committed yet, which the read may miss.
+	 * Starts reading the index unless it is there or on its way. `undecided`: the ids of batches decided
+	 * but maybe not committed yet, which the read may miss; asked for only when a read starts (every
+	 * sold-out refusal calls this while the index is on its way).
 	 */
-	read(undecided: readonly string[]): void {
+	read(undecided: () => readonly string[]): void {
 		if (this.index || this.reading || Date.now() < this.retryAt) return;
-		const reading = { generation: this.generation, decidedMeanwhile: [...undecided] };
+		const reading = { generation: this.generation, decidedMeanwhile: [...undecided()] };
 		this.reading = reading;
 		ReservedOrdersIndex.fromPages(this.readPages(PAGE_SIZE))
 			.then(

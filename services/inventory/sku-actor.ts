@@ -174,7 +174,7 @@ export class SkuActor {
 		if (!state?.stock || state.stock.available > 0) return undefined;
 		// Not every reservation is in memory: which orders hold one is read once, as soon as the SKU sells out.
 		if (!state.complete && !this.reservedOrders.ready) {
-			this.reservedOrders.read(state.recentWrites.flat().map((r) => r.reservationId));
+			this.reservedOrders.read(() => state.recentWrites.flat().map((r) => r.reservationId));
 		}
 		// With a batch in flight the state is not committed yet: if that batch fails, the units it took come
 		// back. Unless none were free at the last commit and none are after any batch in flight: then

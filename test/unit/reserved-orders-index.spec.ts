@@ -56,8 +56,8 @@ describe("ReservedOrders", () => {
 	it("when ids are decided while the index is read, then it knows them too, and proves nothing before it is there", async () => {
 		const source = gatedPages(["stored:SKU"]);
 		const orders = new ReservedOrders(source.readPages);
-		orders.read(["in-flight:SKU"]);
-		orders.read([]);
+		orders.read(() => ["in-flight:SKU"]);
+		orders.read(() => []);
 		orders.added("meanwhile:SKU");
 		expect(orders.certainlyAbsent("stranger:SKU")).toBe(false);
 
@@ -74,7 +74,7 @@ describe("ReservedOrders", () => {
 	it("when the state is dropped while the index is read, then that read is thrown away", async () => {
 		const source = gatedPages(["stored:SKU"]);
 		const orders = new ReservedOrders(source.readPages);
-		orders.read([]);
+		orders.read(() => []);
 		orders.drop();
 		source.open();
 		await settle();
@@ -89,9 +89,9 @@ describe("ReservedOrders", () => {
 			yield* [];
 			throw new Error("database down");
 		});
-		orders.read([]);
+		orders.read(() => []);
 		await settle();
-		orders.read([]);
+		orders.read(() => []);
 		await settle();
 		expect(reads).toBe(1);
 		expect(orders.ready).toBe(false);
