@@ -1,3 +1,4 @@
+import bytes from "bytes";
 import { EnvError, makeValidator } from "envalid";
 
 /**
@@ -59,12 +60,11 @@ export const tcpPort = makeValidator<number>((input: string) => {
 	return n;
 });
 
-const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-/** A size such as `64kb`, `1mb` or `512`, in bytes (units of 1024, as body-parser reads them). */
+/** A size such as `64kb`, `1mb` or `512`, in bytes, read by `bytes` as body-parser reads it (units of 1024). */
 export const byteSize = makeValidator<number>((input: string) => {
-	const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(input);
-	const bytes = match ? Math.floor(Number(match[1]) * (BYTE_UNITS[(match[2] ?? "b").toLowerCase()] as number)) : 0;
-	if (bytes <= 0) throw new EnvError(`expected a size such as 64kb, 1mb or 512, got "${input}"`);
-	return bytes;
+	const size = bytes.parse(input);
+	if (size === null || !Number.isFinite(size) || size <= 0) {
+		throw new EnvError(`expected a size such as 64kb, 1mb or 512, got "${input}"`);
+	}
+	return Math.floor(size);
 });

@@ -9,7 +9,6 @@ import ApiGateway from "moleculer-web";
 import { jsonBodyReader } from "../../services/gateway/json-body";
 
 const port = Number(process.env.PORT);
-const limit = "64kb";
 const LIMIT_BYTES = 64 * 1024;
 
 const broker = new ServiceBroker({ nodeID: `json-body-bench-${process.pid}`, logger: false, transporter: null });
@@ -32,7 +31,7 @@ broker.createService({
 			{
 				path: "/body-parser",
 				aliases: { "POST /reserve": "stub.reserve" },
-				bodyParsers: { json: { strict: true, limit } },
+				bodyParsers: { json: { strict: true, limit: LIMIT_BYTES } },
 				logging: false,
 			},
 			{
