@@ -4,18 +4,13 @@ import { ClientError } from "../../lib/errors";
 type Next = (err?: unknown) => void;
 type BodyRequest = IncomingMessage & { body?: unknown };
 
-/** `application/json`, with or without parameters, in any case. */
-function isJson(contentType: string | undefined): boolean {
-	if (!contentType) return false;
-	const end = contentType.indexOf(";");
-	const media = (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
-	return media === "application/json";
-}
-
-/** The charset a content type names, lower-cased; undefined when it names none. */
-function charsetOf(contentType: string): string | undefined {
-	const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
-	return match?.[1]?.toLowerCase();
+/** A Content-Type header's media type and charset, lower-cased (parsed once per request). */
+function contentTypeOf(header: string | undefined): { media: string; charset?: string } {
+	if (!header) return { media: "" };
+	const end = header.indexOf(";");
+	if (end === -1) return { media: header.trim().toLowerCase() };
+	const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(header)?.[1]?.toLowerCase();
+	return { media: header.slice(0, end).trim().toLowerCase(), charset };
 }
 
 /**
@@ -32,11 +27,12 @@ export function jsonBodyReader(limitBytes: number) {
 		const headers = req.headers;
 		const declared = headers["content-length"];
 		const hasBody = headers["transfer-encoding"] !== undefined || (declared !== undefined && declared !== "");
-		if (!hasBody || !isJson(headers["content-type"])) {
+		const type = contentTypeOf(headers["content-type"]);
+		if (!hasBody || type.media !== "application/json") {
 			next();
 			return;
 		}
-		const refusal = refusalByHeaders(req, limitBytes);
+		const refusal = refusalByHeaders(headers["content-encoding"], type.charset, declared, limitBytes);
 		if (refusal) {
 			// Answered at once: Node reads and drops the rest of the body, so the connection stays usable.
 			next(refusal);
@@ -70,17 +66,19 @@ export function jsonBodyReader(limitBytes: number) {
 }
 
 /** What the headers alone rule out: an encoding, a charset or a declared length we do not take. */
-function refusalByHeaders(req: IncomingMessage, limitBytes: number): ClientError | undefined {
-	const encoding = req.headers["content-encoding"];
+function refusalByHeaders(
+	encoding: string | undefined,
+	charset: string | undefined,
+	declaredLength: string | undefined,
+	limitBytes: number,
+): ClientError | undefined {
 	if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
 		return new ClientError(`unsupported content encoding "${encoding}"`, 415, "encoding.unsupported");
 	}
-	const charset = charsetOf(req.headers["content-type"] ?? "");
 	if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
 		return new ClientError(`unsupported charset "${charset}"`, 415, "charset.unsupported");
 	}
-	const declared = req.headers["content-length"];
-	if (declared !== undefined && Number(declared) > limitBytes) return tooLarge(limitBytes);
+	if (declaredLength !== undefined && Number(declaredLength) > limitBytes) return tooLarge(limitBytes);
 	return undefined;
 }
 
