@@ -3,7 +3,7 @@ import type { ServiceBroker } from "moleculer";
 import gatewayService from "../../services/gateway/api.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { api, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
+import { api, ERROR_SHAPE, gatewayBaseUrl, stockViaGateway } from "../support/http";
 
 interface RawReply {
 	status: number;
@@ -51,10 +51,6 @@ describe("the gateway's JSON body reader", () => {
 			for (const chunk of chunks) req.write(chunk);
 			req.end();
 		});
-	}
-
-	async function stockOf(s: string) {
-		return (await api(base, "GET", `/api/inventory/stock/${encodeURIComponent(s)}`)).body;
 	}
 
 	const json = { "content-type": "application/json" };
@@ -106,7 +102,7 @@ describe("the gateway's JSON body reader", () => {
 			const reply = await rawReserve(chunks, headers);
 			expect(reply.body).toMatchObject(ERROR_SHAPE);
 			expect([reply.status, reply.body.error.status, reply.body.error.code]).toEqual([status, status, code]);
-			expect(await stockOf(s)).toEqual({ sku: s, available: 5, reserved: 0, confirmed: 0, version: 1 });
+			expect(await stockViaGateway(base, s)).toEqual({ sku: s, available: 5, reserved: 0, confirmed: 0, version: 1 });
 		},
 	);
 
@@ -117,7 +113,7 @@ describe("the gateway's JSON body reader", () => {
 		const next = await rawReserve([JSON.stringify({ orderId: `o-${uniqueId()}`, sku: s, quantity: 2 })], json);
 		expect([refused.status, next.status]).toEqual([413, 200]);
 		expect(next.socket).toBe(refused.socket);
-		expect(await stockOf(s)).toMatchObject({ available: 3, reserved: 2 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ available: 3, reserved: 2 });
 	});
 
 	it("when a UTF-8 body arrives with a character split across chunks, then it is read whole", async () => {
@@ -129,6 +125,6 @@ describe("the gateway's JSON body reader", () => {
 			"content-type": "Application/JSON; charset=UTF-8",
 		});
 		expect([reply.status, reply.body.sku]).toEqual([200, s]);
-		expect(await stockOf(s)).toMatchObject({ available: 4, reserved: 1 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ available: 4, reserved: 1 });
 	});
 });

@@ -2,7 +2,7 @@ import type { ServiceBroker } from "moleculer";
 import gatewayService from "../../services/gateway/api.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { api, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
+import { api, ERROR_SHAPE, gatewayBaseUrl, stockViaGateway } from "../support/http";
 import { infra } from "../support/infra";
 import { METRICS_ON, metricTotal } from "../support/metrics";
 
@@ -28,10 +28,6 @@ describe.each([
 	});
 	afterAll(() => broker?.stop());
 
-	async function stockOf(s: string) {
-		return (await api(base, "GET", `/api/inventory/stock/${encodeURIComponent(s)}`)).body;
-	}
-
 	it("when stock is set and an order reserves, then the reservation is returned and the stock moves to reserved", async () => {
 		const s = sku();
 		const set = await api(base, "POST", "/api/inventory/stock", { sku: s, available: 10 });
@@ -46,7 +42,7 @@ describe.each([
 		const expiresIn = Date.parse(res.body.expiresAt) - before;
 		expect(expiresIn).toBeGreaterThan(590_000);
 		expect(expiresIn).toBeLessThan(610_000);
-		expect(await stockOf(s)).toEqual({ sku: s, available: 7, reserved: 3, confirmed: 0, version: 2 });
+		expect(await stockViaGateway(base, s)).toEqual({ sku: s, available: 7, reserved: 3, confirmed: 0, version: 2 });
 	});
 
 	it("when the same order reserves again, even concurrently, then it gets the original reservation and stock moves once", async () => {
@@ -62,18 +58,18 @@ describe.each([
 		expect(new Set(replies.map((r) => JSON.stringify(r.body))).size).toBe(1);
 		const again = await api(base, "POST", "/api/inventory/reserve", { orderId: o, sku: s, quantity: 1 });
 		expect(again.body).toEqual(replies[0]?.body);
-		expect(await stockOf(s)).toMatchObject({ available: 6, reserved: 4 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ available: 6, reserved: 4 });
 	});
 
 	it("when an order asks for more than is available, then it is 409 INSUFFICIENT_STOCK and nothing changes", async () => {
 		const s = sku();
 		await api(base, "POST", "/api/inventory/stock", { sku: s, available: 2 });
-		const before = await stockOf(s);
+		const before = await stockViaGateway(base, s);
 		const res = await api(base, "POST", "/api/inventory/reserve", { orderId: order(), sku: s, quantity: 3 });
 		expect(res.status).toBe(409);
 		expect(res.body).toMatchObject(ERROR_SHAPE);
 		expect(res.body.error.code).toBe("INSUFFICIENT_STOCK");
-		expect(await stockOf(s)).toEqual(before);
+		expect(await stockViaGateway(base, s)).toEqual(before);
 	});
 
 	it("when SKUs or order ids differ only by trailing spaces, then they are different SKUs and different orders", async () => {
@@ -88,8 +84,8 @@ describe.each([
 		const spaced = await api(base, "POST", "/api/inventory/reserve", { orderId: `${o} `, sku: padded, quantity: 3 });
 		expect([plain.status, spaced.status]).toEqual([200, 200]);
 		expect(spaced.body).toMatchObject({ orderId: `${o} `, quantity: 3 });
-		expect(await stockOf(s)).toMatchObject({ sku: s, available: 5, reserved: 0 });
-		expect(await stockOf(padded)).toMatchObject({ sku: padded, available: 2, reserved: 5 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ sku: s, available: 5, reserved: 0 });
+		expect(await stockViaGateway(base, padded)).toMatchObject({ sku: padded, available: 2, reserved: 5 });
 	});
 
 	it("when the SKU does not exist, then reserve and read are 404 SKU_NOT_FOUND", async () => {
@@ -109,10 +105,10 @@ describe.each([
 		const second = await api(base, "POST", "/api/inventory/release", { orderId: o, sku: s });
 		expect(first.body).toMatchObject({ status: "RELEASED", quantity: 2 });
 		expect(second.body).toEqual(first.body);
-		expect(await stockOf(s)).toMatchObject({ available: 5, reserved: 0, confirmed: 0 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ available: 5, reserved: 0, confirmed: 0 });
 		const confirm = await api(base, "POST", "/api/inventory/confirm", { orderId: o, sku: s });
 		expect([confirm.status, confirm.body.error.code]).toEqual([409, "INVALID_RESERVATION_STATE"]);
-		expect(await stockOf(s)).toMatchObject({ available: 5, reserved: 0, confirmed: 0 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ available: 5, reserved: 0, confirmed: 0 });
 	});
 
 	it("when a reservation is confirmed, then units move to confirmed, confirm is idempotent and a later release is 409", async () => {
@@ -126,7 +122,7 @@ describe.each([
 		expect(second.body).toEqual(first.body);
 		const release = await api(base, "POST", "/api/inventory/release", { orderId: o, sku: s });
 		expect([release.status, release.body.error.code]).toEqual([409, "INVALID_RESERVATION_STATE"]);
-		expect(await stockOf(s)).toMatchObject({ available: 3, reserved: 0, confirmed: 2 });
+		expect(await stockViaGateway(base, s)).toMatchObject({ available: 3, reserved: 0, confirmed: 2 });
 	});
 
 	it("when a reservation that does not exist is released or confirmed, then it is 404", async () => {
@@ -175,7 +171,7 @@ describe.each([
 			const s = sku();
 			await api(base, "POST", "/api/inventory/stock", { sku: s, available: 5 });
 			await api(base, "POST", "/api/inventory/reserve", { orderId: order(), sku: s, quantity: 1 });
-			const before = await stockOf(s);
+			const before = await stockViaGateway(base, s);
 			const payload =
 				typeof body === "string"
 					? body
@@ -188,7 +184,7 @@ describe.each([
 			expect(res.status).toBeLessThan(500);
 			expect(res.body).toMatchObject(ERROR_SHAPE);
 			expect(res.body.error.status).toBe(res.status);
-			expect(await stockOf(s)).toEqual(before);
+			expect(await stockViaGateway(base, s)).toEqual(before);
 		},
 	);
 
@@ -204,7 +200,7 @@ describe.each([
 		const res = await api(base, "POST", "/api/inventory/stock", { sku: s, ...fields });
 		expect(res.status).toBe(400);
 		expect(res.body.error.code).toBe("VALIDATION_ERROR");
-		expect(await stockOf(s)).toEqual({ sku: s, available: 5, reserved: 0, confirmed: 0, version: 1 });
+		expect(await stockViaGateway(base, s)).toEqual({ sku: s, available: 5, reserved: 0, confirmed: 0, version: 1 });
 	});
 
 	it("when X-API-Version is missing or unknown, then it is 400 and the correlation id is echoed", async () => {

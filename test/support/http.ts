@@ -31,6 +31,11 @@ export async function api<T = any>(
 	return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
+/** A SKU's stock view, read through the gateway. */
+export async function stockViaGateway(baseUrl: string, sku: string): Promise<any> {
+	return (await api(baseUrl, "GET", `/api/inventory/stock/${encodeURIComponent(sku)}`)).body;
+}
+
 /** The one error body every gateway error has (for `toMatchObject`). */
 export const ERROR_SHAPE = {
 	error: {
