@@ -1,4 +1,4 @@
-import type { Approach } from "../support/approaches";
+import { type Approach, HTTP_CEILINGS } from "../support/approaches";
 import { type BenchRun, log, meterFor, STARTUP_TIMEOUT_MS, timedLoad } from "../support/bench-run";
 import { moleculerClient } from "../support/reserve-clients";
 import { runScenario, type ScenarioResult, type ScenarioSpec } from "../support/scenario";
@@ -17,7 +17,7 @@ function summary(r: ScenarioResult): string {
 
 /**
  * Every scenario of one approach on one freshly started node: throughput at each N over NATS, the
- * HTTP line (the gateway in front of the actor; the bare HTTP ceiling next to the no-op), then the
+ * HTTP line (the gateway in front of the actor; the HTTP ceilings next to the no-op), then the
  * sell-out. The node is stopped afterwards so the next approach has the machine to itself.
  */
 export async function benchApproach(run: BenchRun, approach: Approach): Promise<ScenarioResult[]> {
@@ -56,7 +56,10 @@ export async function benchApproach(run: BenchRun, approach: Approach): Promise<
 			record(await runScenario(spec, client, db, meter));
 		}
 		if (settings.httpInflight > 0 && approach.key === "actor") record(await benchHttpGateway(run, approach, node));
-		if (settings.httpInflight > 0 && approach.key === "noop") record(await benchHttpCeiling(run));
+		if (settings.httpInflight > 0 && approach.key === "noop") {
+			record(await benchHttpCeiling(run, HTTP_CEILINGS.node));
+			record(await benchHttpCeiling(run, HTTP_CEILINGS.moleculerWeb));
+		}
 		if (settings.sellOut.stock > 0 && approach.database) {
 			const { stock, requests, inflight } = settings.sellOut;
 			const spec: ScenarioSpec = {

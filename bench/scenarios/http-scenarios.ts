@@ -1,4 +1,4 @@
-import { type Approach, startGatewayNode, startHttpEchoNode } from "../support/approaches";
+import { type Approach, startGatewayNode } from "../support/approaches";
 import { type BenchRun, meterFor, STARTUP_TIMEOUT_MS, timedLoad } from "../support/bench-run";
 import type { ChildNode } from "../support/child-node";
 import { freePort } from "../support/free-port";
@@ -52,36 +52,44 @@ export async function benchHttpGateway(
 	}
 }
 
-/** The same HTTP load against a bare Node HTTP server: what any gateway could reach here at most. */
-export async function benchHttpCeiling(run: BenchRun): Promise<ScenarioResult> {
+/** An HTTP server that answers without storing anything: the most the HTTP line could reach here. */
+export interface HttpCeiling {
+	label: string;
+	/** Also the prefix of its order ids. */
+	key: string;
+	start(port: number): ChildNode;
+}
+
+/** The same HTTP load against a ceiling server (a bare Node HTTP server, or moleculer-web with a no-op). */
+export async function benchHttpCeiling(run: BenchRun, ceiling: HttpCeiling): Promise<ScenarioResult> {
 	const { settings } = run;
 	const inflight = settings.httpInflight;
 	const port = await freePort();
-	const echo = startHttpEchoNode(port);
+	const server = ceiling.start(port);
 	const client = httpClient(`http://127.0.0.1:${port}`, inflight);
 	try {
-		await retryUntil("http echo", () => client.setStock("echo", 1), {
+		await retryUntil(ceiling.label, () => client.setStock(ceiling.key, 1), {
 			timeoutMs: STARTUP_TIMEOUT_MS,
-			check: () => echo.assertRunning(),
+			check: () => server.assertRunning(),
 		});
 		return await runScenario(
 			{
 				approach: "noop",
-				label: "bare HTTP echo (HTTP ceiling)",
+				label: ceiling.label,
 				database: "",
 				transport: "HTTP",
 				kind: "throughput",
-				sku: "echo",
+				sku: ceiling.key,
 				initialStock: 0,
-				orderPrefix: `${run.runId}-echo`,
+				orderPrefix: `${run.runId}-${ceiling.key}`,
 				load: timedLoad(settings, inflight),
 			},
 			client,
 			run.db,
-			meterFor([{ name: "service node", pid: echo.pid }]),
+			meterFor([{ name: "service node", pid: server.pid }]),
 		);
 	} finally {
 		client.close();
-		await echo.stop();
+		await server.stop();
 	}
 }

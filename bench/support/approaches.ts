@@ -86,12 +86,28 @@ export const APPROACHES: Record<ApproachKey, Approach> = {
 	noop: baseline("noop", "no-op (transport ceiling)", "benchNoop"),
 };
 
-/** A bare Node HTTP server answering like the gateway would, for the HTTP ceiling. */
-export function startHttpEchoNode(port: number): ChildNode {
-	return ChildNode.start({ name: "http echo", script: "bench/http-echo-node.ts", env: { PORT: String(port) } });
-}
+/** The HTTP line's ceilings: what answering alone costs, with nothing stored and nothing called. */
+export const HTTP_CEILINGS = {
+	/** A bare Node HTTP server answering like the gateway would: the most any Node gateway reaches here. */
+	node: {
+		label: "bare HTTP echo (HTTP ceiling)",
+		key: "echo",
+		start: (port: number) =>
+			ChildNode.start({ name: "http echo", script: "bench/http-echo-node.ts", env: { PORT: String(port) } }),
+	},
+	/** moleculer-web with a no-op action: the most a gateway on the design's framework reaches here. */
+	moleculerWeb: {
+		label: "moleculer-web no-op (gateway ceiling)",
+		key: "moleculer-web-noop",
+		start: (port: number) =>
+			ChildNode.start({
+				name: "moleculer-web no-op",
+				script: "bench/moleculer-web-noop-node.ts",
+				env: { PORT: String(port) },
+			}),
+	},
+};
 
-/** The gateway node for the HTTP scenario; it reaches the inventory node over NATS. */
 /** The gateway node in front of the inventory; profiled too when BENCH_CPU_PROF_DIR is set. */
 export function startGatewayNode(cluster: ClusterEnv, port: number, cpuProfileDir = ""): ChildNode {
 	return ChildNode.start({

@@ -63,6 +63,25 @@ function ratioTable(results: readonly ScenarioResult[]): string {
 	return table(["N", "actor / conditional UPDATE", "actor / Redis lock", "actor / no-op ceiling"], rows);
 }
 
+/** The HTTP line against each HTTP ceiling measured in the same run (same load, same N). */
+function httpCeilingTable(results: readonly ScenarioResult[]): string {
+	const actor = throughputOnly(results).find((r) => r.approach === "actor" && r.transport === "HTTP");
+	const ceilings = throughputOnly(results).filter((r) => r.approach === "noop" && r.transport === "HTTP");
+	if (!actor || ceilings.length === 0) return "";
+	const rows = ceilings.map((c) => [
+		c.label,
+		String(c.inflight),
+		rate(c.rate),
+		c.rate > 0 ? `${Math.round((actor.rate / c.rate) * 100)}%` : "n/a",
+	]);
+	return [
+		"### The HTTP line's share of the HTTP ceilings (same load, same run)",
+		"",
+		table(["ceiling", "N", "ceiling's requests/s", "actor via the gateway / ceiling"], rows),
+		"",
+	].join("\n");
+}
+
 function countOf(errors: Record<string, number>): number {
 	return Object.values(errors).reduce((sum, n) => sum + n, 0);
 }
@@ -157,6 +176,7 @@ export function resultsMarkdown(results: readonly ScenarioResult[], targets: rea
 		"",
 		ratioTable(results),
 		"",
+		httpCeilingTable(results),
 		"### Sell-out (no oversell, no lost sale)",
 		"",
 		sellOutTable(results),
