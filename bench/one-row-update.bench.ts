@@ -1,0 +1,94 @@
+/**
+ * The database's own ceiling for one hot row: `UPDATE ... SET v = v + 1 WHERE id = 1` in autocommit,
+ * from BENCH_CONNECTIONS (20) connections in a closed loop, durable commits. `../shared/FACTS.md`
+ * records this figure for this kind of machine ("one-row autocommit UPDATE ... with 20 connections"),
+ * so running it here says how this box's MariaDB compares with that one before any of our code is
+ * involved. Changes nothing outside its own database.
+ *
+ *   node --import tsx bench/one-row-update.bench.ts   (BENCH_CONNECTIONS=20 BENCH_SECONDS=5 BENCH_RUNS=3)
+ */
+import { randomUUID } from "node:crypto";
+import mysql from "mysql2/promise";
+import {
+	connectBenchDatabase,
+	createBenchDatabase,
+	dropDatabasesWithPrefix,
+	serverFacts,
+} from "./support/bench-database";
+import { cleanUp, cleanUpOnExit, onCleanup } from "./support/cleanup";
+import { ensureDurableCommits } from "./support/durable-commits";
+import { median } from "./support/median";
+import { numberFrom, readSettings } from "./support/settings";
+
+const env = process.env;
+const { databaseUrl, forceDurable, mariadbRootSocket } = readSettings(env);
+const CONNECTIONS = numberFrom(env, "BENCH_CONNECTIONS", 20);
+const SECONDS = numberFrom(env, "BENCH_SECONDS", 5);
+const RUNS = numberFrom(env, "BENCH_RUNS", 3);
+
+async function updatesPerSecond(connections: mysql.Connection[]): Promise<number> {
+	let updates = 0;
+	const end = performance.now() + SECONDS * 1000;
+	await Promise.all(
+		connections.map(async (conn) => {
+			while (performance.now() < end) {
+				await conn.query("UPDATE hot_row SET v = v + 1 WHERE id = 1");
+				updates++;
+			}
+		}),
+	);
+	return updates / SECONDS;
+}
+
+async function main(): Promise<void> {
+	cleanUpOnExit();
+	const prefix = `shop_bench_${randomUUID().replace(/-/g, "").slice(0, 10)}_`;
+	const database = `${prefix}one_row`;
+	const admin = await connectBenchDatabase(databaseUrl);
+	onCleanup("close bench connection", () => admin.end());
+	onCleanup("drop bench database", async () => {
+		await dropDatabasesWithPrefix(admin, prefix);
+	});
+	const server = await serverFacts(admin);
+	const flush = forceDurable
+		? await ensureDurableCommits(mariadbRootSocket, server.flushLogAtTrxCommit)
+		: server.flushLogAtTrxCommit;
+	await createBenchDatabase(admin, database);
+	await admin.query(`CREATE TABLE \`${database}\`.hot_row (id INT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB`);
+	await admin.query(`INSERT INTO \`${database}\`.hot_row VALUES (1, 0)`);
+
+	const url = new URL(databaseUrl);
+	const connections = await Promise.all(
+		Array.from({ length: CONNECTIONS }, () =>
+			mysql.createConnection({
+				host: url.hostname,
+				port: Number(url.port || 3306),
+				user: decodeURIComponent(url.username),
+				password: decodeURIComponent(url.password),
+				database,
+			}),
+		),
+	);
+	onCleanup("close update connections", async () => {
+		await Promise.all(connections.map((c) => c.end()));
+	});
+	process.stdout.write(
+		`one-row autocommit UPDATE: ${CONNECTIONS} connections over TCP, innodb_flush_log_at_trx_commit=${flush}, ${SECONDS} s per run\n`,
+	);
+	const rates: number[] = [];
+	for (let run = 1; run <= RUNS; run++) {
+		const rate = await updatesPerSecond(connections);
+		rates.push(rate);
+		process.stdout.write(`run ${run}: ${Math.round(rate)} updates/s\n`);
+	}
+	process.stdout.write(`median: ${Math.round(median(rates))} updates/s\n`);
+}
+
+main()
+	.catch((err: Error) => {
+		process.stderr.write(`${err.stack ?? err.message}\n`);
+		process.exitCode = 2;
+	})
+	.finally(async () => {
+		await cleanUp();
+	});
