@@ -1,6 +1,7 @@
+import { HTTP_CEILINGS } from "./approaches";
 import type { MachineInfo } from "./machine-info";
 import type { ScenarioResult } from "./scenario";
-import { speedup, type TargetCheck } from "./targets";
+import { HTTP_TARGET, NATS_TARGET, speedup, TARGET_INFLIGHT, type TargetCheck } from "./targets";
 
 export interface RunFacts {
 	startedAt: Date;
@@ -156,6 +157,30 @@ function targetList(targets: readonly TargetCheck[]): string {
 	return targets.map((t) => `- ${t.target}: ${t.measured} — **${mark(t.met)}**`).join("\n");
 }
 
+/**
+ * What the two throughput targets ask of this machine: each as a share of the ceiling it stands on,
+ * measured in the same run. A target above its own ceiling cannot be met here, whatever sits behind it.
+ */
+function ceilingContext(results: readonly ScenarioResult[]): string {
+	const ceiling = (label: string) => throughputOnly(results).find((r) => r.label === label);
+	const natsNoop = throughputOnly(results).find(
+		(r) => r.approach === "noop" && r.transport === "NATS" && r.inflight === TARGET_INFLIGHT,
+	);
+	const gateway = ceiling(HTTP_CEILINGS.moleculerWeb.label);
+	const lines: string[] = [];
+	if (natsNoop && natsNoop.rate > 0) {
+		lines.push(
+			`- context: a no-op call over NATS answered ${rate(natsNoop.rate)}/s at N=${TARGET_INFLIGHT} in this run; the NATS target is ${Math.round((NATS_TARGET / natsNoop.rate) * 100)}% of it`,
+		);
+	}
+	if (gateway && gateway.rate > 0) {
+		lines.push(
+			`- context: moleculer-web with a no-op action answered ${rate(gateway.rate)}/s at N=${gateway.inflight} in this run; the HTTP target is ${Math.round((HTTP_TARGET / gateway.rate) * 100)}% of it`,
+		);
+	}
+	return lines.join("\n");
+}
+
 function problemList(results: readonly ScenarioResult[]): string {
 	const broken = results.filter((r) => !r.invariant.ok);
 	if (broken.length === 0) return "";
@@ -196,6 +221,7 @@ export function resultsMarkdown(results: readonly ScenarioResult[], targets: rea
 		"### Targets",
 		"",
 		targetList(targets),
+		ceilingContext(results),
 		problemList(results),
 	].join("\n");
 }
