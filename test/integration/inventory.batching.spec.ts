@@ -1,10 +1,12 @@
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
-import { METRICS_ON, requestCount } from "../support/metrics";
+import { METRICS_ON, metricTotal, requestCount } from "../support/metrics";
+
+const RESERVATIONS = "shop_inventory_reservations_total";
 
 describe("transport batching of reserves", () => {
-	it("when 200 orders reserve one SKU at once, then far fewer reserveBatch calls carry them and each caller gets its own answer", async () => {
+	it("when 200 orders reserve one SKU at once, then far fewer reserveBatch calls carry them, each caller gets its own answer and each reserve is counted by result", async () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
@@ -31,12 +33,16 @@ describe("transport batching of reserves", () => {
 			}
 			expect(requestCount(broker, "inventory.reserveBatch")).toBeLessThanOrEqual(5);
 			expect(requestCount(broker, "inventory.reserve")).toBe(0);
+			// Counted per item by result, though recorded once per call; the invalid item is not a reserve.
+			expect(metricTotal(broker, RESERVATIONS, { result: "reserved" })).toBe(150);
+			expect(metricTotal(broker, RESERVATIONS, { result: "insufficient_stock" })).toBe(49);
+			expect(metricTotal(broker, RESERVATIONS)).toBe(199);
 		} finally {
 			await broker.stop();
 		}
 	});
 
-	it("when batching is off, then every reserve is its own call", async () => {
+	it("when batching is off, then every reserve is its own call, counted by result", async () => {
 		const config = testConfig({
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
@@ -50,8 +56,17 @@ describe("transport batching of reserves", () => {
 			await Promise.all(
 				Array.from({ length: 10 }, (_, i) => broker.call("inventory.reserve", { orderId: `o${i}`, sku, quantity: 1 })),
 			);
-			expect(requestCount(broker, "inventory.reserve")).toBe(10);
+			await expect(broker.call("inventory.reserve", { orderId: "o-late", sku, quantity: 1 })).rejects.toMatchObject({
+				type: "INSUFFICIENT_STOCK",
+			});
+			await expect(
+				broker.call("inventory.reserve", { orderId: "o-lost", sku: `${sku}-UNKNOWN`, quantity: 1 }),
+			).rejects.toMatchObject({ type: "SKU_NOT_FOUND" });
+			expect(requestCount(broker, "inventory.reserve")).toBe(12);
 			expect(requestCount(broker, "inventory.reserveBatch")).toBe(0);
+			expect(metricTotal(broker, RESERVATIONS, { result: "reserved" })).toBe(10);
+			expect(metricTotal(broker, RESERVATIONS, { result: "insufficient_stock" })).toBe(1);
+			expect(metricTotal(broker, RESERVATIONS, { result: "sku_not_found" })).toBe(1);
 		} finally {
 			await broker.stop();
 		}
