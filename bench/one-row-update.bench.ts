@@ -8,7 +8,7 @@
  *   node --import tsx bench/one-row-update.bench.ts   (BENCH_CONNECTIONS=20 BENCH_SECONDS=5 BENCH_RUNS=3)
  */
 import { randomUUID } from "node:crypto";
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import {
 	connectBenchDatabase,
 	createBenchDatabase,
@@ -57,17 +57,12 @@ async function main(): Promise<void> {
 	await admin.query(`CREATE TABLE \`${database}\`.hot_row (id INT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB`);
 	await admin.query(`INSERT INTO \`${database}\`.hot_row VALUES (1, 0)`);
 
-	const url = new URL(databaseUrl);
 	const connections = await Promise.all(
-		Array.from({ length: CONNECTIONS }, () =>
-			mysql.createConnection({
-				host: url.hostname,
-				port: Number(url.port || 3306),
-				user: decodeURIComponent(url.username),
-				password: decodeURIComponent(url.password),
-				database,
-			}),
-		),
+		Array.from({ length: CONNECTIONS }, async () => {
+			const conn = await connectBenchDatabase(databaseUrl);
+			await conn.query(`USE \`${database}\``);
+			return conn;
+		}),
 	);
 	onCleanup("close update connections", async () => {
 		await Promise.all(connections.map((c) => c.end()));
