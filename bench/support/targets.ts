@@ -32,6 +32,17 @@ export function speedup(results: readonly ScenarioResult[], baseline: string, in
 
 const fmt = (value: number | undefined, digits = 0) => (value === undefined ? "n/a" : value.toFixed(digits));
 
+/** "actor 1000 of 1000, ..." with repeats (sell-outs of several runs) counted instead of listed. */
+function sellOutsText(sellOuts: readonly ScenarioResult[]): string {
+	const counts = new Map<string, number>();
+	for (const r of sellOuts) {
+		const text = `${r.approach} ${r.successes} of ${r.initialStock}`;
+		counts.set(text, (counts.get(text) ?? 0) + 1);
+	}
+	if (counts.size === 0) return "n/a";
+	return [...counts].map(([text, n]) => (n > 1 ? `${text} (${n} times)` : text)).join(", ");
+}
+
 /** The goals of the actor design, each checked against this run's figures. */
 export function evaluateTargets(results: readonly ScenarioResult[]): TargetCheck[] {
 	const actor = find(results, "actor", "NATS", TARGET_INFLIGHT);
@@ -76,7 +87,7 @@ export function evaluateTargets(results: readonly ScenarioResult[]): TargetCheck
 		check(
 			sellOuts.length === 0 ? undefined : sellOuts.every((r) => !oversold(r) && r.invariant.ok),
 			"zero oversell (every sell-out reserves exactly its stock)",
-			sellOuts.map((r) => `${r.approach} ${r.successes} of ${r.initialStock}`).join(", ") || "n/a",
+			sellOutsText(sellOuts),
 		),
 	];
 }

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:median -- run1.json run2.json ...`: the medians of several `npm run bench:inventory`
+ * runs (each written with BENCH_JSON_OUT), and the targets judged twice: on the medians, and run by
+ * run ("met in k of n"). On a shared machine one run says little; this is the figure to quote.
+ *
+ *   for i in 1 2 3; do BENCH_JSON_OUT=/tmp/run$i.json npm run bench:inventory; done
+ *   npm run bench:median -- /tmp/run*.json
+ */
+import fs from "node:fs";
+import { median } from "./support/median";
+import type { ScenarioResult } from "./support/scenario";
+import { evaluateTargets, type TargetCheck } from "./support/targets";
+
+interface RunFile {
+	facts: { startedAt: string };
+	results: ScenarioResult[];
+}
+
+const rate = (v: number) => Math.round(v).toLocaleString("en-US");
+const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+const keyOf = (r: ScenarioResult) => `${r.label}|${r.transport}|${r.inflight}`;
+
+function line(cells: readonly string[]): string {
+	return `| ${cells.join(" | ")} |`;
+}
+
+/** One scenario's median run: each figure is the median of that figure over the runs. */
+function medianScenario(runs: readonly ScenarioResult[]): ScenarioResult {
+	const first = runs[0] as ScenarioResult;
+	return {
+		...first,
+		rate: median(runs.map((r) => r.rate)),
+		p50: median(runs.map((r) => r.p50)),
+		p95: median(runs.map((r) => r.p95)),
+		p99: median(runs.map((r) => r.p99)),
+	};
+}
+
+function throughputTable(runs: readonly RunFile[]): { table: string; medians: ScenarioResult[] } {
+	const keys = [...new Set(runs.flatMap((run) => run.results.filter((r) => r.kind === "throughput").map(keyOf)))];
+	const medians: ScenarioResult[] = [];
+	const rows = keys.map((key) => {
+		const each = runs.map((run) => run.results.find((r) => r.kind === "throughput" && keyOf(r) === key));
+		const present = each.filter((r): r is ScenarioResult => r !== undefined);
+		const mid = medianScenario(present);
+		medians.push(mid);
+		const broken = present.filter((r) => !r.invariant.ok).length;
+		return line([
+			mid.label,
+			mid.transport,
+			String(mid.inflight),
+			each.map((r) => (r ? rate(r.rate) : "-")).join(" / "),
+			`**${rate(mid.rate)}**`,
+			ms(mid.p95),
+			!mid.invariant.checked ? "n/a" : broken === 0 ? "PASS in all" : `FAIL in ${broken}`,
+		]);
+	});
+	const header = ["approach", "via", "N", "reservations/s, run by run", "median", "median p95 ms", "invariant"];
+	return {
+		table: [line(header), line(header.map(() => "---")), ...rows].join("\n"),
+		medians,
+	};
+}
+
+function targetTable(runs: readonly RunFile[], medians: readonly ScenarioResult[]): string {
+	// Sell-outs are judged in every run: one oversell anywhere fails the target.
+	const sellOuts = runs.flatMap((run) => run.results.filter((r) => r.kind === "sell-out"));
+	const onMedians = evaluateTargets([...medians, ...sellOuts]);
+	const byRun: TargetCheck[][] = runs.map((run) => evaluateTargets(run.results));
+	const mark = (met: boolean | undefined) => (met === undefined ? "not measured" : met ? "met" : "**MISSED**");
+	const rows = onMedians.map((target, i) => {
+		const verdicts = byRun.map((checks) => checks[i]?.met);
+		const measured = verdicts.filter((v) => v !== undefined).length;
+		const met = verdicts.filter((v) => v === true).length;
+		return line([target.target, target.measured, mark(target.met), `${met} of ${measured}`]);
+	});
+	const header = ["target", "on the medians", "verdict", "met in runs"];
+	return [line(header), line(header.map(() => "---")), ...rows].join("\n");
+}
+
+function main(files: readonly string[]): void {
+	if (files.length === 0) {
+		process.stderr.write("usage: npm run bench:median -- run1.json run2.json ...\n");
+		process.exit(2);
+	}
+	const runs = files.map((file) => JSON.parse(fs.readFileSync(file, "utf8")) as RunFile);
+	const { table, medians } = throughputTable(runs);
+	const dates = runs.map((run) => run.facts.startedAt).join(", ");
+	process.stdout.write(
+		[
+			`### Medians of ${runs.length} runs (${dates})`,
+			"",
+			table,
+			"",
+			"### Targets, on the medians and run by run",
+			"",
+			targetTable(runs, medians),
+			"",
+		].join("\n"),
+	);
+}
+
+main(process.argv.slice(2));
