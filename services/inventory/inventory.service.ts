@@ -346,7 +346,9 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				soldOutRejected: () => this.countMetric(METRIC.soldOutRejects),
 				batchFailed: (sku, err) => {
 					this.countMetric(METRIC.batchFailures);
-					this.logger.error(`Batch on ${sku} failed, nothing committed: ${err.message}`);
+					// Not "nothing committed": a connection lost after the COMMIT reached the server leaves it
+					// committed, and the retry gets the original outcome once the state is read again.
+					this.logger.error(`Batch on ${sku} failed, its callers answered 503 (retryable): ${err.message}`);
 				},
 			});
 			this.holds = new OrderHoldsRepository(this.sequelize);
