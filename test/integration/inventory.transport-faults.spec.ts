@@ -1,0 +1,125 @@
+import mysql from "mysql2/promise";
+import { databaseNameFor } from "../../lib/db/sequelize-factory";
+import inventoryService from "../../services/inventory/inventory.service";
+import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { sleep } from "../support/events/harness";
+import { PrivateBroker } from "../support/events/private-broker";
+import { infra } from "../support/infra";
+import { auditInventory, expectConsistent } from "../support/inventory-audit";
+
+const STOCK = 600;
+const ORDERS = 1000;
+const WAVE = 100;
+
+/** The order ids holding a reservation of `sku`, read with a connection of our own. */
+async function storedOrders(database: string, sku: string): Promise<string[]> {
+	const url = new URL(infra.databaseUrl);
+	const reader = await mysql.createConnection({
+		host: url.hostname,
+		port: Number(url.port || 3306),
+		user: decodeURIComponent(url.username),
+		password: decodeURIComponent(url.password),
+		database,
+	});
+	try {
+		const [rows] = await reader.query<mysql.RowDataPacket[]>("SELECT order_id FROM reservations WHERE sku = ?", [sku]);
+		return rows.map((r) => String(r.order_id));
+	} finally {
+		await reader.end();
+	}
+}
+
+type Outcome = { ok: true } | { ok: false; type: string; retryable: boolean };
+
+async function reserve(
+	broker: Awaited<ReturnType<typeof startBroker>>,
+	orderId: string,
+	sku: string,
+): Promise<Outcome> {
+	try {
+		await broker.call("inventory.reserve", { orderId, sku, quantity: 1 });
+		return { ok: true };
+	} catch (err) {
+		const e = err as { type?: string; retryable?: boolean };
+		return { ok: false, type: e.type ?? "UNKNOWN", retryable: Boolean(e.retryable) };
+	}
+}
+
+describe("inventory when NATS goes down in the middle of a sale", () => {
+	it("when the NATS server stops between a caller and the inventory node and comes back, then every order settles, exactly the stock is sold and the rows are the orders told so", async () => {
+		// A NATS server of this test's own: stopping it touches nothing else.
+		const nats = await PrivateBroker.create("jetstream");
+		await nats.start();
+		const common = {
+			DATABASE_URL: infra.databaseUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			TRANSPORTER: nats.url,
+			NAMESPACE: `nats-fault-${uniqueId()}`,
+			REQUEST_TIMEOUT_MS: "2000",
+		};
+		const inventoryConfig = testConfig({ ...common, NODE_ID: `inventory-${uniqueId()}` });
+		const inventoryNode = await startBroker(inventoryConfig, [inventoryService(inventoryConfig)]);
+		const caller = await startBroker(testConfig({ ...common, NODE_ID: `caller-${uniqueId()}` }));
+		const database = databaseNameFor(inventoryConfig, "inventory");
+		try {
+			await caller.waitForServices("inventory", 20_000);
+			const sku = `NATS-FAULT-${uniqueId()}`;
+			await caller.call("inventory.setStock", { sku, available: STOCK });
+			const orders = Array.from({ length: ORDERS }, (_, i) => `o${i}`);
+			const outcomes = new Map<string, Outcome>();
+			const wave = async (from: number) => {
+				const slice = orders.slice(from, from + WAVE);
+				const answers = await Promise.all(slice.map((orderId) => reserve(caller, orderId, sku)));
+				for (const [i, orderId] of slice.entries()) outcomes.set(orderId, answers[i] as Outcome);
+			};
+
+			await wave(0);
+			await wave(WAVE);
+			// The server goes away while a wave is in flight: some requests, or their answers, are lost.
+			const inFlight = wave(2 * WAVE);
+			await sleep(5);
+			await nats.stop();
+			await inFlight;
+			await wave(3 * WAVE);
+			await nats.start();
+			await caller.waitForServices("inventory", 30_000);
+			for (let from = 4 * WAVE; from < ORDERS; from += WAVE) await wave(from);
+
+			// While the transport was down, callers got a clean, retryable error, never a wrong answer.
+			const failures = [...outcomes.values()].filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
+			const transportFailures = failures.filter((f) => f.type !== "INSUFFICIENT_STOCK");
+			expect(transportFailures.length).toBeGreaterThan(0);
+			for (const failure of transportFailures) expect(failure.retryable).toBe(true);
+
+			// The wave in flight when the server stopped had reached the inventory: it committed, and only
+			// the answers were lost.
+			const stored = new Set(await storedOrders(database, sku));
+			const committedUnanswered = [...outcomes].filter(
+				([orderId, o]) => !o.ok && o.type !== "INSUFFICIENT_STOCK" && stored.has(orderId),
+			);
+			expect(committedUnanswered.length).toBeGreaterThan(0);
+
+			// Retrying what failed settles every order: a reserve that committed but lost its answer returns it.
+			for (let attempt = 0; attempt < 20; attempt++) {
+				const pending = [...outcomes].filter(([, o]) => !o.ok && o.retryable).map(([orderId]) => orderId);
+				if (pending.length === 0) break;
+				const answers = await Promise.all(pending.map((orderId) => reserve(caller, orderId, sku)));
+				for (const [i, orderId] of pending.entries()) outcomes.set(orderId, answers[i] as Outcome);
+				await sleep(200);
+			}
+			const reserved = [...outcomes].filter(([, o]) => o.ok).map(([orderId]) => orderId);
+			const refused = [...outcomes].filter(([, o]) => !o.ok && o.type === "INSUFFICIENT_STOCK");
+			expect(reserved.length + refused.length).toBe(ORDERS);
+			expect(reserved).toHaveLength(STOCK);
+
+			const audit = await auditInventory(infra.databaseUrl, database);
+			expectConsistent(audit.get(sku) as never, STOCK);
+			expect(audit.get(sku)).toMatchObject({ available: 0, reserved: STOCK, reservationRows: STOCK });
+			expect((await storedOrders(database, sku)).sort()).toEqual([...reserved].sort());
+		} finally {
+			await caller.stop();
+			await inventoryNode.stop();
+			await nats.dispose();
+		}
+	}, 120_000);
+});
