@@ -1,25 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
-import { auditInventory, expectConsistent } from "../support/inventory-audit";
+import { auditInventory, expectConsistent, storedOrders } from "../support/inventory-audit";
+import { type ReserveOutcome, reserveOutcome, settleRetries } from "../support/reserve-outcome";
+import { testServerConnection } from "../support/test-database";
 
 const STOCK = 600;
 const ORDERS = 1000;
-
-/** A plain connection as the shop's user, outside the service's pool. */
-function connect(database?: string): Promise<mysql.Connection> {
-	const url = new URL(infra.databaseUrl);
-	return mysql.createConnection({
-		host: url.hostname,
-		port: Number(url.port || 3306),
-		user: decodeURIComponent(url.username),
-		password: decodeURIComponent(url.password),
-		database,
-	});
-}
 
 /**
  * Kills every connection the database server has open on `database` (the inventory's pool) until
@@ -29,7 +19,7 @@ function connect(database?: string): Promise<mysql.Connection> {
 function keepKillingConnections(database: string, everyMs: number): { stop(): Promise<number> } {
 	let running = true;
 	const done = (async () => {
-		const killer = await connect();
+		const killer = await testServerConnection();
 		let killed = 0;
 		try {
 			while (running) {
@@ -59,22 +49,6 @@ function keepKillingConnections(database: string, everyMs: number): { stop(): Pr
 	};
 }
 
-type Outcome = { ok: true } | { ok: false; type: string; retryable: boolean };
-
-async function reserve(
-	broker: Awaited<ReturnType<typeof startBroker>>,
-	orderId: string,
-	sku: string,
-): Promise<Outcome> {
-	try {
-		await broker.call("inventory.reserve", { orderId, sku, quantity: 1 });
-		return { ok: true };
-	} catch (err) {
-		const e = err as { type?: string; retryable?: boolean };
-		return { ok: false, type: e.type ?? "UNKNOWN", retryable: Boolean(e.retryable) };
-	}
-}
-
 describe("inventory when the database drops its connections mid-commit (MariaDB)", () => {
 	it("when connections are killed throughout a sell-out, then every reserve gets its reservation, a refusal or a retryable 503, retries settle every order and nothing is oversold or lost", async () => {
 		const config = testConfig({ DATABASE_URL: infra.databaseUrl, DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
@@ -87,17 +61,17 @@ describe("inventory when the database drops its connections mid-commit (MariaDB)
 
 			// The storm comes in waves, so that connections die before, during and after commits.
 			const killer = keepKillingConnections(database, 15);
-			const first = new Map<string, Outcome>();
+			const first = new Map<string, ReserveOutcome>();
 			for (let wave = 0; wave < 10; wave++) {
 				const slice = orders.slice(wave * 100, (wave + 1) * 100);
-				const outcomes = await Promise.all(slice.map((orderId) => reserve(broker, orderId, sku)));
-				for (const [i, orderId] of slice.entries()) first.set(orderId, outcomes[i] as Outcome);
+				const outcomes = await Promise.all(slice.map((orderId) => reserveOutcome(broker, orderId, sku)));
+				for (const [i, orderId] of slice.entries()) first.set(orderId, outcomes[i] as ReserveOutcome);
 			}
 			const killed = await killer.stop();
 			expect(killed).toBeGreaterThan(0);
 
 			// Under the fault, an order gets its reservation, a refusal or a retryable 503: nothing else.
-			const failures = [...first.values()].filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
+			const failures = [...first.values()].filter((o): o is Extract<ReserveOutcome, { ok: false }> => !o.ok);
 			for (const failure of failures) {
 				expect(["INSUFFICIENT_STOCK", "INVENTORY_UNAVAILABLE"]).toContain(failure.type);
 				expect(failure.retryable).toBe(failure.type === "INVENTORY_UNAVAILABLE");
@@ -108,13 +82,7 @@ describe("inventory when the database drops its connections mid-commit (MariaDB)
 			// Once the database is reachable again, retrying each 503 settles it: a commit whose answer was
 			// lost (the COMMIT reached the server) is found and returned, never taken twice.
 			const final = new Map(first);
-			for (let attempt = 0; attempt < 20; attempt++) {
-				const pending = [...final].filter(([, o]) => !o.ok && o.retryable).map(([orderId]) => orderId);
-				if (pending.length === 0) break;
-				const outcomes = await Promise.all(pending.map((orderId) => reserve(broker, orderId, sku)));
-				for (const [i, orderId] of pending.entries()) final.set(orderId, outcomes[i] as Outcome);
-				await sleep(100);
-			}
+			await settleRetries(broker, sku, final);
 			const reserved = [...final].filter(([, o]) => o.ok).map(([orderId]) => orderId);
 			const refused = [...final].filter(([, o]) => !o.ok && o.type === "INSUFFICIENT_STOCK");
 			expect(reserved.length + refused.length).toBe(ORDERS);
@@ -129,15 +97,7 @@ describe("inventory when the database drops its connections mid-commit (MariaDB)
 			expect(stock?.reservationRows).toBe(STOCK);
 
 			// The rows are exactly the orders that were told they hold a reservation.
-			const reader = await connect(database);
-			try {
-				const [rows] = await reader.query<mysql.RowDataPacket[]>("SELECT order_id FROM reservations WHERE sku = ?", [
-					sku,
-				]);
-				expect(rows.map((r) => String(r.order_id)).sort()).toEqual([...reserved].sort());
-			} finally {
-				await reader.end();
-			}
+			expect((await storedOrders(database, sku)).sort()).toEqual([...reserved].sort());
 		} finally {
 			await broker.stop();
 		}
@@ -157,13 +117,13 @@ describe("inventory when the database drops its connections mid-commit (MariaDB)
 			const broker = await startBroker(config, [inventoryService(config)]);
 			const database = databaseNameFor(config, "inventory");
 			const sku = `STUCK-${uniqueId()}`;
-			const locker = await connect(database);
+			const locker = await testServerConnection(database);
 			try {
 				await broker.call("inventory.setStock", { sku, available: 10 });
 				// Another transaction holds the stock row: the batch writes its reservation, then waits for the row.
 				await locker.query("START TRANSACTION");
 				await locker.query("SELECT * FROM stock WHERE sku = ? FOR UPDATE", [sku]);
-				const answer = reserve(broker, "o-1", sku);
+				const answer = reserveOutcome(broker, "o-1", sku);
 				let waiting: number | undefined;
 				for (let i = 0; i < 200 && waiting === undefined; i++) {
 					const [rows] = await locker.query<mysql.RowDataPacket[]>(
@@ -186,8 +146,8 @@ describe("inventory when the database drops its connections mid-commit (MariaDB)
 				expect(await broker.call("inventory.getStock", { sku })).toMatchObject({ available: 10, reserved: 0 });
 
 				// The actor read its state again: the retry is a new reservation, stored once.
-				expect(await reserve(broker, "o-1", sku)).toEqual({ ok: true });
-				expect(await reserve(broker, "o-1", sku)).toEqual({ ok: true });
+				expect(await reserveOutcome(broker, "o-1", sku)).toEqual({ ok: true });
+				expect(await reserveOutcome(broker, "o-1", sku)).toEqual({ ok: true });
 				const [after] = await locker.query<mysql.RowDataPacket[]>(
 					"SELECT COUNT(*) AS n FROM reservations WHERE sku = ?",
 					[sku],

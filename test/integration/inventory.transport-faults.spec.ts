@@ -1,49 +1,15 @@
-import mysql from "mysql2/promise";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { sleep } from "../support/events/harness";
 import { PrivateBroker } from "../support/events/private-broker";
 import { infra } from "../support/infra";
-import { auditInventory, expectConsistent } from "../support/inventory-audit";
+import { auditInventory, expectConsistent, storedOrders } from "../support/inventory-audit";
+import { type ReserveOutcome, reserveOutcome, settleRetries } from "../support/reserve-outcome";
 
 const STOCK = 600;
 const ORDERS = 1000;
 const WAVE = 100;
-
-/** The order ids holding a reservation of `sku`, read with a connection of our own. */
-async function storedOrders(database: string, sku: string): Promise<string[]> {
-	const url = new URL(infra.databaseUrl);
-	const reader = await mysql.createConnection({
-		host: url.hostname,
-		port: Number(url.port || 3306),
-		user: decodeURIComponent(url.username),
-		password: decodeURIComponent(url.password),
-		database,
-	});
-	try {
-		const [rows] = await reader.query<mysql.RowDataPacket[]>("SELECT order_id FROM reservations WHERE sku = ?", [sku]);
-		return rows.map((r) => String(r.order_id));
-	} finally {
-		await reader.end();
-	}
-}
-
-type Outcome = { ok: true } | { ok: false; type: string; retryable: boolean };
-
-async function reserve(
-	broker: Awaited<ReturnType<typeof startBroker>>,
-	orderId: string,
-	sku: string,
-): Promise<Outcome> {
-	try {
-		await broker.call("inventory.reserve", { orderId, sku, quantity: 1 });
-		return { ok: true };
-	} catch (err) {
-		const e = err as { type?: string; retryable?: boolean };
-		return { ok: false, type: e.type ?? "UNKNOWN", retryable: Boolean(e.retryable) };
-	}
-}
 
 describe("inventory when NATS goes down in the middle of a sale", () => {
 	it("when the NATS server stops between a caller and the inventory node and comes back, then every order settles, exactly the stock is sold and the rows are the orders told so", async () => {
@@ -66,11 +32,11 @@ describe("inventory when NATS goes down in the middle of a sale", () => {
 			const sku = `NATS-FAULT-${uniqueId()}`;
 			await caller.call("inventory.setStock", { sku, available: STOCK });
 			const orders = Array.from({ length: ORDERS }, (_, i) => `o${i}`);
-			const outcomes = new Map<string, Outcome>();
+			const outcomes = new Map<string, ReserveOutcome>();
 			const wave = async (from: number) => {
 				const slice = orders.slice(from, from + WAVE);
-				const answers = await Promise.all(slice.map((orderId) => reserve(caller, orderId, sku)));
-				for (const [i, orderId] of slice.entries()) outcomes.set(orderId, answers[i] as Outcome);
+				const answers = await Promise.all(slice.map((orderId) => reserveOutcome(caller, orderId, sku)));
+				for (const [i, orderId] of slice.entries()) outcomes.set(orderId, answers[i] as ReserveOutcome);
 			};
 
 			await wave(0);
@@ -86,7 +52,7 @@ describe("inventory when NATS goes down in the middle of a sale", () => {
 			for (let from = 4 * WAVE; from < ORDERS; from += WAVE) await wave(from);
 
 			// While the transport was down, callers got a clean, retryable error, never a wrong answer.
-			const failures = [...outcomes.values()].filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
+			const failures = [...outcomes.values()].filter((o): o is Extract<ReserveOutcome, { ok: false }> => !o.ok);
 			const transportFailures = failures.filter((f) => f.type !== "INSUFFICIENT_STOCK");
 			expect(transportFailures.length).toBeGreaterThan(0);
 			for (const failure of transportFailures) expect(failure.retryable).toBe(true);
@@ -100,13 +66,7 @@ describe("inventory when NATS goes down in the middle of a sale", () => {
 			expect(committedUnanswered.length).toBeGreaterThan(0);
 
 			// Retrying what failed settles every order: a reserve that committed but lost its answer returns it.
-			for (let attempt = 0; attempt < 20; attempt++) {
-				const pending = [...outcomes].filter(([, o]) => !o.ok && o.retryable).map(([orderId]) => orderId);
-				if (pending.length === 0) break;
-				const answers = await Promise.all(pending.map((orderId) => reserve(caller, orderId, sku)));
-				for (const [i, orderId] of pending.entries()) outcomes.set(orderId, answers[i] as Outcome);
-				await sleep(200);
-			}
+			await settleRetries(caller, sku, outcomes, { pauseMs: 200 });
 			const reserved = [...outcomes].filter(([, o]) => o.ok).map(([orderId]) => orderId);
 			const refused = [...outcomes].filter(([, o]) => !o.ok && o.type === "INSUFFICIENT_STOCK");
 			expect(reserved.length + refused.length).toBe(ORDERS);

@@ -1,4 +1,6 @@
+import type mysql from "mysql2/promise";
 import { QueryTypes, Sequelize } from "sequelize";
+import { testServerConnection } from "./test-database";
 
 export interface SkuAudit {
 	sku: string;
@@ -51,4 +53,15 @@ export function expectConsistent(audit: SkuAudit, everythingEverAdded: number): 
 	expect(audit.available + audit.reserved + audit.confirmed).toBe(everythingEverAdded);
 	expect(audit.reserved).toBe(audit.heldByReservations);
 	expect(audit.confirmed).toBe(audit.soldByReservations);
+}
+
+/** The order ids holding a reservation (of any status) of `sku`, read with a connection of our own. */
+export async function storedOrders(database: string, sku: string): Promise<string[]> {
+	const reader = await testServerConnection(database);
+	try {
+		const [rows] = await reader.query<mysql.RowDataPacket[]>("SELECT order_id FROM reservations WHERE sku = ?", [sku]);
+		return rows.map((r) => String(r.order_id));
+	} finally {
+		await reader.end();
+	}
 }

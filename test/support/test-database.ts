@@ -4,16 +4,25 @@ import { createSequelize, ensureDatabase } from "../../lib/db/sequelize-factory"
 import { testConfig, uniqueId } from "./brokers";
 import { infra } from "./infra";
 
-/** A small mysql2 pool on the test MariaDB server (no database selected: queries name `db`.`table`). */
-export function testServerPool(connectionLimit = 2): mysql.Pool {
+/** How to reach the test MariaDB server as the shop's user. */
+function serverOptions(): mysql.ConnectionOptions {
 	const url = new URL(infra.databaseUrl);
-	return mysql.createPool({
+	return {
 		host: url.hostname,
 		port: Number(url.port || 3306),
 		user: decodeURIComponent(url.username),
 		password: decodeURIComponent(url.password),
-		connectionLimit,
-	});
+	};
+}
+
+/** A small mysql2 pool on the test MariaDB server (no database selected: queries name `db`.`table`). */
+export function testServerPool(connectionLimit = 2): mysql.Pool {
+	return mysql.createPool({ ...serverOptions(), connectionLimit });
+}
+
+/** One connection of our own to the test MariaDB server, outside any service's pool. */
+export function testServerConnection(database?: string): Promise<mysql.Connection> {
+	return mysql.createConnection({ ...serverOptions(), database });
 }
 
 /**
