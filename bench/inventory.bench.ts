@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { benchApproach } from "./scenarios/approach-scenarios";
-import { APPROACHES, BENCH_JWT_SECRET, type ClusterEnv } from "./support/approaches";
+import { APPROACHES, BENCH_CALLER_ENV, BENCH_JWT_SECRET, type ClusterEnv } from "./support/approaches";
 import { connectBenchDatabase, dropDatabasesWithPrefix, serverFacts } from "./support/bench-database";
 import { type BenchRun, log } from "./support/bench-run";
 import { cleanUp, cleanUpOnExit, onCleanup } from "./support/cleanup";
@@ -57,6 +57,7 @@ async function main(): Promise<number> {
 		NAMESPACE: cluster.namespace,
 		LOG_LEVEL: "warn",
 		METRICS_ENABLED: "false",
+		...BENCH_CALLER_ENV,
 	});
 	const run: BenchRun = { settings, cluster, runId, broker, db };
 	const results: ScenarioResult[] = [];
