@@ -8,6 +8,7 @@
  */
 import fs from "node:fs";
 import { median } from "./support/median";
+import { ms, rate, table } from "./support/report";
 import type { ScenarioResult } from "./support/scenario";
 import { evaluateTargets, type TargetCheck } from "./support/targets";
 
@@ -16,13 +17,7 @@ interface RunFile {
 	results: ScenarioResult[];
 }
 
-const rate = (v: number) => Math.round(v).toLocaleString("en-US");
-const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 const keyOf = (r: ScenarioResult) => `${r.label}|${r.transport}|${r.inflight}`;
-
-function line(cells: readonly string[]): string {
-	return `| ${cells.join(" | ")} |`;
-}
 
 /** One scenario's median run: each figure is the median of that figure over the runs. */
 function medianScenario(runs: readonly ScenarioResult[]): ScenarioResult {
@@ -45,7 +40,7 @@ function throughputTable(runs: readonly RunFile[]): { table: string; medians: Sc
 		const mid = medianScenario(present);
 		medians.push(mid);
 		const broken = present.filter((r) => !r.invariant.ok).length;
-		return line([
+		return [
 			mid.label,
 			mid.transport,
 			String(mid.inflight),
@@ -53,13 +48,10 @@ function throughputTable(runs: readonly RunFile[]): { table: string; medians: Sc
 			`**${rate(mid.rate)}**`,
 			ms(mid.p95),
 			!mid.invariant.checked ? "n/a" : broken === 0 ? "PASS in all" : `FAIL in ${broken}`,
-		]);
+		];
 	});
 	const header = ["approach", "via", "N", "reservations/s, run by run", "median", "median p95 ms", "invariant"];
-	return {
-		table: [line(header), line(header.map(() => "---")), ...rows].join("\n"),
-		medians,
-	};
+	return { table: table(header, rows), medians };
 }
 
 function targetTable(runs: readonly RunFile[], medians: readonly ScenarioResult[]): string {
@@ -72,10 +64,9 @@ function targetTable(runs: readonly RunFile[], medians: readonly ScenarioResult[
 		const verdicts = byRun.map((checks) => checks[i]?.met);
 		const measured = verdicts.filter((v) => v !== undefined).length;
 		const met = verdicts.filter((v) => v === true).length;
-		return line([target.target, target.measured, mark(target.met), `${met} of ${measured}`]);
+		return [target.target, target.measured, mark(target.met), `${met} of ${measured}`];
 	});
-	const header = ["target", "on the medians", "verdict", "met in runs"];
-	return [line(header), line(header.map(() => "---")), ...rows].join("\n");
+	return table(["target", "on the medians", "verdict", "met in runs"], rows);
 }
 
 function main(files: readonly string[]): void {
@@ -84,13 +75,13 @@ function main(files: readonly string[]): void {
 		process.exit(2);
 	}
 	const runs = files.map((file) => JSON.parse(fs.readFileSync(file, "utf8")) as RunFile);
-	const { table, medians } = throughputTable(runs);
+	const { table: scenarios, medians } = throughputTable(runs);
 	const dates = runs.map((run) => run.facts.startedAt).join(", ");
 	process.stdout.write(
 		[
 			`### Medians of ${runs.length} runs (${dates})`,
 			"",
-			table,
+			scenarios,
 			"",
 			"### Targets, on the medians and run by run",
 			"",

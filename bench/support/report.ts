@@ -16,8 +16,10 @@ export interface RunFacts {
 	warmupSeconds: number;
 }
 
-const ms = (v: number) => (Number.isNaN(v) ? "-" : v < 10 ? v.toFixed(2) : v.toFixed(1));
-const rate = (v: number) => Math.round(v).toLocaleString("en-US");
+/** Milliseconds as the tables print them. */
+export const ms = (v: number) => (Number.isNaN(v) ? "-" : v < 10 ? v.toFixed(2) : v.toFixed(1));
+/** A rate as the tables print it: whole, with thousands separators. */
+export const rate = (v: number) => Math.round(v).toLocaleString("en-US");
 
 function errorsText(errors: Record<string, number>): string {
 	const entries = Object.entries(errors);
@@ -29,8 +31,9 @@ const verdict = (r: ScenarioResult) => (!r.invariant.checked ? "n/a" : r.invaria
 /** Sell-outs are mostly rejections: per-success figures would mislead, so they stay out of the cost tables. */
 const throughputOnly = (results: readonly ScenarioResult[]) => results.filter((r) => r.kind === "throughput");
 
-function table(header: string[], rows: string[][]): string {
-	const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+/** A markdown table. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+	const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
 	return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
