@@ -1,7 +1,7 @@
 import { HTTP_CEILINGS } from "./approaches";
 import type { MachineInfo } from "./machine-info";
 import type { ScenarioResult } from "./scenario";
-import { HTTP_TARGET, NATS_TARGET, speedup, TARGET_INFLIGHT, type TargetCheck } from "./targets";
+import { HTTP_TARGET, NATS_TARGET, speedup, TARGET_INFLIGHT, type TargetCheck, throughputOf } from "./targets";
 
 export interface RunFacts {
 	startedAt: Date;
@@ -69,7 +69,7 @@ function ratioTable(results: readonly ScenarioResult[]): string {
 
 /** The HTTP line against each HTTP ceiling measured in the same run (same load, same N). */
 function httpCeilingTable(results: readonly ScenarioResult[]): string {
-	const actor = throughputOnly(results).find((r) => r.approach === "actor" && r.transport === "HTTP");
+	const actor = throughputOf(results, "actor", "HTTP");
 	const ceilings = throughputOnly(results).filter((r) => r.approach === "noop" && r.transport === "HTTP");
 	if (!actor || ceilings.length === 0) return "";
 	const rows = ceilings.map((c) => [
@@ -165,11 +165,9 @@ function targetList(targets: readonly TargetCheck[]): string {
  * measured in the same run. A target above its own ceiling cannot be met here, whatever sits behind it.
  */
 function ceilingContext(results: readonly ScenarioResult[]): string {
-	const ceiling = (label: string) => throughputOnly(results).find((r) => r.label === label);
-	const natsNoop = throughputOnly(results).find(
-		(r) => r.approach === "noop" && r.transport === "NATS" && r.inflight === TARGET_INFLIGHT,
-	);
-	const gateway = ceiling(HTTP_CEILINGS.moleculerWeb.label);
+	const natsNoop = throughputOf(results, "noop", "NATS", TARGET_INFLIGHT);
+	// Both HTTP ceilings are no-op scenarios: the label tells moleculer-web's apart.
+	const gateway = throughputOnly(results).find((r) => r.label === HTTP_CEILINGS.moleculerWeb.label);
 	const lines: string[] = [];
 	if (natsNoop && natsNoop.rate > 0) {
 		lines.push(

@@ -13,7 +13,13 @@ export const TARGET_INFLIGHT = 200;
 export const NATS_TARGET = 30_000;
 export const HTTP_TARGET = 8_000;
 
-function find(results: readonly ScenarioResult[], approach: string, transport: string, inflight?: number) {
+/** The throughput scenario of `approach` over `transport` (at `inflight`, when given). */
+export function throughputOf(
+	results: readonly ScenarioResult[],
+	approach: string,
+	transport: string,
+	inflight?: number,
+) {
 	return results.find(
 		(r) =>
 			r.kind === "throughput" &&
@@ -25,8 +31,8 @@ function find(results: readonly ScenarioResult[], approach: string, transport: s
 
 /** actor throughput ÷ baseline throughput at the same N over NATS; undefined when either is missing. */
 export function speedup(results: readonly ScenarioResult[], baseline: string, inflight: number): number | undefined {
-	const actor = find(results, "actor", "NATS", inflight);
-	const other = find(results, baseline, "NATS", inflight);
+	const actor = throughputOf(results, "actor", "NATS", inflight);
+	const other = throughputOf(results, baseline, "NATS", inflight);
 	return actor && other && other.rate > 0 ? actor.rate / other.rate : undefined;
 }
 
@@ -45,8 +51,8 @@ function sellOutsText(sellOuts: readonly ScenarioResult[]): string {
 
 /** The goals of the actor design, each checked against this run's figures. */
 export function evaluateTargets(results: readonly ScenarioResult[]): TargetCheck[] {
-	const actor = find(results, "actor", "NATS", TARGET_INFLIGHT);
-	const http = find(results, "actor", "HTTP");
+	const actor = throughputOf(results, "actor", "NATS", TARGET_INFLIGHT);
+	const http = throughputOf(results, "actor", "HTTP");
 	const vsConditional = speedup(results, "conditional", TARGET_INFLIGHT);
 	const vsLock = speedup(results, "lock", TARGET_INFLIGHT);
 	const sellOuts = results.filter((r) => r.kind === "sell-out");
