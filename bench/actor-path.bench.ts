@@ -11,7 +11,6 @@
  *
  *   npm run bench:actor-path   (BENCH_INFLIGHT=200 BENCH_GROUPS=2 BENCH_SECONDS=6 BENCH_RUNS=3 BENCH_TRANSPORT_MS=0)
  */
-import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Sequelize } from "sequelize";
@@ -19,21 +18,15 @@ import { migrate } from "../lib/db/migrator";
 import { InventoryRepository } from "../services/inventory/inventory.repository";
 import { inventoryMigrations } from "../services/inventory/migrations";
 import { type ActorObserver, SkuActor } from "../services/inventory/sku-actor";
-import {
-	connectBenchDatabase,
-	createBenchDatabase,
-	dropDatabasesWithPrefix,
-	serverFacts,
-} from "./support/bench-database";
-import { cleanUp, cleanUpOnExit } from "./support/cleanup";
+import { cleanUp, cleanUpOnExit, onCleanup } from "./support/cleanup";
 import { CpuMeter, infraProcesses } from "./support/cpu-meter";
-import { ensureDurableCommits } from "./support/durable-commits";
 import { median } from "./support/median";
+import { openOwnDatabase } from "./support/own-database";
 import { numberFrom, readSettings } from "./support/settings";
 
 const env = process.env;
 /** Where the database is and whether commits are made durable: as for `npm run bench:inventory`. */
-const { databaseUrl, forceDurable, mariadbRootSocket } = readSettings(env);
+const settings = readSettings(env);
 const INFLIGHT = numberFrom(env, "BENCH_INFLIGHT", 200);
 const GROUPS = numberFrom(env, "BENCH_GROUPS", 2);
 const SECONDS = numberFrom(env, "BENCH_SECONDS", 6);
@@ -121,40 +114,29 @@ async function runOnce(db: Sequelize): Promise<RunResult> {
 
 async function main(): Promise<void> {
 	cleanUpOnExit();
-	const prefix = `shop_bench_${randomUUID().replace(/-/g, "").slice(0, 10)}_`;
-	const database = `${prefix}actor_path`;
-	const conn = await connectBenchDatabase(databaseUrl);
-	let db: Sequelize | undefined;
-	try {
-		const current = (await serverFacts(conn)).flushLogAtTrxCommit;
-		const flush = forceDurable ? await ensureDurableCommits(mariadbRootSocket, current) : current;
-		await createBenchDatabase(conn, database);
-		db = new Sequelize(`${databaseUrl}/${database}`, { logging: false, pool: { max: 10 } });
-		await migrate(db, inventoryMigrations);
+	const { database, flush } = await openOwnDatabase("actor_path", settings);
+	const db = new Sequelize(`${settings.databaseUrl}/${database}`, { logging: false, pool: { max: 10 } });
+	onCleanup("close the actor's database", () => db.close());
+	await migrate(db, inventoryMigrations);
+	process.stdout.write(
+		`actor path alone: ${INFLIGHT} in flight in ${GROUPS} groups, ${TRANSPORT_MS} ms between a group's answer and its next call, innodb_flush_log_at_trx_commit=${flush}, ${SECONDS} s per run\n`,
+	);
+	const results: RunResult[] = [];
+	for (let run = 1; run <= RUNS; run++) {
+		const r = await runOnce(db);
+		results.push(r);
 		process.stdout.write(
-			`actor path alone: ${INFLIGHT} in flight in ${GROUPS} groups, ${TRANSPORT_MS} ms between a group's answer and its next call, innodb_flush_log_at_trx_commit=${flush}, ${SECONDS} s per run\n`,
+			`run ${run}: ${Math.round(r.perSecond)} reservations/s, mean batch ${r.meanBatch.toFixed(1)}, CPU per reservation: this node ${r.nodeUs.toFixed(1)} µs, MariaDB ${r.mariaDbUs.toFixed(1)} µs\n`,
 		);
-		const results: RunResult[] = [];
-		for (let run = 1; run <= RUNS; run++) {
-			const r = await runOnce(db);
-			results.push(r);
-			process.stdout.write(
-				`run ${run}: ${Math.round(r.perSecond)} reservations/s, mean batch ${r.meanBatch.toFixed(1)}, CPU per reservation: this node ${r.nodeUs.toFixed(1)} µs, MariaDB ${r.mariaDbUs.toFixed(1)} µs\n`,
-			);
-		}
-		process.stdout.write(
-			`median: ${Math.round(median(results.map((r) => r.perSecond)))} reservations/s, this node ${median(results.map((r) => r.nodeUs)).toFixed(1)} µs, MariaDB ${median(results.map((r) => r.mariaDbUs)).toFixed(1)} µs per reservation\n`,
-		);
-	} finally {
-		await db?.close();
-		await dropDatabasesWithPrefix(conn, prefix);
-		await conn.end();
-		await cleanUp();
 	}
+	process.stdout.write(
+		`median: ${Math.round(median(results.map((r) => r.perSecond)))} reservations/s, this node ${median(results.map((r) => r.nodeUs)).toFixed(1)} µs, MariaDB ${median(results.map((r) => r.mariaDbUs)).toFixed(1)} µs per reservation\n`,
+	);
 }
 
-main().catch(async (err: Error) => {
-	process.stderr.write(`${err.stack ?? err.message}\n`);
-	await cleanUp();
-	process.exit(2);
-});
+main()
+	.catch((err: Error) => {
+		process.stderr.write(`${err.stack ?? err.message}\n`);
+		process.exitCode = 2;
+	})
+	.finally(() => cleanUp());

@@ -7,21 +7,15 @@
  *
  *   node --import tsx bench/one-row-update.bench.ts   (BENCH_CONNECTIONS=20 BENCH_SECONDS=5 BENCH_RUNS=3)
  */
-import { randomUUID } from "node:crypto";
 import type mysql from "mysql2/promise";
-import {
-	connectBenchDatabase,
-	createBenchDatabase,
-	dropDatabasesWithPrefix,
-	serverFacts,
-} from "./support/bench-database";
+import { connectBenchDatabase } from "./support/bench-database";
 import { cleanUp, cleanUpOnExit, onCleanup } from "./support/cleanup";
-import { ensureDurableCommits } from "./support/durable-commits";
 import { median } from "./support/median";
+import { openOwnDatabase } from "./support/own-database";
 import { numberFrom, readSettings } from "./support/settings";
 
 const env = process.env;
-const { databaseUrl, forceDurable, mariadbRootSocket } = readSettings(env);
+const settings = readSettings(env);
 const CONNECTIONS = numberFrom(env, "BENCH_CONNECTIONS", 20);
 const SECONDS = numberFrom(env, "BENCH_SECONDS", 5);
 const RUNS = numberFrom(env, "BENCH_RUNS", 3);
@@ -42,24 +36,13 @@ async function updatesPerSecond(connections: mysql.Connection[]): Promise<number
 
 async function main(): Promise<void> {
 	cleanUpOnExit();
-	const prefix = `shop_bench_${randomUUID().replace(/-/g, "").slice(0, 10)}_`;
-	const database = `${prefix}one_row`;
-	const admin = await connectBenchDatabase(databaseUrl);
-	onCleanup("close bench connection", () => admin.end());
-	onCleanup("drop bench database", async () => {
-		await dropDatabasesWithPrefix(admin, prefix);
-	});
-	const server = await serverFacts(admin);
-	const flush = forceDurable
-		? await ensureDurableCommits(mariadbRootSocket, server.flushLogAtTrxCommit)
-		: server.flushLogAtTrxCommit;
-	await createBenchDatabase(admin, database);
+	const { admin, database, flush } = await openOwnDatabase("one_row", settings);
 	await admin.query(`CREATE TABLE \`${database}\`.hot_row (id INT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB`);
 	await admin.query(`INSERT INTO \`${database}\`.hot_row VALUES (1, 0)`);
 
 	const connections = await Promise.all(
 		Array.from({ length: CONNECTIONS }, async () => {
-			const conn = await connectBenchDatabase(databaseUrl);
+			const conn = await connectBenchDatabase(settings.databaseUrl);
 			await conn.query(`USE \`${database}\``);
 			return conn;
 		}),
