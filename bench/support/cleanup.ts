@@ -39,11 +39,17 @@ export function cleanUp(): Promise<void> {
  * (128+signal for a signal, 2 for a crash). Child nodes would otherwise outlive the bench.
  */
 export function cleanUpOnExit(): void {
+	let exiting = false;
 	const exitAfterCleanup = (reason: string, code: number) => {
+		if (exiting) return;
+		exiting = true;
 		process.stderr.write(`\n[bench] ${reason}: stopping child processes and dropping bench databases\n`);
 		void cleanUp().finally(() => process.exit(code));
 	};
 	process.once("SIGINT", () => exitAfterCleanup("SIGINT", 130));
 	process.once("SIGTERM", () => exitAfterCleanup("SIGTERM", 143));
-	process.once("uncaughtException", (err) => exitAfterCleanup(`crashed: ${err.stack ?? err.message}`, 2));
+	// `on`, not `once`: output piped into `head` fails with EPIPE, and the message above then fails the
+	// same way; a second uncaught error must not end the process before the cleanup has run (it left
+	// the server's commits non-durable and a bench database behind).
+	process.on("uncaughtException", (err) => exitAfterCleanup(`crashed: ${err.stack ?? err.message}`, 2));
 }
