@@ -5,7 +5,7 @@ import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent, storedOrders } from "../support/inventory-audit";
-import { type ReserveOutcome, reserveOutcome, settleRetries } from "../support/reserve-outcome";
+import { type ReserveOutcome, reserveAll, reserveOutcome, settleRetries } from "../support/reserve-outcome";
 import { testServerConnection } from "../support/test-database";
 
 const STOCK = 600;
@@ -63,9 +63,7 @@ describe("inventory when the database drops its connections mid-commit (MariaDB)
 			const killer = keepKillingConnections(database, 15);
 			const first = new Map<string, ReserveOutcome>();
 			for (let wave = 0; wave < 10; wave++) {
-				const slice = orders.slice(wave * 100, (wave + 1) * 100);
-				const outcomes = await Promise.all(slice.map((orderId) => reserveOutcome(broker, orderId, sku)));
-				for (const [i, orderId] of slice.entries()) first.set(orderId, outcomes[i] as ReserveOutcome);
+				await reserveAll(broker, sku, orders.slice(wave * 100, (wave + 1) * 100), first);
 			}
 			const killed = await killer.stop();
 			expect(killed).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceBroker } from "moleculer";
 
 /** What a caller of `inventory.reserve` got: its reservation, or an error's type and retryability. */
@@ -14,6 +15,17 @@ export async function reserveOutcome(broker: ServiceBroker, orderId: string, sku
 	}
 }
 
+/** Reserves one unit for each of `orderIds` at once, and records what each got in `outcomes`. */
+export async function reserveAll(
+	broker: ServiceBroker,
+	sku: string,
+	orderIds: readonly string[],
+	outcomes: Map<string, ReserveOutcome>,
+): Promise<void> {
+	const answers = await Promise.all(orderIds.map((orderId) => reserveOutcome(broker, orderId, sku)));
+	for (const [i, orderId] of orderIds.entries()) outcomes.set(orderId, answers[i] as ReserveOutcome);
+}
+
 /**
  * Retries every order whose last outcome was a retryable error, `pauseMs` apart, until none is left
  * (or `attempts` rounds): what a client does after a fault. `outcomes` is updated in place.
@@ -27,8 +39,7 @@ export async function settleRetries(
 	for (let attempt = 0; attempt < attempts; attempt++) {
 		const pending = [...outcomes].filter(([, o]) => !o.ok && o.retryable).map(([orderId]) => orderId);
 		if (pending.length === 0) return;
-		const answers = await Promise.all(pending.map((orderId) => reserveOutcome(broker, orderId, sku)));
-		for (const [i, orderId] of pending.entries()) outcomes.set(orderId, answers[i] as ReserveOutcome);
-		await new Promise((resolve) => setTimeout(resolve, pauseMs));
+		await reserveAll(broker, sku, pending, outcomes);
+		await sleep(pauseMs);
 	}
 }
