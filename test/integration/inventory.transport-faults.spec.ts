@@ -1,15 +1,49 @@
+import { type Context, type Middleware, ServiceBroker } from "moleculer";
+import { brokerOptions } from "../../config/broker-options";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { sleep } from "../support/events/harness";
+import { waitFor } from "../support/events/harness";
 import { PrivateBroker } from "../support/events/private-broker";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent, storedOrders } from "../support/inventory-audit";
-import { type ReserveOutcome, reserveOutcome, settleRetries } from "../support/reserve-outcome";
+import { type ReserveOutcome, reserveAll, settleRetries } from "../support/reserve-outcome";
 
 const STOCK = 600;
 const ORDERS = 1000;
 const WAVE = 100;
+
+/**
+ * Holds the answers of `inventory.reserveBatch` on the inventory node, after the batch committed,
+ * while `holding`: the test can then stop NATS with answers certainly in flight (a bare delay left it
+ * to timing, which a busy machine lost).
+ */
+function answerGate() {
+	const waiting: Array<() => void> = [];
+	let holding = false;
+	const middleware: Middleware = {
+		name: "HoldReserveAnswers",
+		localAction(next: (ctx: Context) => Promise<unknown>, action: { name: string }) {
+			if (action.name !== "inventory.reserveBatch") return next;
+			return async (ctx: Context) => {
+				const answer = await next(ctx);
+				if (holding) await new Promise<void>((resolve) => waiting.push(resolve));
+				return answer;
+			};
+		},
+	} as unknown as Middleware;
+	return {
+		middleware,
+		hold: () => {
+			holding = true;
+		},
+		held: () => waiting.length,
+		release: () => {
+			holding = false;
+			for (const resolve of waiting.splice(0)) resolve();
+		},
+	};
+}
 
 describe("inventory when NATS goes down in the middle of a sale", () => {
 	it("when the NATS server stops between a caller and the inventory node and comes back, then every order settles, exactly the stock is sold and the rows are the orders told so", async () => {
@@ -24,7 +58,14 @@ describe("inventory when NATS goes down in the middle of a sale", () => {
 			REQUEST_TIMEOUT_MS: "2000",
 		};
 		const inventoryConfig = testConfig({ ...common, NODE_ID: `inventory-${uniqueId()}` });
-		const inventoryNode = await startBroker(inventoryConfig, [inventoryService(inventoryConfig)]);
+		const gate = answerGate();
+		const options = brokerOptions(inventoryConfig);
+		const inventoryNode = new ServiceBroker({
+			...options,
+			middlewares: [...(options.middlewares ?? []), gate.middleware],
+		});
+		inventoryNode.createService(inventoryService(inventoryConfig));
+		await inventoryNode.start();
 		const caller = await startBroker(testConfig({ ...common, NODE_ID: `caller-${uniqueId()}` }));
 		const database = databaseNameFor(inventoryConfig, "inventory");
 		try {
@@ -33,18 +74,16 @@ describe("inventory when NATS goes down in the middle of a sale", () => {
 			await caller.call("inventory.setStock", { sku, available: STOCK });
 			const orders = Array.from({ length: ORDERS }, (_, i) => `o${i}`);
 			const outcomes = new Map<string, ReserveOutcome>();
-			const wave = async (from: number) => {
-				const slice = orders.slice(from, from + WAVE);
-				const answers = await Promise.all(slice.map((orderId) => reserveOutcome(caller, orderId, sku)));
-				for (const [i, orderId] of slice.entries()) outcomes.set(orderId, answers[i] as ReserveOutcome);
-			};
+			const wave = (from: number) => reserveAll(caller, sku, orders.slice(from, from + WAVE), outcomes);
 
 			await wave(0);
 			await wave(WAVE);
-			// The server goes away while a wave is in flight: some requests, or their answers, are lost.
+			// The server goes away while a wave's batches have committed and their answers are on their way.
+			gate.hold();
 			const inFlight = wave(2 * WAVE);
-			await sleep(5);
+			await waitFor("a committed batch's answer", () => (gate.held() > 0 ? true : undefined), 10_000, 5);
 			await nats.stop();
+			gate.release();
 			await inFlight;
 			await wave(3 * WAVE);
 			await nats.start();
@@ -57,8 +96,7 @@ describe("inventory when NATS goes down in the middle of a sale", () => {
 			expect(transportFailures.length).toBeGreaterThan(0);
 			for (const failure of transportFailures) expect(failure.retryable).toBe(true);
 
-			// The wave in flight when the server stopped had reached the inventory: it committed, and only
-			// the answers were lost.
+			// The batches whose answers were held had committed: only their answers were lost.
 			const stored = new Set(await storedOrders(database, sku));
 			const committedUnanswered = [...outcomes].filter(
 				([orderId, o]) => !o.ok && o.type !== "INSUFFICIENT_STOCK" && stored.has(orderId),
