@@ -33,6 +33,7 @@ module.exports = {
 			transformIgnorePatterns,
 			testMatch: ["<rootDir>/test/integration/**/*.spec.ts", "<rootDir>/test/e2e/**/*.spec.ts"],
 			globalSetup: "<rootDir>/test/support/global-setup.ts",
+			globalTeardown: "<rootDir>/test/support/global-teardown.ts",
 			slowTestThreshold: 30,
 		},
 	],

@@ -15,6 +15,7 @@ import { ServiceBroker } from "moleculer";
 import { Sequelize } from "sequelize";
 import { loadConfig } from "../config";
 import { brokerOptions } from "../config/broker-options";
+import { removeEventData, underNamespace } from "../test/support/event-stores";
 import { consumerService, producerService } from "./events/event-bench.services";
 import { LatencyRecorder } from "./support/latency-recorder";
 
@@ -139,6 +140,11 @@ async function runAdapter(adapter: string): Promise<Result> {
 		const admin = new Sequelize(DATABASE_URL, { logging: false });
 		await admin.query(`DROP DATABASE IF EXISTS \`${env.DB_NAME_PREFIX}bench_events\``).catch(() => undefined);
 		await admin.close();
+		// Topics left on the local Kafka slow its every later start (it loads each partition first).
+		await removeEventData(
+			{ kafka: URLS.kafka as string, nats: URLS.jetstream as string, redis: URLS.redis as string },
+			underNamespace(env.NAMESPACE),
+		);
 	}
 }
 

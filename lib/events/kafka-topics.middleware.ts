@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
 import type { Middleware, ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../config";
 import { kafkaBrokers } from "../health/dependency-probes";
@@ -68,10 +68,35 @@ export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 						topics: missing.map((topic) => ({ topic, numPartitions: config.events.kafkaPartitions })),
 						waitForLeaders: true,
 					});
+					await untilServed(admin, missing);
 				}
 			} finally {
 				await admin.disconnect();
 			}
 		},
 	} as Middleware;
+}
+
+/** How long a new topic may take to be served; a broker replaying a large metadata log takes seconds. */
+const SERVED_WITHIN_MS = 30_000;
+
+/**
+ * `waitForLeaders` waits until the metadata names a leader, but the broker may not host the
+ * partition yet: a broker busy applying many metadata records (thousands of topics deleted just
+ * before) answered "This server does not host this topic-partition" to the consumers that joined
+ * next. Listing every partition's offsets succeeds only once the leader serves it.
+ */
+async function untilServed(admin: Admin, topics: string[]): Promise<void> {
+	const deadline = Date.now() + SERVED_WITHIN_MS;
+	for (const topic of topics) {
+		for (;;) {
+			try {
+				await admin.fetchTopicOffsets(topic);
+				break;
+			} catch (err) {
+				if (Date.now() > deadline) throw err;
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";
 import { NodeProcess } from "../support/node-process";
+import { testNamespace } from "../support/test-namespaces";
 
 const SKUS = 10;
 const UNITS_PER_SKU = 100;
@@ -33,7 +34,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
 }
 
 describe("flash sale on 3 inventory nodes over NATS", () => {
-	const namespace = `sale-${uniqueId()}`;
+	const namespace = testNamespace("sale");
 	const prefix = `shop_t${uniqueId()}_`;
 	const nodeIds = [0, 1, 2].map((i) => `inv-${i}-${uniqueId()}`);
 	const nodes: NodeProcess[] = [];

@@ -1,6 +1,7 @@
 import { uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { gatewayUrl, NodeProcess } from "../support/node-process";
+import { testNamespace } from "../support/test-namespaces";
 
 const nodes: NodeProcess[] = [];
 afterEach(async () => {
@@ -71,7 +72,7 @@ describe("a node with a database", () => {
 
 describe("nodes over NATS", () => {
 	it("when a gateway node and an inventory node run, then health and the REPL's `nodes` show both", async () => {
-		const namespace = `e2e-${uniqueId()}`;
+		const namespace = testNamespace("e2e");
 		const cluster = { TRANSPORTER: infra.natsUrl, NAMESPACE: namespace };
 		const edge = start({ ...cluster, NODE_ID: `edge-${uniqueId()}`, SERVICES: "gateway", PORT: "0" });
 		const worker = start({ ...cluster, NODE_ID: `worker-${uniqueId()}`, SERVICES: "inventory" });

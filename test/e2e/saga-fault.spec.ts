@@ -14,6 +14,7 @@ import { sleep, waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";
 import { NodeProcess } from "../support/node-process";
+import { testNamespace } from "../support/test-namespaces";
 
 const SKUS = 4;
 const UNITS_PER_SKU = 60;
@@ -27,7 +28,7 @@ describe("checkout saga on 2 inventory nodes over Kafka", () => {
 		DATABASE_URL: infra.databaseUrl,
 		EVENTS_URL: infra.kafkaUrl,
 		DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
-		NAMESPACE: `saga-${uniqueId()}`,
+		NAMESPACE: testNamespace("saga"),
 		LOG_LEVEL: "warn",
 		// The survivors get a dead node's partitions and outbox rows within seconds, not the 30 s defaults.
 		EVENTS_KAFKA_SESSION_TIMEOUT_MS: "6000",

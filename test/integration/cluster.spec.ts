@@ -5,6 +5,7 @@ import { brokerOptions } from "../../config/broker-options";
 import gatewayService from "../../services/gateway/api.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
+import { testNamespace } from "../support/test-namespaces";
 
 const greeter: ServiceSchema = {
 	name: "greeter",
@@ -34,7 +35,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_00
 }
 
 describe("two nodes over NATS", () => {
-	const namespace = `cluster-${uniqueId()}`;
+	const namespace = testNamespace("cluster");
 	const clusterEnv = {
 		NAMESPACE: namespace,
 		TRANSPORTER: infra.natsUrl,
@@ -147,7 +148,7 @@ describe("a message through Kafka", () => {
 		const received: unknown[] = [];
 		// EVENTS_URL=kafka:// gives every broker the channels middleware on Kafka; the consumer's topic
 		// is created before it subscribes (KafkaTopicsMiddleware).
-		const env = { NAMESPACE: `kafka-${uniqueId()}`, EVENTS_URL: infra.kafkaUrl };
+		const env = { NAMESPACE: testNamespace("kafka"), EVENTS_URL: infra.kafkaUrl };
 		const consumer = await startBroker(testConfig({ ...env, NODE_ID: `consumer-${uniqueId()}` }), [
 			{
 				name: "listener",

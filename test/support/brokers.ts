@@ -1,14 +1,11 @@
-import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { type AppConfig, loadConfig } from "../../config";
 import { brokerOptions } from "../../config/broker-options";
+import { testNamespace, uniqueId } from "./test-namespaces";
 
-/** A unique suffix for namespaces, database names and keys, so tests never share state. */
-export function uniqueId(): string {
-	return randomUUID().replace(/-/g, "").slice(0, 12);
-}
+export { uniqueId } from "./test-namespaces";
 
 /** A config as a node would read it, from defaults plus `env`; quiet logs, no metrics port. */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
@@ -18,7 +15,7 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
 		METRICS_ENABLED: "false",
 		PORT: "0",
 		DATA_DIR: path.join(os.tmpdir(), `shop-test-${uniqueId()}`),
-		NAMESPACE: `test-${uniqueId()}`,
+		NAMESPACE: testNamespace("test"),
 		...env,
 	});
 }

@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { removeEventData } from "./event-stores";
 import { infra } from "./infra";
 import { dropStaleTestDatabases } from "./stale-test-databases";
 import { answersTcp } from "./tcp";
+import { currentRun, ofStaleRuns } from "./test-namespaces";
 
 function answers(url: string): Promise<boolean> {
 	const { hostname, port } = new URL(url.replace(/^kafka:/, "http:"));
@@ -11,9 +13,11 @@ function answers(url: string): Promise<boolean> {
 
 /**
  * Reuses infrastructure that already answers; otherwise brings the missing pieces up with
- * `infra/local/infra up`, which waits for readiness and fails naming what did not start.
+ * `infra/local/infra up`, which waits for readiness and fails naming what did not start. Then removes
+ * what runs that crashed or ended long ago left behind, and fixes this run's tag for every worker.
  */
 export default async function globalSetup(): Promise<void> {
+	const run = currentRun();
 	const wanted = { mariadb: infra.databaseUrl, redis: infra.redisUrl, nats: infra.natsUrl, kafka: infra.kafkaUrl };
 	const missing: string[] = [];
 	for (const [name, url] of Object.entries(wanted)) {
@@ -26,4 +30,13 @@ export default async function globalSetup(): Promise<void> {
 	}
 	const dropped = await dropStaleTestDatabases();
 	if (dropped > 0) process.stdout.write(`\n[test] dropped ${dropped} database(s) left by earlier runs\n`);
+	const removed = await removeEventData({ kafka: infra.kafkaUrl, nats: infra.natsUrl, redis: infra.redisUrl }, (name) =>
+		ofStaleRuns(name),
+	);
+	if (removed.kafkaTopics + removed.jetstreamStreams + removed.redisKeys > 0) {
+		process.stdout.write(
+			`\n[test] removed what earlier runs left: ${removed.kafkaTopics} Kafka topic(s), ${removed.jetstreamStreams} JetStream stream(s), ${removed.redisKeys} Redis key(s)\n`,
+		);
+	}
+	process.stdout.write(`[test] run ${run}\n`);
 }

@@ -9,6 +9,7 @@ import type { AppConfig } from "../../../config";
 import { uniqueId } from "../brokers";
 import { infra } from "../infra";
 import { testServerPool } from "../test-database";
+import { testNamespace } from "../test-namespaces";
 import { PROBE, SALE_MADE, type SellParams } from "./fixtures";
 
 export type AdapterName = "kafka" | "jetstream" | "redis" | "in-process";
@@ -45,7 +46,7 @@ export function sharedEventsUrl(adapter: AdapterName): string {
 export function flowEnv(eventsUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
 	const id = uniqueId();
 	return {
-		NAMESPACE: `ev-${id}`,
+		NAMESPACE: testNamespace("ev"),
 		DB_NAME_PREFIX: `shop_ev${id}_`,
 		DATABASE_URL: infra.databaseUrl,
 		DB_POOL_MAX: "10",
