@@ -29,6 +29,8 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			JWT_SECRET: str({ default: "" }),
 			JWT_ISSUER: str({ default: "shop" }),
 			JWT_TTL_S: positiveInt(86_400)({ default: 900 }),
+			REFRESH_TOKEN_TTL_S: positiveInt(365 * 86_400)({ default: 30 * 86_400 }),
+			AUTH_VALIDATE_CACHE_MS: nonNegativeNumber({ default: 1000 }),
 			DATA_DIR: str({ default: "./data" }),
 			TRANSPORTER: optionalUrl(["nats"])({ default: "" }),
 			DATABASE_URL: optionalUrl(["mysql", "mariadb"])({ default: "" }),
@@ -104,7 +106,14 @@ export interface AppConfig {
 	services: string[];
 	http: { host: string; port: number; bodyLimitBytes: number };
 	/** Access tokens (HS256 JWT): the gateway verifies them, the auth service (and bin/issue-token) signs them. */
-	auth: { jwtSecret: string; jwtIssuer: string; accessTokenTtlS: number };
+	auth: {
+		jwtSecret: string;
+		jwtIssuer: string;
+		accessTokenTtlS: number;
+		refreshTokenTtlS: number;
+		/** How long a gateway reuses auth.validate's "valid" for a token: a logout bites within this. */
+		validateCacheMs: number;
+	};
 	dataDir: string;
 	/** NATS URL, or "" for the in-process (embedded) transport. */
 	transporter: string;
@@ -198,7 +207,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		nodeId: e.NODE_ID || `${os.hostname()}-${process.pid}`,
 		services: e.SERVICES,
 		http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT },
-		auth: { jwtSecret, jwtIssuer: e.JWT_ISSUER, accessTokenTtlS: e.JWT_TTL_S },
+		auth: {
+			jwtSecret,
+			jwtIssuer: e.JWT_ISSUER,
+			accessTokenTtlS: e.JWT_TTL_S,
+			refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+			validateCacheMs: e.AUTH_VALIDATE_CACHE_MS,
+		},
 		dataDir: path.resolve(e.DATA_DIR),
 		transporter: e.TRANSPORTER,
 		db: { url: e.DATABASE_URL, namePrefix: e.DB_NAME_PREFIX, poolMax: e.DB_POOL_MAX },

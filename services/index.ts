@@ -4,6 +4,7 @@
  */
 export const SERVICE_MODULES: Record<string, string> = {
 	gateway: "./gateway/api.service",
+	auth: "./auth/auth.service",
 	inventory: "./inventory/inventory.service",
 	events: "./events/events.service",
 };

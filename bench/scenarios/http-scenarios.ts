@@ -1,4 +1,4 @@
-import { type Approach, startGatewayNode } from "../support/approaches";
+import { type Approach, benchOperatorToken, startGatewayNode } from "../support/approaches";
 import { type BenchRun, meterFor, STARTUP_TIMEOUT_MS, timedLoad } from "../support/bench-run";
 import type { ChildNode } from "../support/child-node";
 import { freePort } from "../support/free-port";
@@ -16,7 +16,7 @@ export async function benchHttpGateway(
 	const inflight = settings.httpInflight;
 	const port = await freePort();
 	const gateway = startGatewayNode(run.cluster, port, settings.cpuProfileDir);
-	const client = httpClient(`http://127.0.0.1:${port}`, inflight);
+	const client = httpClient(`http://127.0.0.1:${port}`, inflight, await benchOperatorToken());
 	const sku = `hot-http-n${inflight}`;
 	try {
 		// Ready once the gateway listens and already sees the inventory node (the scenario sets it again).
@@ -66,7 +66,7 @@ export async function benchHttpCeiling(run: BenchRun, ceiling: HttpCeiling): Pro
 	const inflight = settings.httpInflight;
 	const port = await freePort();
 	const server = ceiling.start(port);
-	const client = httpClient(`http://127.0.0.1:${port}`, inflight);
+	const client = httpClient(`http://127.0.0.1:${port}`, inflight, await benchOperatorToken());
 	try {
 		await retryUntil(ceiling.label, () => client.setStock(ceiling.key, 1), {
 			timeoutMs: STARTUP_TIMEOUT_MS,

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { signAccessToken } from "../../lib/auth/access-token";
+import { ADMIN_ROLE } from "../../services/gateway/admin-routes";
 import { ChildNode } from "./child-node";
 import type { ApproachKey } from "./settings";
 
@@ -31,6 +33,18 @@ export interface Approach {
 
 /** Production mode refuses to start without a JWT secret; benchmark nodes get a fresh one per run. */
 export const BENCH_JWT_SECRET = randomBytes(32).toString("hex");
+
+/**
+ * The bench's callers over HTTP: an operator (setting stock needs the admin role). One token for the
+ * whole run, as a real client keeps its token: the gateway validates it with the auth service once
+ * per AUTH_VALIDATE_CACHE_MS. Ceiling servers get the same header and ignore it.
+ */
+export function benchOperatorToken(): Promise<string> {
+	return signAccessToken(
+		{ sub: "bench-operator", roles: [ADMIN_ROLE] },
+		{ jwtSecret: BENCH_JWT_SECRET, jwtIssuer: "shop", accessTokenTtlS: 86_400 },
+	);
+}
 
 /**
  * The bench overloads its baseline nodes on purpose: the Redis lock answers 503 LOCK_NOT_ACQUIRED to
@@ -126,7 +140,13 @@ export function startGatewayNode(cluster: ClusterEnv, port: number, cpuProfileDi
 	return ChildNode.start({
 		name: "gateway",
 		script: "bin/shop-node.ts",
-		env: nodeEnv(cluster, { SERVICES: "gateway", NODE_ID: "bench-gateway", HOST: "127.0.0.1", PORT: String(port) }),
+		// The auth service beside the gateway, as a gateway node runs it: token checks stay in-process.
+		env: nodeEnv(cluster, {
+			SERVICES: "gateway,auth",
+			NODE_ID: "bench-gateway",
+			HOST: "127.0.0.1",
+			PORT: String(port),
+		}),
 		nodeFlags: cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [],
 	});
 }

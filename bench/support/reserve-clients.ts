@@ -23,9 +23,15 @@ export class HttpStatusError extends Error {
 	}
 }
 
-/** Calls the gateway's `POST /api/inventory/*` routes over keep-alive connections; only a 200 is a success. */
-export function httpClient(baseUrl: string, inflight: number): ReserveClient & { close(): void } {
-	const http = new RawHttpClient(new URL(baseUrl), inflight, { "X-API-Version": "v1" });
+/**
+ * Calls the gateway's `POST /api/inventory/*` routes over keep-alive connections as `accessToken`'s
+ * caller (setting stock needs the admin role); only a 200 is a success.
+ */
+export function httpClient(baseUrl: string, inflight: number, accessToken: string): ReserveClient & { close(): void } {
+	const http = new RawHttpClient(new URL(baseUrl), inflight, {
+		"X-API-Version": "v1",
+		Authorization: `Bearer ${accessToken}`,
+	});
 	return {
 		async setStock(sku, available) {
 			const reply = await http.postJson("/api/inventory/stock", { sku, available });

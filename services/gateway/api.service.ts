@@ -5,12 +5,14 @@ import type { AppConfig } from "../../config";
 import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
+import { AUTH_ALIASES, INVENTORY_ALIASES, roleNeededFor } from "./api-routes";
 import { authenticateRequest, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
+import { TokenValidator } from "./token-validator";
 import { checkApiVersion } from "./version-guard";
 
-type GatewayRequest = IncomingMessage & { $ctx?: Context; correlationId?: string };
+type GatewayRequest = IncomingMessage & { $ctx?: Context; $action?: { name: string }; correlationId?: string };
 
 interface GatewaySettings {
 	port: number;
@@ -20,6 +22,7 @@ interface GatewaySettings {
 
 interface GatewayVars {
 	probes: DependencyProbes;
+	tokens: TokenValidator;
 	server?: import("node:http").Server;
 }
 
@@ -91,16 +94,34 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					onError: sendError,
 				},
 				{
+					// Public, and without the version guard (as the reference's auth routes); logout and
+					// validate read the caller from the token.
+					path: "/api/auth",
+					mappingPolicy: "restrict",
+					aliases: AUTH_ALIASES,
+					authentication: true,
+					logging,
+					bodyParsers,
+					use: [readJsonBody],
+					onError: sendError,
+				},
+				{
+					// Every call needs a token; some need a role (roleNeededFor).
+					path: "/api/inventory",
+					mappingPolicy: "restrict",
+					aliases: INVENTORY_ALIASES,
+					authentication: true,
+					authorization: "requireCaller",
+					logging,
+					onBeforeCall: versionGuard,
+					bodyParsers,
+					use: [readJsonBody],
+					onError: sendError,
+				},
+				{
 					path: "/api",
 					mappingPolicy: "restrict",
-					aliases: {
-						"GET /health": "api.health",
-						"POST /inventory/stock": "inventory.setStock",
-						"GET /inventory/stock/:sku": "inventory.getStock",
-						"POST /inventory/reserve": "inventory.reserve",
-						"POST /inventory/release": "inventory.release",
-						"POST /inventory/confirm": "inventory.confirm",
-					},
+					aliases: { "GET /health": "api.health" },
 					logging,
 					onBeforeCall: versionGuard,
 					bodyParsers,
@@ -145,17 +166,30 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 
 		methods: {
 			/** moleculer-web's `authentication` hook: the token's caller becomes `ctx.meta.user`. */
-			authenticate(_ctx: Context, _route: unknown, req: GatewayRequest): Promise<RequestUser | null> {
-				return authenticateRequest(req, config.auth);
+			authenticate(
+				this: GatewayService,
+				_ctx: Context,
+				_route: unknown,
+				req: GatewayRequest,
+			): Promise<RequestUser | null> {
+				return authenticateRequest(req, (token) => this.tokens.validate(token));
 			},
 			/** The admin route's `authorization` hook. */
 			requireAdmin(ctx: Context) {
 				requireRole((ctx.meta as { user?: RequestUser | null }).user, ADMIN_ROLE);
 			},
+			/** Any caller with a valid token, and the role the action needs if it needs one. */
+			requireCaller(ctx: Context, _route: unknown, req: GatewayRequest) {
+				requireRole((ctx.meta as { user?: RequestUser | null }).user, roleNeededFor(req.$action?.name));
+			},
 		},
 
 		created(this: GatewayService) {
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
+			this.tokens = new TokenValidator(
+				(token) => this.broker.call<RequestUser, { token: string }>("auth.validate", { token }),
+				config.auth.validateCacheMs,
+			);
 		},
 
 		async stopped(this: GatewayService) {

@@ -23,7 +23,16 @@ describe("a node process", () => {
 		expect(res.status).toBe(200);
 		expect(Date.now() - startedAt).toBeLessThan(60_000);
 		expect(await res.json()).toMatchObject({ status: "UP", dependencies: { database: { kind: "sqlite" } } });
-		const demo = await fetch(`${url}/api/inventory/stock/DEMO-MUG`, { headers: { "x-api-version": "v1" } });
+		const signup = await fetch(`${url}/api/auth/signup`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ email: `e2e-${uniqueId()}@example.com`, password: "a long enough password" }),
+		});
+		expect(signup.status).toBe(201);
+		const { accessToken } = (await signup.json()) as { accessToken: string };
+		const demo = await fetch(`${url}/api/inventory/stock/DEMO-MUG`, {
+			headers: { "x-api-version": "v1", authorization: `Bearer ${accessToken}` },
+		});
 		expect(await demo.json()).toMatchObject({ sku: "DEMO-MUG", available: 50, reserved: 0 });
 		expect(await node.stop("SIGTERM")).toBe(0);
 	});

@@ -11,6 +11,7 @@ import type { ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../config";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { newEvent } from "../../lib/events/event-envelope";
+import authService from "../../services/auth/auth.service";
 import eventsService from "../../services/events/events.service";
 import gatewayService from "../../services/gateway/api.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
@@ -55,10 +56,15 @@ describe("admin routes over HTTP", () => {
 		flowDb = FlowDb.open(env.DB_NAME_PREFIX as string);
 		outbox = OutboxTable.open(env.DB_NAME_PREFIX as string, "sales");
 		const servicesConfig = testConfig({ ...env, NODE_ID: `ops-${uniqueId()}` });
-		services = await startBroker(servicesConfig, [eventsService(servicesConfig), salesService(), ledgerService()]);
+		services = await startBroker(servicesConfig, [
+			eventsService(servicesConfig),
+			authService(servicesConfig),
+			salesService(),
+			ledgerService(),
+		]);
 		gatewayConfig = testConfig({ ...env, NODE_ID: `edge-${uniqueId()}` });
 		gateway = await startBroker(gatewayConfig, [gatewayService(gatewayConfig)]);
-		await gateway.waitForServices(["events", "sales", "ledger"], 20_000);
+		await gateway.waitForServices(["events", "auth", "sales", "ledger"], 20_000);
 		base = gatewayBaseUrl(gateway);
 		adminToken = await tokenFor("ops", ["admin"]);
 	});

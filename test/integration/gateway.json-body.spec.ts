@@ -1,9 +1,10 @@
 import http from "node:http";
 import type { ServiceBroker } from "moleculer";
+import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { api, ERROR_SHAPE, gatewayBaseUrl, stockViaGateway } from "../support/http";
+import { asOperator, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
 
 interface RawReply {
 	status: number;
@@ -19,13 +20,17 @@ interface RawReply {
 describe("the gateway's JSON body reader", () => {
 	let broker: ServiceBroker;
 	let base: string;
+	let api: Awaited<ReturnType<typeof asOperator>>["api"];
+	let stockViaGateway: Awaited<ReturnType<typeof asOperator>>["stockViaGateway"];
+	let authorization: string;
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 	const sku = () => `SKU-${uniqueId()}`;
 
 	beforeAll(async () => {
 		const config = testConfig({ DB_NAME_PREFIX: `shop_t${uniqueId()}_`, HTTP_BODY_LIMIT: "1kb" });
-		broker = await startBroker(config, [gatewayService(config), inventoryService(config)]);
+		broker = await startBroker(config, [gatewayService(config), authService(config), inventoryService(config)]);
 		base = gatewayBaseUrl(broker);
+		({ api, stockViaGateway, authorization } = await asOperator(config.auth));
 	});
 	afterAll(async () => {
 		agent.destroy();
@@ -37,7 +42,7 @@ describe("the gateway's JSON body reader", () => {
 		return new Promise((resolve, reject) => {
 			const req = http.request(
 				`${base}/api/inventory/reserve`,
-				{ method: "POST", agent, headers: { "x-api-version": "v1", ...headers } },
+				{ method: "POST", agent, headers: { "x-api-version": "v1", authorization, ...headers } },
 				(res) => {
 					let text = "";
 					res.setEncoding("utf8");

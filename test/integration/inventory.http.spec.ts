@@ -1,8 +1,9 @@
 import type { ServiceBroker } from "moleculer";
+import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { api, ERROR_SHAPE, gatewayBaseUrl, stockViaGateway } from "../support/http";
+import { asOperator, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
 import { infra } from "../support/infra";
 import { METRICS_ON, metricTotal } from "../support/metrics";
 
@@ -12,6 +13,8 @@ describe.each([
 ])("inventory over HTTP on %s", (_label, env) => {
 	let broker: ServiceBroker;
 	let base: string;
+	let api: Awaited<ReturnType<typeof asOperator>>["api"];
+	let stockViaGateway: Awaited<ReturnType<typeof asOperator>>["stockViaGateway"];
 	const sku = () => `SKU-${uniqueId()}`;
 	const order = () => `o-${uniqueId()}`;
 
@@ -23,8 +26,9 @@ describe.each([
 			INVENTORY_RESERVATION_TTL_S: "600",
 			HTTP_BODY_LIMIT: "2kb",
 		});
-		broker = await startBroker(config, [gatewayService(config), inventoryService(config)]);
+		broker = await startBroker(config, [gatewayService(config), authService(config), inventoryService(config)]);
 		base = gatewayBaseUrl(broker);
+		({ api, stockViaGateway } = await asOperator(config.auth));
 	});
 	afterAll(() => broker?.stop());
 

@@ -1,9 +1,10 @@
 import type { ServiceBroker } from "moleculer";
+import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
 import type { ActorRegistry } from "../../services/inventory/actor-registry";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { api, gatewayBaseUrl } from "../support/http";
+import { asOperator, gatewayBaseUrl } from "../support/http";
 import { infra } from "../support/infra";
 import { METRICS_ON, requestCount } from "../support/metrics";
 
@@ -25,6 +26,7 @@ describe("inventory calls through the gateway, two inventory nodes over NATS", (
 	};
 	let edge: ServiceBroker;
 	let owners: ServiceBroker[];
+	let api: Awaited<ReturnType<typeof asOperator>>["api"];
 
 	beforeAll(async () => {
 		const edgeConfig = testConfig({
@@ -34,7 +36,8 @@ describe("inventory calls through the gateway, two inventory nodes over NATS", (
 		});
 		const ownerConfigs = [1, 2].map((n) => testConfig({ ...env, NODE_ID: `inventory-${n}-${uniqueId()}` }));
 		owners = await Promise.all(ownerConfigs.map((c) => startBroker(c, [inventoryService(c)])));
-		edge = await startBroker(edgeConfig, [gatewayService(edgeConfig)]);
+		edge = await startBroker(edgeConfig, [gatewayService(edgeConfig), authService(edgeConfig)]);
+		({ api } = await asOperator(edgeConfig.auth));
 		const deadline = Date.now() + 15_000;
 		while ((edge.registry.getActionEndpoints("inventory.reserve")?.count() ?? 0) < 2) {
 			if (Date.now() > deadline) throw new Error("the edge did not see both inventory nodes");

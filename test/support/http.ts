@@ -1,6 +1,8 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServiceBroker } from "moleculer";
+import type { AppConfig } from "../../config";
+import { signAccessToken } from "../../lib/auth/access-token";
 
 /** Base URL of the gateway running in `broker`. */
 export function gatewayBaseUrl(broker: ServiceBroker): string {
@@ -32,8 +34,29 @@ export async function api<T = any>(
 }
 
 /** A SKU's stock view, read through the gateway. */
-export async function stockViaGateway(baseUrl: string, sku: string): Promise<any> {
-	return (await api(baseUrl, "GET", `/api/inventory/stock/${encodeURIComponent(sku)}`)).body;
+export async function stockViaGateway(
+	baseUrl: string,
+	sku: string,
+	headers: Record<string, string> = {},
+): Promise<any> {
+	return (await api(baseUrl, "GET", `/api/inventory/stock/${encodeURIComponent(sku)}`, undefined, headers)).body;
+}
+
+/**
+ * `api` and `stockViaGateway` as an operator: with an access token of the admin role signed with
+ * `auth`, for specs about what lies behind the gateway's token check (the gateway's node must run
+ * the auth service, or reach one).
+ */
+export async function asOperator(
+	auth: AppConfig["auth"],
+): Promise<{ api: typeof api; stockViaGateway: typeof stockViaGateway; authorization: string }> {
+	const token = await signAccessToken({ sub: "test-operator", roles: ["admin"] }, auth);
+	const authorization = `Bearer ${token}`;
+	return {
+		authorization,
+		api: (baseUrl, method, path, body, headers = {}) => api(baseUrl, method, path, body, { authorization, ...headers }),
+		stockViaGateway: (baseUrl, sku, headers = {}) => stockViaGateway(baseUrl, sku, { authorization, ...headers }),
+	};
 }
 
 /** The one error body every gateway error has (for `toMatchObject`). */

@@ -10,12 +10,14 @@ function loadError(env: Record<string, string>): Error | undefined {
 }
 
 describe("JWT config", () => {
-	it("when nothing is set outside production, then tokens use the named development secret, issuer shop and 900 s", () => {
+	it("when nothing is set outside production, then tokens use the named development secret, issuer shop, 900 s and 30 days", () => {
 		for (const NODE_ENV of ["development", "test"]) {
 			expect(loadConfig({ NODE_ENV }).auth).toEqual({
 				jwtSecret: DEV_JWT_SECRET,
 				jwtIssuer: "shop",
 				accessTokenTtlS: 900,
+				refreshTokenTtlS: 30 * 86_400,
+				validateCacheMs: 1000,
 			});
 		}
 		expect(loadConfig({}).auth.jwtSecret).toBe(DEV_JWT_SECRET);
@@ -32,17 +34,24 @@ describe("JWT config", () => {
 		expect(loadError({ NODE_ENV: "production", JWT_SECRET: DEV_JWT_SECRET })?.message).toContain("JWT_SECRET");
 	});
 
-	it("when NODE_ENV=production and JWT_SECRET is set, then it is used with JWT_ISSUER and JWT_TTL_S", () => {
+	it("when NODE_ENV=production and JWT_SECRET is set, then it is used with JWT_ISSUER, JWT_TTL_S and the refresh settings", () => {
 		const secret = "a-production-secret-of-enough-length-1234";
-		expect(
-			loadConfig({ NODE_ENV: "production", JWT_SECRET: secret, JWT_ISSUER: "shop-prod", JWT_TTL_S: "300" }).auth,
-		).toEqual({ jwtSecret: secret, jwtIssuer: "shop-prod", accessTokenTtlS: 300 });
+		const env = { JWT_SECRET: secret, JWT_ISSUER: "shop-prod", JWT_TTL_S: "300", REFRESH_TOKEN_TTL_S: "3600" };
+		expect(loadConfig({ NODE_ENV: "production", ...env, AUTH_VALIDATE_CACHE_MS: "0" }).auth).toEqual({
+			jwtSecret: secret,
+			jwtIssuer: "shop-prod",
+			accessTokenTtlS: 300,
+			refreshTokenTtlS: 3600,
+			validateCacheMs: 0,
+		});
 	});
 
 	it.each([
 		["JWT_SECRET", "shorter-than-32-bytes"],
 		["JWT_TTL_S", "0"],
 		["JWT_TTL_S", "ten"],
+		["REFRESH_TOKEN_TTL_S", "0"],
+		["AUTH_VALIDATE_CACHE_MS", "-1"],
 	])("when %s=%s, then loading fails naming it", (name, value) => {
 		const error = loadError({ [name]: value });
 		expect(error).toBeInstanceOf(ConfigError);

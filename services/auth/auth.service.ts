@@ -1,0 +1,172 @@
+import type { Context, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import type { AppConfig } from "../../config";
+import { type AccessTokenClaims, signAccessToken, verifyAccessToken } from "../../lib/auth/access-token";
+import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import { defineService } from "../../lib/define-schema";
+import type { KvStore } from "../../lib/kv";
+import { DbMixin } from "../../mixins/db.mixin";
+import { KvMixin } from "../../mixins/kv.mixin";
+import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
+import { type Account, AccountsRepository } from "./accounts.repository";
+import { InvalidCredentialsError } from "./auth.errors";
+import { credentialsParams, logoutParams, refreshParams, validateParams } from "./auth.params";
+import { authMigrations } from "./migrations";
+import { hashOfNoAccount, hashPassword, verifyPassword } from "./password-hash";
+import { RefreshTokensRepository } from "./refresh-tokens.repository";
+
+/** The role every account signs up with. Operators' tokens come from `npm run token`. */
+export const CUSTOMER_ROLE = "customer";
+
+/** Logins and signups by outcome (`shop_auth_logins_total{result}`). */
+const LOGINS_METRIC = "shop_auth_logins_total";
+
+interface AuthVars {
+	sequelize: Sequelize;
+	kv: KvStore;
+	accounts: AccountsRepository;
+	refreshTokens: RefreshTokensRepository;
+}
+
+interface AuthMethods extends MetricsMethods {
+	tokensFor(account: Pick<Account, "id" | "email" | "roles">, refreshToken: string): Promise<TokenPair>;
+}
+
+/** What signup, login and refresh answer. */
+export interface TokenPair {
+	accessToken: string;
+	tokenType: "Bearer";
+	/** Seconds the access token is valid for. */
+	expiresIn: number;
+	refreshToken: string;
+	user: { id: string; email: string; roles: string[] };
+}
+
+/** The caller the gateway found in the access token (`ctx.meta.user`). */
+interface MetaUser {
+	sub: string;
+	roles: string[];
+	jti: string;
+	exp: number;
+}
+
+/** A revoked access token's id is kept until the token would have expired anyway. */
+const revokedKey = (jti: string) => `revoked:${jti}`;
+
+/**
+ * Accounts and tokens: signup and login issue a short-lived access token (JWT) and a refresh token;
+ * refresh rotates the refresh token; logout revokes both; validate is what the gateway asks about
+ * every bearer token, so a logged-out token stops working before it expires.
+ */
+export default function authService(config: AppConfig): ServiceSchema {
+	const settings = config.auth;
+	return defineService<AuthVars, AuthMethods>({
+		name: "auth",
+		mixins: [
+			DbMixin({ database: "auth", migrations: authMigrations }),
+			KvMixin(),
+			MetricsMixin([
+				{ type: "counter", name: LOGINS_METRIC, description: "Signups and logins by result", labelNames: ["result"] },
+			]),
+		],
+
+		actions: {
+			signup: {
+				rest: "POST /signup",
+				params: credentialsParams,
+				async handler(this: AuthThis, ctx: Context<{ email: string; password: string }>) {
+					const account = await this.accounts.create(ctx.params.email, await hashPassword(ctx.params.password), [
+						CUSTOMER_ROLE,
+					]);
+					this.countMetric(LOGINS_METRIC, { result: "signup" });
+					(ctx.meta as Record<string, unknown>).$statusCode = 201;
+					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
+				},
+			},
+
+			login: {
+				rest: "POST /login",
+				params: credentialsParams,
+				async handler(this: AuthThis, ctx: Context<{ email: string; password: string }>) {
+					const account = await this.accounts.findByEmail(ctx.params.email);
+					// An unknown email costs one hash too, so timing does not tell which accounts exist.
+					const matches = await verifyPassword(ctx.params.password, account?.passwordHash ?? (await hashOfNoAccount()));
+					if (!account || !matches) {
+						this.countMetric(LOGINS_METRIC, { result: "refused" });
+						throw new InvalidCredentialsError();
+					}
+					this.countMetric(LOGINS_METRIC, { result: "login" });
+					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
+				},
+			},
+
+			refresh: {
+				rest: "POST /refresh",
+				params: refreshParams,
+				async handler(this: AuthThis, ctx: Context<{ refreshToken: string }>) {
+					const rotated = await this.refreshTokens.rotate(ctx.params.refreshToken);
+					const account = await this.accounts.findById(rotated.userId);
+					if (!account) throw new InvalidCredentialsError();
+					return this.tokensFor(account, rotated.token);
+				},
+			},
+
+			/** Needs the access token (the gateway puts its claims in meta.user); the refresh token is optional. */
+			logout: {
+				rest: "POST /logout",
+				params: logoutParams,
+				async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }>) {
+					const user = (ctx.meta as { user?: MetaUser | null }).user;
+					if (!user) throw new UnauthorizedError("TOKEN_MISSING");
+					const ttlMs = user.exp * 1000 - Date.now();
+					if (user.jti && ttlMs > 0) await this.kv.set(revokedKey(user.jti), user.sub, ttlMs + 5_000);
+					if (ctx.params.refreshToken) await this.refreshTokens.revokeFamilyOf(ctx.params.refreshToken, user.sub);
+					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					return null;
+				},
+			},
+
+			/** `GET /api/auth/validate`: who the request's token names (the gateway has checked it). */
+			whoami: {
+				rest: "GET /validate",
+				handler(ctx: Context) {
+					const user = (ctx.meta as { user?: MetaUser | null }).user;
+					if (!user) throw new UnauthorizedError("TOKEN_MISSING");
+					return { sub: user.sub, roles: user.roles, exp: user.exp };
+				},
+			},
+
+			/** For the gateway: the claims of a token that is well signed, unexpired and not revoked. */
+			validate: {
+				visibility: "public",
+				params: validateParams,
+				async handler(this: AuthThis, ctx: Context<{ token: string }>): Promise<AccessTokenClaims> {
+					const claims = await verifyAccessToken(ctx.params.token, settings);
+					if (claims.jti && (await this.kv.get(revokedKey(claims.jti))) !== null) {
+						throw new UnauthorizedError("TOKEN_REVOKED");
+					}
+					return claims;
+				},
+			},
+		},
+
+		methods: {
+			async tokensFor(this: AuthThis, account: Account, refreshToken: string): Promise<TokenPair> {
+				return {
+					accessToken: await signAccessToken({ sub: account.id, roles: account.roles }, settings),
+					tokenType: "Bearer",
+					expiresIn: settings.accessTokenTtlS,
+					refreshToken,
+					user: { id: account.id, email: account.email, roles: account.roles },
+				};
+			},
+		},
+
+		async started(this: AuthThis) {
+			this.accounts = new AccountsRepository(this.sequelize);
+			this.refreshTokens = new RefreshTokensRepository(this.sequelize, settings.refreshTokenTtlS * 1000);
+		},
+	});
+}
+
+type AuthThis = AuthVars & AuthMethods;

@@ -1,0 +1,28 @@
+import { ADMIN_ROLE } from "./admin-routes";
+
+/** `/api/auth`: public (signup, login, refresh), and the caller's own token (logout, validate). */
+export const AUTH_ALIASES: Record<string, string> = {
+	"POST /signup": "auth.signup",
+	"POST /login": "auth.login",
+	"POST /refresh": "auth.refresh",
+	"POST /logout": "auth.logout",
+	"GET /validate": "auth.whoami",
+};
+
+/** `/api/inventory`: every call needs an access token. */
+export const INVENTORY_ALIASES: Record<string, string> = {
+	"POST /stock": "inventory.setStock",
+	"GET /stock/:sku": "inventory.getStock",
+	"POST /reserve": "inventory.reserve",
+	"POST /release": "inventory.release",
+	"POST /confirm": "inventory.confirm",
+};
+
+/** Actions behind a token that also need a role: setting stock is an operator's (restock, correction). */
+const ROLE_BY_ACTION: Record<string, string> = {
+	"inventory.setStock": ADMIN_ROLE,
+};
+
+export function roleNeededFor(action: string | undefined): string | undefined {
+	return action === undefined ? undefined : ROLE_BY_ACTION[action];
+}
