@@ -1,0 +1,69 @@
+import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import type { RequestUser } from "../../services/gateway/bearer-auth";
+import { TokenValidator } from "../../services/gateway/token-validator";
+
+/** An auth service stand-in that answers from a table and counts what it was asked. */
+function authAnswering(answers: Record<string, RequestUser | "revoked">) {
+	const asked: string[] = [];
+	const ask = async (token: string): Promise<RequestUser> => {
+		asked.push(token);
+		const answer = answers[token];
+		if (!answer || answer === "revoked") throw new UnauthorizedError("TOKEN_REVOKED");
+		return answer;
+	};
+	return { asked, ask, answers };
+}
+
+describe("the gateway's token validator", () => {
+	const now = 1_800_000_000_000;
+	const user = (expInS: number): RequestUser => ({
+		sub: "u1",
+		roles: ["customer"],
+		jti: "j1",
+		exp: now / 1000 + expInS,
+	});
+
+	it("when a token is valid, then it is asked about once per cache period", async () => {
+		const auth = authAnswering({ t: user(900) });
+		const validator = new TokenValidator(auth.ask, 1000);
+		await validator.validate("t", now);
+		await validator.validate("t", now + 999);
+		expect(auth.asked).toHaveLength(1);
+		await validator.validate("t", now + 1000);
+		expect(auth.asked).toHaveLength(2);
+	});
+
+	it("when a logged-out token was cached, then it is refused once the cache period has passed", async () => {
+		const auth = authAnswering({ t: user(900) });
+		const validator = new TokenValidator(auth.ask, 1000);
+		await validator.validate("t", now);
+		auth.answers.t = "revoked";
+		await expect(validator.validate("t", now + 500)).resolves.toMatchObject({ sub: "u1" });
+		await expect(validator.validate("t", now + 1000)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+	});
+
+	it("when a token expires within the cache period, then it is not reused past its expiry", async () => {
+		const auth = authAnswering({ t: user(0.3) });
+		const validator = new TokenValidator(auth.ask, 1000);
+		await validator.validate("t", now);
+		await validator.validate("t", now + 299);
+		expect(auth.asked).toHaveLength(1);
+		await validator.validate("t", now + 300);
+		expect(auth.asked).toHaveLength(2);
+	});
+
+	it("when a token is refused, then the refusal is not cached", async () => {
+		const auth = authAnswering({ t: "revoked" });
+		const validator = new TokenValidator(auth.ask, 1000);
+		await expect(validator.validate("t", now)).rejects.toBeInstanceOf(UnauthorizedError);
+		auth.answers.t = user(900);
+		await expect(validator.validate("t", now + 1)).resolves.toMatchObject({ sub: "u1" });
+	});
+
+	it("when the cache is off, then every request asks", async () => {
+		const auth = authAnswering({ t: user(900) });
+		const validator = new TokenValidator(auth.ask, 0);
+		for (let i = 0; i < 3; i++) await validator.validate("t", now + i);
+		expect(auth.asked).toHaveLength(3);
+	});
+});
