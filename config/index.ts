@@ -31,6 +31,9 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			JWT_TTL_S: positiveInt(86_400)({ default: 900 }),
 			REFRESH_TOKEN_TTL_S: positiveInt(365 * 86_400)({ default: 30 * 86_400 }),
 			AUTH_VALIDATE_CACHE_MS: nonNegativeNumber({ default: 1000 }),
+			RATE_LIMIT_WINDOW_S: positiveInt(86_400)({ default: 60 }),
+			RATE_LIMIT_AUTH: nonNegativeNumber({ default: 30 }),
+			RATE_LIMIT_API: nonNegativeNumber({ default: 0 }),
 			DATA_DIR: str({ default: "./data" }),
 			TRANSPORTER: optionalUrl(["nats"])({ default: "" }),
 			DATABASE_URL: optionalUrl(["mysql", "mariadb"])({ default: "" }),
@@ -104,7 +107,13 @@ export interface AppConfig {
 	nodeId: string;
 	/** Services this node runs; empty = every service (embedded mode). */
 	services: string[];
-	http: { host: string; port: number; bodyLimitBytes: number };
+	http: {
+		host: string;
+		port: number;
+		bodyLimitBytes: number;
+		/** Requests per client address per window on `/api/auth` and on the other routes; 0 = no limit. */
+		rateLimit: { windowMs: number; auth: number; api: number };
+	};
 	/** Access tokens (HS256 JWT): the gateway verifies them, the auth service (and bin/issue-token) signs them. */
 	auth: {
 		jwtSecret: string;
@@ -206,7 +215,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		namespace: e.NAMESPACE,
 		nodeId: e.NODE_ID || `${os.hostname()}-${process.pid}`,
 		services: e.SERVICES,
-		http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT },
+		http: {
+			host: e.HOST,
+			port: e.PORT,
+			bodyLimitBytes: e.HTTP_BODY_LIMIT,
+			rateLimit: {
+				windowMs: e.RATE_LIMIT_WINDOW_S * 1000,
+				auth: Math.floor(e.RATE_LIMIT_AUTH),
+				api: Math.floor(e.RATE_LIMIT_API),
+			},
+		},
 		auth: {
 			jwtSecret,
 			jwtIssuer: e.JWT_ISSUER,

@@ -31,6 +31,11 @@ const STATUS_BY_TYPE: Record<string, [number, string]> = {
 	CIRCUIT_BREAKER_OPEN: [503, "SERVICE_UNAVAILABLE"],
 };
 
+/** Codes for 4xx errors raised without a type (moleculer-web's RateLimitExceeded). */
+const CODE_BY_4XX: Record<number, string> = {
+	429: "RATE_LIMITED",
+};
+
 /** Codes for 5xx errors raised without a type (moleculer-web's ServiceUnavailableError, say). */
 const CODE_BY_5XX: Record<number, string> = {
 	502: "BAD_GATEWAY",
@@ -71,7 +76,7 @@ function classify(err: ErrorLike): { status: number; code: string; message: stri
 	if (Number.isInteger(status) && status >= 400 && status < 500) {
 		return {
 			status,
-			code: type || "BAD_REQUEST",
+			code: type || (CODE_BY_4XX[status] ?? "BAD_REQUEST"),
 			message: err.message ?? "Bad request",
 			details: err.data,
 		};

@@ -4,11 +4,13 @@ import ApiGateway from "moleculer-web";
 import type { AppConfig } from "../../config";
 import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
+import { createKvStore, type KvStore } from "../../lib/kv";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
 import { AUTH_ALIASES, INVENTORY_ALIASES, roleNeededFor } from "./api-routes";
 import { authenticateRequest, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
+import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
 import { TokenValidator } from "./token-validator";
 import { checkApiVersion } from "./version-guard";
 
@@ -21,6 +23,7 @@ interface GatewaySettings {
 }
 
 interface GatewayVars {
+	kv: KvStore;
 	probes: DependencyProbes;
 	tokens: TokenValidator;
 	server?: import("node:http").Server;
@@ -40,7 +43,11 @@ function sendError(this: GatewayService, req: GatewayRequest, res: ServerRespons
 	const body = toErrorBody(err, correlationId);
 	if (body.error.status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
 	if (res.headersSent) return res.end();
+	const rateLimitReset = Number(res.getHeader("X-Rate-Limit-Reset"));
 	res.writeHead(body.error.status, {
+		...(body.error.status === 429 && rateLimitReset > 0
+			? { "Retry-After": String(Math.max(1, Math.ceil((rateLimitReset - Date.now()) / 1000))) }
+			: {}),
 		"Content-Type": "application/json; charset=utf-8",
 		"X-Correlation-Id": correlationId,
 		// RFC 6750: a 401 names the scheme the client should use.
@@ -58,6 +65,24 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 	const bodyParsers = false;
 	const readJsonBody = jsonBodyReader(config.http.bodyLimitBytes);
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
+	// Counted in the gateways' shared key-value store; `service` is bound once the service exists.
+	let service: GatewayService | undefined;
+	const rateLimit = (route: string, limit: number) =>
+		limit > 0
+			? {
+					rateLimit: {
+						window: config.http.rateLimit.windowMs,
+						limit,
+						headers: true,
+						key: clientAddressOf,
+						StoreFactory: kvRateLimitStore(
+							() => (service as GatewayService).kv,
+							route,
+							(err) => service?.logger.warn(`Rate limit store did not answer; ${route} request let through:`, err),
+						),
+					},
+				}
+			: {};
 	// Per-request lines ("=> POST ...", "<= 200 ...") at debug only: at info they would be three lines per
 	// request, and moleculer-web builds them (colours, timings) even when the level drops them.
 	const logging = config.logging.level === "debug" || config.logging.level === "trace";
@@ -85,6 +110,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					path: "/api/admin",
 					mappingPolicy: "restrict",
 					aliases: ADMIN_ALIASES,
+					...rateLimit("admin", config.http.rateLimit.api),
 					authentication: true,
 					authorization: "requireAdmin",
 					logging,
@@ -99,6 +125,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					path: "/api/auth",
 					mappingPolicy: "restrict",
 					aliases: AUTH_ALIASES,
+					// Per client address: slows password guessing and signup floods.
+					...rateLimit("auth", config.http.rateLimit.auth),
 					authentication: true,
 					logging,
 					bodyParsers,
@@ -110,6 +138,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					path: "/api/inventory",
 					mappingPolicy: "restrict",
 					aliases: INVENTORY_ALIASES,
+					...rateLimit("inventory", config.http.rateLimit.api),
 					authentication: true,
 					authorization: "requireCaller",
 					logging,
@@ -185,6 +214,9 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		},
 
 		created(this: GatewayService) {
+			service = this;
+			// Shared by the gateways (the service name is the same on every node): the rate-limit counters.
+			this.kv = createKvStore(config.redis.url, `${config.namespace}:api:`);
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
 			this.tokens = new TokenValidator(
 				(token) => this.broker.call<RequestUser, { token: string }>("auth.validate", { token }),
@@ -192,7 +224,13 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			);
 		},
 
+		async started(this: GatewayService) {
+			// The edge starts even when Redis does not answer: rate limits let requests through until it does.
+			await this.kv.connect().catch((err) => this.logger.warn("Key-value store not reachable at start:", err));
+		},
+
 		async stopped(this: GatewayService) {
+			await this.kv.close();
 			await this.probes.close();
 		},
 	};

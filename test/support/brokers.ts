@@ -7,12 +7,16 @@ import { testNamespace, uniqueId } from "./test-namespaces";
 
 export { uniqueId } from "./test-namespaces";
 
-/** A config as a node would read it, from defaults plus `env`; quiet logs, no metrics port. */
+/**
+ * A config as a node would read it, from defaults plus `env`; quiet logs, no metrics port, and no
+ * rate limit on `/api/auth` (every test calls from 127.0.0.1; the rate-limit spec turns it on).
+ */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
 	return loadConfig({
 		NODE_ENV: "test",
 		LOG_LEVEL: "warn",
 		METRICS_ENABLED: "false",
+		RATE_LIMIT_AUTH: "0",
 		PORT: "0",
 		DATA_DIR: path.join(os.tmpdir(), `shop-test-${uniqueId()}`),
 		NAMESPACE: testNamespace("test"),

@@ -4,7 +4,13 @@ describe("config", () => {
 	it("when the environment is empty, then it runs the embedded single-process shop on 127.0.0.1:3000", () => {
 		const config = loadConfig({});
 		expect(config.embedded).toBe(true);
-		expect(config.http).toEqual({ host: "127.0.0.1", port: 3000, bodyLimitBytes: 65536 });
+		expect(config.http).toEqual({
+			host: "127.0.0.1",
+			port: 3000,
+			bodyLimitBytes: 65536,
+			// 30 auth requests a minute per client address; the other routes unlimited.
+			rateLimit: { windowMs: 60_000, auth: 30, api: 0 },
+		});
 		expect(config.transporter).toBe("");
 		expect(config.db.url).toBe("");
 		expect(config.services).toEqual([]);
