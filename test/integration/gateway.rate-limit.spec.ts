@@ -72,7 +72,7 @@ describe("rate limits at the gateway", () => {
 		expect(await accounts(refusedEmail)).toHaveLength(0);
 	});
 
-	it("when the auth limit is used up, then the inventory routes still count separately", async () => {
+	it("when an operator goes over the inventory limit, then it is 429 and the refused stock changes do not land", async () => {
 		const { api: operatorApi } = await asOperator(testConfig().auth);
 		const sku = `RL-${uniqueId()}`;
 		const statuses = [];
