@@ -197,11 +197,12 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			/** moleculer-web's `authentication` hook: the token's caller becomes `ctx.meta.user`. */
 			authenticate(
 				this: GatewayService,
-				_ctx: Context,
+				ctx: Context,
 				_route: unknown,
 				req: GatewayRequest,
 			): Promise<RequestUser | null> {
-				return authenticateRequest(req, (token) => this.tokens.validate(token));
+				const ask = (token: string) => ctx.call<RequestUser, { token: string }>("auth.validate", { token });
+				return authenticateRequest(req, (token) => this.tokens.validate(token, ask));
 			},
 			/** The admin route's `authorization` hook. */
 			requireAdmin(ctx: Context) {
@@ -218,10 +219,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			// Shared by the gateways (the service name is the same on every node): the rate-limit counters.
 			this.kv = createKvStore(config.redis.url, `${config.namespace}:api:`);
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
-			this.tokens = new TokenValidator(
-				(token) => this.broker.call<RequestUser, { token: string }>("auth.validate", { token }),
-				config.auth.validateCacheMs,
-			);
+			this.tokens = new TokenValidator(config.auth.validateCacheMs);
 		},
 
 		async started(this: GatewayService) {

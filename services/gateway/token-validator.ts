@@ -12,15 +12,13 @@ const MAX_REMEMBERED = 10_000;
 export class TokenValidator {
 	private readonly valid = new Map<string, { user: RequestUser; until: number }>();
 
-	constructor(
-		private readonly ask: (token: string) => Promise<RequestUser>,
-		private readonly cacheMs: number,
-	) {}
+	constructor(private readonly cacheMs: number) {}
 
-	async validate(token: string, now = Date.now()): Promise<RequestUser> {
+	/** `ask` calls `auth.validate` in the request's context, so its span and log lines carry the request's ids. */
+	async validate(token: string, ask: (token: string) => Promise<RequestUser>, now = Date.now()): Promise<RequestUser> {
 		const remembered = this.valid.get(token);
 		if (remembered && remembered.until > now) return remembered.user;
-		const user = await this.ask(token);
+		const user = await ask(token);
 		if (this.cacheMs > 0) {
 			if (this.valid.size >= MAX_REMEMBERED) this.valid.clear();
 			this.valid.set(token, { user, until: Math.min(now + this.cacheMs, user.exp * 1000) });

@@ -25,45 +25,45 @@ describe("the gateway's token validator", () => {
 
 	it("when a token is valid, then it is asked about once per cache period", async () => {
 		const auth = authAnswering({ t: user(900) });
-		const validator = new TokenValidator(auth.ask, 1000);
-		await validator.validate("t", now);
-		await validator.validate("t", now + 999);
+		const validator = new TokenValidator(1000);
+		await validator.validate("t", auth.ask, now);
+		await validator.validate("t", auth.ask, now + 999);
 		expect(auth.asked).toHaveLength(1);
-		await validator.validate("t", now + 1000);
+		await validator.validate("t", auth.ask, now + 1000);
 		expect(auth.asked).toHaveLength(2);
 	});
 
 	it("when a logged-out token was cached, then it is refused once the cache period has passed", async () => {
 		const auth = authAnswering({ t: user(900) });
-		const validator = new TokenValidator(auth.ask, 1000);
-		await validator.validate("t", now);
+		const validator = new TokenValidator(1000);
+		await validator.validate("t", auth.ask, now);
 		auth.answers.t = "revoked";
-		await expect(validator.validate("t", now + 500)).resolves.toMatchObject({ sub: "u1" });
-		await expect(validator.validate("t", now + 1000)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+		await expect(validator.validate("t", auth.ask, now + 500)).resolves.toMatchObject({ sub: "u1" });
+		await expect(validator.validate("t", auth.ask, now + 1000)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
 	});
 
 	it("when a token expires within the cache period, then it is not reused past its expiry", async () => {
 		const auth = authAnswering({ t: user(0.3) });
-		const validator = new TokenValidator(auth.ask, 1000);
-		await validator.validate("t", now);
-		await validator.validate("t", now + 299);
+		const validator = new TokenValidator(1000);
+		await validator.validate("t", auth.ask, now);
+		await validator.validate("t", auth.ask, now + 299);
 		expect(auth.asked).toHaveLength(1);
-		await validator.validate("t", now + 300);
+		await validator.validate("t", auth.ask, now + 300);
 		expect(auth.asked).toHaveLength(2);
 	});
 
 	it("when a token is refused, then the refusal is not cached", async () => {
 		const auth = authAnswering({ t: "revoked" });
-		const validator = new TokenValidator(auth.ask, 1000);
-		await expect(validator.validate("t", now)).rejects.toBeInstanceOf(UnauthorizedError);
+		const validator = new TokenValidator(1000);
+		await expect(validator.validate("t", auth.ask, now)).rejects.toBeInstanceOf(UnauthorizedError);
 		auth.answers.t = user(900);
-		await expect(validator.validate("t", now + 1)).resolves.toMatchObject({ sub: "u1" });
+		await expect(validator.validate("t", auth.ask, now + 1)).resolves.toMatchObject({ sub: "u1" });
 	});
 
 	it("when the cache is off, then every request asks", async () => {
 		const auth = authAnswering({ t: user(900) });
-		const validator = new TokenValidator(auth.ask, 0);
-		for (let i = 0; i < 3; i++) await validator.validate("t", now + i);
+		const validator = new TokenValidator(0);
+		for (let i = 0; i < 3; i++) await validator.validate("t", auth.ask, now + i);
 		expect(auth.asked).toHaveLength(3);
 	});
 });
