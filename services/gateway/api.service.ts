@@ -7,7 +7,7 @@ import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { createKvStore, type KvStore } from "../../lib/kv";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
 import { AUTH_ALIASES, INVENTORY_ALIASES, roleNeededFor } from "./api-routes";
-import { authenticateRequest, type RequestUser, requireRole } from "./bearer-auth";
+import { bearerTokenOf, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
 import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
@@ -25,7 +25,7 @@ interface GatewaySettings {
 interface GatewayVars {
 	kv: KvStore;
 	probes: DependencyProbes;
-	tokens: TokenValidator;
+	tokens: TokenValidator<Context>;
 	server?: import("node:http").Server;
 }
 
@@ -201,8 +201,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				_route: unknown,
 				req: GatewayRequest,
 			): Promise<RequestUser | null> {
-				const ask = (token: string) => ctx.call<RequestUser, { token: string }>("auth.validate", { token });
-				return authenticateRequest(req, (token) => this.tokens.validate(token, ask));
+				const token = bearerTokenOf(req);
+				return token === undefined ? Promise.resolve(null) : this.tokens.validate(token, ctx);
 			},
 			/** The admin route's `authorization` hook. */
 			requireAdmin(ctx: Context) {
@@ -219,7 +219,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			// Shared by the gateways (the service name is the same on every node): the rate-limit counters.
 			this.kv = createKvStore(config.redis.url, `${config.namespace}:api:`);
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
-			this.tokens = new TokenValidator(config.auth.validateCacheMs);
+			this.tokens = new TokenValidator(config.auth.validateCacheMs, askAuthService);
 		},
 
 		async started(this: GatewayService) {
@@ -233,6 +233,11 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		},
 	};
 	return schema as unknown as ServiceSchema;
+}
+
+/** `auth.validate` as a child of the request's context. */
+function askAuthService(token: string, ctx: Context): Promise<RequestUser> {
+	return ctx.call<RequestUser, { token: string }>("auth.validate", { token });
 }
 
 function serviceNames(node?: { services: Array<{ name: string }> }): string[] {

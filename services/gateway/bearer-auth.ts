@@ -13,27 +13,17 @@ export interface RequestUser {
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
-/** The request's bearer token; undefined when it sends no Authorization header. */
+/**
+ * The request's bearer token; undefined when it sends no Authorization header (an anonymous caller).
+ * A header that is not `Bearer <token>` is refused here rather than treated as anonymous; whether the
+ * token is valid is `auth.validate`'s to say.
+ */
 export function bearerTokenOf(req: IncomingMessage): string | undefined {
 	const header = req.headers.authorization;
 	if (header === undefined || header === "") return undefined;
 	const token = BEARER.exec(header)?.[1];
 	if (!token) throw new UnauthorizedError("TOKEN_MALFORMED");
 	return token;
-}
-
-/**
- * The caller named by the request's access token, or null for an anonymous request. A token that is
- * sent but not valid (badly signed, expired, logged out: `validate` decides) is refused here rather
- * than treated as anonymous.
- */
-export async function authenticateRequest(
-	req: IncomingMessage,
-	validate: (token: string) => Promise<RequestUser>,
-): Promise<RequestUser | null> {
-	const token = bearerTokenOf(req);
-	if (token === undefined) return null;
-	return validate(token);
 }
 
 /** 401 for an anonymous caller, 403 for one without `role` (any caller will do without one). */

@@ -5,7 +5,7 @@ import { TokenValidator } from "../../services/gateway/token-validator";
 /** An auth service stand-in that answers from a table and counts what it was asked. */
 function authAnswering(answers: Record<string, RequestUser | "revoked">) {
 	const asked: string[] = [];
-	const ask = async (token: string): Promise<RequestUser> => {
+	const ask = async (token: string, _context: unknown): Promise<RequestUser> => {
 		asked.push(token);
 		const answer = answers[token];
 		if (!answer || answer === "revoked") throw new UnauthorizedError("TOKEN_REVOKED");
@@ -25,45 +25,64 @@ describe("the gateway's token validator", () => {
 
 	it("when a token is valid, then it is asked about once per cache period", async () => {
 		const auth = authAnswering({ t: user(900) });
-		const validator = new TokenValidator(1000);
-		await validator.validate("t", auth.ask, now);
-		await validator.validate("t", auth.ask, now + 999);
+		const validator = new TokenValidator(1000, auth.ask);
+		await validator.validate("t", undefined, now);
+		await validator.validate("t", undefined, now + 999);
 		expect(auth.asked).toHaveLength(1);
-		await validator.validate("t", auth.ask, now + 1000);
+		await validator.validate("t", undefined, now + 1000);
 		expect(auth.asked).toHaveLength(2);
 	});
 
 	it("when a logged-out token was cached, then it is refused once the cache period has passed", async () => {
 		const auth = authAnswering({ t: user(900) });
-		const validator = new TokenValidator(1000);
-		await validator.validate("t", auth.ask, now);
+		const validator = new TokenValidator(1000, auth.ask);
+		await validator.validate("t", undefined, now);
 		auth.answers.t = "revoked";
-		await expect(validator.validate("t", auth.ask, now + 500)).resolves.toMatchObject({ sub: "u1" });
-		await expect(validator.validate("t", auth.ask, now + 1000)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+		await expect(validator.validate("t", undefined, now + 500)).resolves.toMatchObject({ sub: "u1" });
+		await expect(validator.validate("t", undefined, now + 1000)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
 	});
 
 	it("when a token expires within the cache period, then it is not reused past its expiry", async () => {
 		const auth = authAnswering({ t: user(0.3) });
-		const validator = new TokenValidator(1000);
-		await validator.validate("t", auth.ask, now);
-		await validator.validate("t", auth.ask, now + 299);
+		const validator = new TokenValidator(1000, auth.ask);
+		await validator.validate("t", undefined, now);
+		await validator.validate("t", undefined, now + 299);
 		expect(auth.asked).toHaveLength(1);
-		await validator.validate("t", auth.ask, now + 300);
+		await validator.validate("t", undefined, now + 300);
 		expect(auth.asked).toHaveLength(2);
 	});
 
 	it("when a token is refused, then the refusal is not cached", async () => {
 		const auth = authAnswering({ t: "revoked" });
-		const validator = new TokenValidator(1000);
-		await expect(validator.validate("t", auth.ask, now)).rejects.toBeInstanceOf(UnauthorizedError);
+		const validator = new TokenValidator(1000, auth.ask);
+		await expect(validator.validate("t", undefined, now)).rejects.toBeInstanceOf(UnauthorizedError);
 		auth.answers.t = user(900);
-		await expect(validator.validate("t", auth.ask, now + 1)).resolves.toMatchObject({ sub: "u1" });
+		await expect(validator.validate("t", undefined, now + 1)).resolves.toMatchObject({ sub: "u1" });
+	});
+
+	it("when requests with one token arrive while it is being asked about, then they share the one answer", async () => {
+		const auth = authAnswering({ t: user(900) });
+		const validator = new TokenValidator(1000, auth.ask);
+		const users = await Promise.all(Array.from({ length: 50 }, (_, i) => validator.validate("t", undefined, now + i)));
+		expect(auth.asked).toHaveLength(1);
+		expect(new Set(users.map((u) => u.sub))).toEqual(new Set(["u1"]));
+	});
+
+	it("when requests share a refusal, then the next request asks again", async () => {
+		const auth = authAnswering({ t: "revoked" });
+		const validator = new TokenValidator(1000, auth.ask);
+		const answers = await Promise.allSettled([1, 2, 3].map(() => validator.validate("t", undefined, now)));
+		expect(answers.every((a) => a.status === "rejected")).toBe(true);
+		expect(auth.asked).toHaveLength(1);
+		auth.answers.t = user(900);
+		await expect(validator.validate("t", undefined, now + 1)).resolves.toMatchObject({ sub: "u1" });
+		expect(auth.asked).toHaveLength(2);
 	});
 
 	it("when the cache is off, then every request asks", async () => {
 		const auth = authAnswering({ t: user(900) });
-		const validator = new TokenValidator(0);
-		for (let i = 0; i < 3; i++) await validator.validate("t", auth.ask, now + i);
+		const validator = new TokenValidator(0, auth.ask);
+		for (let i = 0; i < 3; i++) await validator.validate("t", undefined, now + i);
 		expect(auth.asked).toHaveLength(3);
 	});
 });
