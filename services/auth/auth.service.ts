@@ -1,4 +1,4 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { type AccessTokenClaims, signAccessToken, verifyAccessToken } from "../../lib/auth/access-token";
@@ -22,6 +22,7 @@ export const CUSTOMER_ROLE = "customer";
 const LOGINS_METRIC = "shop_auth_logins_total";
 
 interface AuthVars {
+	sweepTimer?: NodeJS.Timeout;
 	sequelize: Sequelize;
 	kv: KvStore;
 	accounts: AccountsRepository;
@@ -49,6 +50,10 @@ interface MetaUser {
 	jti: string;
 	exp: number;
 }
+
+/** How often expired refresh tokens are deleted, and how many per statement. */
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+const SWEEP_BATCH = 1000;
 
 /** A revoked access token's id is kept until the token would have expired anyway. */
 const revokedKey = (jti: string) => `revoked:${jti}`;
@@ -136,6 +141,22 @@ export default function authService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/**
+			 * Deletes refresh tokens past their expiry (every SWEEP_INTERVAL_MS on each node; operators may
+			 * call it). An expired token is refused whether or not its row exists: only the reason changes.
+			 */
+			sweepRefreshTokens: {
+				visibility: "public",
+				async handler(this: AuthThis): Promise<{ deleted: number }> {
+					let deleted = 0;
+					for (;;) {
+						const batch = await this.refreshTokens.deleteExpired(Date.now(), SWEEP_BATCH);
+						deleted += batch;
+						if (batch < SWEEP_BATCH) return { deleted };
+					}
+				},
+			},
+
 			/** For the gateway: the claims of a token that is well signed, unexpired and not revoked. */
 			validate: {
 				visibility: "public",
@@ -165,8 +186,18 @@ export default function authService(config: AppConfig): ServiceSchema {
 		async started(this: AuthThis) {
 			this.accounts = new AccountsRepository(this.sequelize);
 			this.refreshTokens = new RefreshTokensRepository(this.sequelize, settings.refreshTokenTtlS * 1000);
+			this.sweepTimer = setInterval(() => {
+				this.broker
+					.call("auth.sweepRefreshTokens", {}, { nodeID: this.broker.nodeID })
+					.catch((err: unknown) => this.logger.warn("Refresh-token sweep failed:", err));
+			}, SWEEP_INTERVAL_MS);
+			this.sweepTimer.unref();
+		},
+
+		stopped(this: AuthThis) {
+			clearInterval(this.sweepTimer);
 		},
 	});
 }
 
-type AuthThis = AuthVars & AuthMethods;
+type AuthThis = Service & AuthVars & AuthMethods;

@@ -76,6 +76,23 @@ export class RefreshTokensRepository {
 		return true;
 	}
 
+	/**
+	 * Deletes up to `limit` tokens that expired before `now`; returns how many. Each node's sweep takes
+	 * its own rows by key, so two nodes sweeping at once only delete some rows twice over (a no-op).
+	 */
+	async deleteExpired(now: number, limit: number): Promise<number> {
+		const rows = await this.db.query<{ token_hash: string }>(
+			`SELECT token_hash FROM refresh_tokens WHERE expires_at < ? ORDER BY expires_at LIMIT ${Number(limit)}`,
+			{ replacements: [now], type: QueryTypes.SELECT },
+		);
+		if (rows.length === 0) return 0;
+		await this.db.query(`DELETE FROM refresh_tokens WHERE token_hash IN (${rows.map(() => "?").join(", ")})`, {
+			replacements: rows.map((row) => row.token_hash),
+			type: QueryTypes.DELETE,
+		});
+		return rows.length;
+	}
+
 	private async find(hash: string): Promise<TokenRow | undefined> {
 		const rows = await this.db.query<TokenRow>(
 			`SELECT user_id, family_id, expires_at, revoked_because FROM refresh_tokens WHERE token_hash = ?`,

@@ -3,6 +3,7 @@ import { QueryTypes, type Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { signAccessToken } from "../../lib/auth/access-token";
 import authService from "../../services/auth/auth.service";
+import type { RefreshTokensRepository } from "../../services/auth/refresh-tokens.repository";
 import gatewayService from "../../services/gateway/api.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
@@ -156,6 +157,29 @@ describe.each([
 			expect(res.status).toBe(401);
 			expect(res.body).toMatchObject({ error: { code: "UNAUTHORIZED", details: { reason: "TOKEN_MISSING" } } });
 		}
+	});
+
+	it("when refresh tokens have expired, then the sweep deletes them and leaves the live ones", async () => {
+		const session = await signup();
+		const tokens = (broker.getLocalService("auth") as unknown as { refreshTokens: RefreshTokensRepository })
+			.refreshTokens;
+		const longAgo = Date.now() - (config.auth.refreshTokenTtlS + 60) * 1000;
+		const expired = await Promise.all([1, 2, 3].map(() => tokens.issue(session.user.id, undefined, longAgo)));
+		const rowsOf = async () =>
+			(
+				await db().query<{ n: number | string }>("SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ?", {
+					replacements: [session.user.id],
+					type: QueryTypes.SELECT,
+				})
+			)[0]?.n;
+		expect(Number(await rowsOf())).toBe(4);
+		const { deleted } = await broker.call<{ deleted: number }>("auth.sweepRefreshTokens");
+		expect(deleted).toBeGreaterThanOrEqual(3);
+		expect(Number(await rowsOf())).toBe(1);
+		expect((await post("/refresh", { refreshToken: expired[0] })).body).toMatchObject({
+			error: { details: { reason: "UNKNOWN" } },
+		});
+		expect((await post("/refresh", { refreshToken: session.refreshToken })).status).toBe(200);
 	});
 
 	describe("inventory behind tokens", () => {

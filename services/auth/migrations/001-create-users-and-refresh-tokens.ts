@@ -31,6 +31,7 @@ export const createUsersAndRefreshTokens: Migration = {
 		});
 		await qi.addIndex("refresh_tokens", ["family_id"], { name: "refresh_tokens_family" });
 		await qi.addIndex("refresh_tokens", ["user_id"], { name: "refresh_tokens_user" });
+		await qi.addIndex("refresh_tokens", ["expires_at"], { name: "refresh_tokens_expiry" });
 	},
 	async down(qi) {
 		await qi.dropTable("refresh_tokens");
