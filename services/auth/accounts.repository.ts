@@ -49,6 +49,13 @@ export class AccountsRepository {
 		return rows[0] && toAccount(rows[0]);
 	}
 
+	async setPasswordHash(id: string, passwordHash: string, now = Date.now()): Promise<void> {
+		await this.db.query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {
+			replacements: [passwordHash, now, id],
+			type: QueryTypes.UPDATE,
+		});
+	}
+
 	async findById(id: string): Promise<Account | undefined> {
 		const rows = await this.db.query<AccountRow>(`SELECT id, email, password_hash, roles FROM users WHERE id = ?`, {
 			replacements: [id],

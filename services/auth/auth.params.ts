@@ -9,4 +9,5 @@ const refreshToken = { type: "string", min: 16, max: 128, pattern: /^[A-Za-z0-9_
 export const credentialsParams = { $$strict: "remove", email, password } as const;
 export const refreshParams = { $$strict: "remove", refreshToken } as const;
 export const logoutParams = { $$strict: "remove", refreshToken: { ...refreshToken, optional: true } } as const;
+export const changePasswordParams = { $$strict: "remove", currentPassword: password, newPassword: password } as const;
 export const validateParams = { token: { type: "string", min: 1, max: 4096 } } as const;

@@ -10,7 +10,7 @@ import { KvMixin } from "../../mixins/kv.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type Account, AccountsRepository } from "./accounts.repository";
 import { InvalidCredentialsError } from "./auth.errors";
-import { credentialsParams, logoutParams, refreshParams, validateParams } from "./auth.params";
+import { changePasswordParams, credentialsParams, logoutParams, refreshParams, validateParams } from "./auth.params";
 import { authMigrations } from "./migrations";
 import { hashOfNoAccount, hashPassword, verifyPassword } from "./password-hash";
 import { RefreshTokensRepository } from "./refresh-tokens.repository";
@@ -128,6 +128,26 @@ export default function authService(config: AppConfig): ServiceSchema {
 					if (ctx.params.refreshToken) await this.refreshTokens.revokeFamilyOf(ctx.params.refreshToken, user.sub);
 					(ctx.meta as Record<string, unknown>).$statusCode = 204;
 					return null;
+				},
+			},
+
+			/**
+			 * Needs the access token and the current password. Every refresh token of the account is revoked
+			 * and a new pair returned: other sessions end when their access tokens expire (JWT_TTL_S).
+			 */
+			changePassword: {
+				rest: "POST /password",
+				params: changePasswordParams,
+				async handler(this: AuthThis, ctx: Context<{ currentPassword: string; newPassword: string }>) {
+					const user = (ctx.meta as { user?: MetaUser | null }).user;
+					if (!user) throw new UnauthorizedError("TOKEN_MISSING");
+					const account = await this.accounts.findById(user.sub);
+					if (!account || !(await verifyPassword(ctx.params.currentPassword, account.passwordHash))) {
+						throw new InvalidCredentialsError();
+					}
+					await this.accounts.setPasswordHash(account.id, await hashPassword(ctx.params.newPassword));
+					await this.refreshTokens.revokeAllOf(account.id);
+					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
 				},
 			},
 

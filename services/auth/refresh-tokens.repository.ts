@@ -76,6 +76,14 @@ export class RefreshTokensRepository {
 		return true;
 	}
 
+	/** Revokes every live refresh token of `userId` (a password change signs out every session). */
+	async revokeAllOf(userId: string, now = Date.now()): Promise<void> {
+		await this.db.query(
+			`UPDATE refresh_tokens SET revoked_at = ?, revoked_because = 'password' WHERE user_id = ? AND revoked_at IS NULL`,
+			{ replacements: [now, userId], type: QueryTypes.UPDATE },
+		);
+	}
+
 	/**
 	 * Deletes up to `limit` tokens that expired before `now`; returns how many. Each node's sweep takes
 	 * its own rows by key, so two nodes sweeping at once only delete some rows twice over (a no-op).

@@ -6,6 +6,7 @@ export const AUTH_ALIASES: Record<string, string> = {
 	"POST /login": "auth.login",
 	"POST /refresh": "auth.refresh",
 	"POST /logout": "auth.logout",
+	"POST /password": "auth.changePassword",
 	"GET /validate": "auth.whoami",
 };
 

@@ -159,6 +159,34 @@ describe.each([
 		}
 	});
 
+	it("when a shopper changes its password, then the old one and every refresh token stop working", async () => {
+		const address = email();
+		const session = await signup(address);
+		const other = await post("/login", { email: address, password });
+		const change = (body: object, token = session.accessToken) => post("/password", body, bearer(token));
+
+		const wrong = await change({ currentPassword: "not my password", newPassword: "a brand new password" });
+		expect(wrong.status).toBe(401);
+		expect(wrong.body).toMatchObject({ error: { code: "INVALID_CREDENTIALS" } });
+		expect((await change({ currentPassword: password, newPassword: "short" })).status).toBe(400);
+		expect((await post("/password", { currentPassword: password, newPassword: "a brand new password" })).status).toBe(
+			401,
+		);
+		expect((await post("/login", { email: address, password })).status).toBe(200);
+
+		const changed = await change({ currentPassword: password, newPassword: "a brand new password" });
+		expect(changed.status).toBe(200);
+		expect(changed.body.refreshToken).toEqual(expect.any(String));
+		for (const stale of [session.refreshToken, other.body.refreshToken]) {
+			expect((await post("/refresh", { refreshToken: stale })).body).toMatchObject({
+				error: { details: { reason: "REVOKED" } },
+			});
+		}
+		expect((await post("/login", { email: address, password })).status).toBe(401);
+		expect((await post("/login", { email: address, password: "a brand new password" })).status).toBe(200);
+		expect((await post("/refresh", { refreshToken: changed.body.refreshToken })).status).toBe(200);
+	});
+
 	it("when refresh tokens have expired, then the sweep deletes them and leaves the live ones", async () => {
 		const session = await signup();
 		const tokens = (broker.getLocalService("auth") as unknown as { refreshTokens: RefreshTokensRepository })

@@ -25,7 +25,7 @@ export const createUsersAndRefreshTokens: Migration = {
 			family_id: { type: DataTypes.STRING(36), allowNull: false },
 			expires_at: { type: DataTypes.BIGINT, allowNull: false },
 			revoked_at: { type: DataTypes.BIGINT, allowNull: true },
-			/** `rotated` (exchanged for a new one), `logout`, or `family` (a rotated one was reused). */
+			/** `rotated` (exchanged for a new one), `logout`, `password` (changed), or `family` (a rotated one was reused). */
 			revoked_because: { type: DataTypes.STRING(16), allowNull: true },
 			created_at: { type: DataTypes.BIGINT, allowNull: false },
 		});
