@@ -5,6 +5,7 @@
 export const SERVICE_MODULES: Record<string, string> = {
 	gateway: "./gateway/api.service",
 	auth: "./auth/auth.service",
+	users: "./users/users.service",
 	inventory: "./inventory/inventory.service",
 	events: "./events/events.service",
 };

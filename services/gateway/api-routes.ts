@@ -10,6 +10,17 @@ export const AUTH_ALIASES: Record<string, string> = {
 	"GET /validate": "auth.whoami",
 };
 
+/** `/api/users`: the caller's own profile, preferences and addresses; every call needs an access token. */
+export const USERS_ALIASES: Record<string, string> = {
+	"GET /me": "users.me",
+	"PUT /me": "users.updateProfile",
+	"PUT /me/preferences": "users.updatePreferences",
+	"GET /me/addresses": "users.addresses",
+	"POST /me/addresses": "users.addAddress",
+	"PUT /me/addresses/:id": "users.replaceAddress",
+	"DELETE /me/addresses/:id": "users.removeAddress",
+};
+
 /** `/api/inventory`: every call needs an access token. */
 export const INVENTORY_ALIASES: Record<string, string> = {
 	"POST /stock": "inventory.setStock",

@@ -6,7 +6,7 @@ import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { createKvStore, type KvStore } from "../../lib/kv";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
-import { AUTH_ALIASES, INVENTORY_ALIASES, roleNeededFor } from "./api-routes";
+import { AUTH_ALIASES, INVENTORY_ALIASES, roleNeededFor, USERS_ALIASES } from "./api-routes";
 import { bearerTokenOf, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
@@ -129,6 +129,19 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					...rateLimit("auth", config.http.rateLimit.auth),
 					authentication: true,
 					logging,
+					bodyParsers,
+					use: [readJsonBody],
+					onError: sendError,
+				},
+				{
+					path: "/api/users",
+					mappingPolicy: "restrict",
+					aliases: USERS_ALIASES,
+					...rateLimit("users", config.http.rateLimit.api),
+					authentication: true,
+					authorization: "requireCaller",
+					logging,
+					onBeforeCall: versionGuard,
 					bodyParsers,
 					use: [readJsonBody],
 					onError: sendError,

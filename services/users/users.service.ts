@@ -1,0 +1,129 @@
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import type { AppConfig } from "../../config";
+import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import { defineService } from "../../lib/define-schema";
+import { DbMixin } from "../../mixins/db.mixin";
+import { usersMigrations } from "./migrations";
+import { AddressLimitError, AddressNotFoundError } from "./users.errors";
+import {
+	addressRefParams,
+	createAddressParams,
+	preferencesParams,
+	replaceAddressParams,
+	updateProfileParams,
+} from "./users.params";
+import { type AddressFields, type Preferences, type Profile, UsersRepository } from "./users.repository";
+
+/** Addresses one account keeps at most: enough for home, work and gifts, not a mailing list. */
+export const MAX_ADDRESSES = 20;
+
+interface UsersVars {
+	sequelize: Sequelize;
+	repository: UsersRepository;
+}
+
+type UsersThis = Service & UsersVars;
+
+/** The caller's user id, from the access token the gateway checked; never from the request. */
+function callerOf(ctx: Context): string {
+	const sub = (ctx.meta as { user?: { sub?: string } | null }).user?.sub;
+	if (!sub) throw new UnauthorizedError("TOKEN_MISSING");
+	return sub;
+}
+
+/**
+ * Shoppers' profiles, preferences and addresses. Every action works on the caller's own account:
+ * there is no user id in any route, so one shopper cannot name another's data.
+ */
+export default function usersService(_config: AppConfig): ServiceSchema {
+	return defineService<UsersVars>({
+		name: "users",
+		mixins: [DbMixin({ database: "users", migrations: usersMigrations })],
+
+		actions: {
+			me: {
+				rest: "GET /me",
+				async handler(this: UsersThis, ctx: Context) {
+					const userId = callerOf(ctx);
+					const [profile, addresses] = await Promise.all([
+						this.repository.profile(userId),
+						this.repository.addresses(userId),
+					]);
+					return { ...profile, addresses };
+				},
+			},
+
+			updateProfile: {
+				rest: "PUT /me",
+				params: updateProfileParams,
+				handler(this: UsersThis, ctx: Context<Partial<Pick<Profile, "displayName" | "phone">>>): Promise<Profile> {
+					const { displayName, phone } = ctx.params;
+					return this.repository.saveProfile(callerOf(ctx), {
+						...(displayName !== undefined ? { displayName } : {}),
+						...(phone !== undefined ? { phone } : {}),
+					});
+				},
+			},
+
+			/** Merges the given preferences into the stored ones. */
+			updatePreferences: {
+				rest: "PUT /me/preferences",
+				params: preferencesParams,
+				async handler(this: UsersThis, ctx: Context<Preferences>): Promise<Preferences> {
+					const userId = callerOf(ctx);
+					const current = await this.repository.profile(userId);
+					const saved = await this.repository.saveProfile(userId, {
+						preferences: { ...current.preferences, ...ctx.params },
+					});
+					return saved.preferences;
+				},
+			},
+
+			addresses: {
+				rest: "GET /me/addresses",
+				handler(this: UsersThis, ctx: Context) {
+					return this.repository.addresses(callerOf(ctx));
+				},
+			},
+
+			addAddress: {
+				rest: "POST /me/addresses",
+				params: createAddressParams,
+				async handler(this: UsersThis, ctx: Context<AddressFields>) {
+					const address = await this.repository.addAddress(callerOf(ctx), ctx.params, MAX_ADDRESSES);
+					if (!address) throw new AddressLimitError(MAX_ADDRESSES);
+					(ctx.meta as Record<string, unknown>).$statusCode = 201;
+					return address;
+				},
+			},
+
+			replaceAddress: {
+				rest: "PUT /me/addresses/:id",
+				params: replaceAddressParams,
+				async handler(this: UsersThis, ctx: Context<AddressFields & { id: string }>) {
+					const { id, ...fields } = ctx.params;
+					const address = await this.repository.replaceAddress(callerOf(ctx), id, fields);
+					if (!address) throw new AddressNotFoundError(id);
+					return address;
+				},
+			},
+
+			removeAddress: {
+				rest: "DELETE /me/addresses/:id",
+				params: addressRefParams,
+				async handler(this: UsersThis, ctx: Context<{ id: string }>) {
+					if (!(await this.repository.removeAddress(callerOf(ctx), ctx.params.id))) {
+						throw new AddressNotFoundError(ctx.params.id);
+					}
+					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					return null;
+				},
+			},
+		},
+
+		async started(this: UsersThis) {
+			this.repository = new UsersRepository(this.sequelize);
+		},
+	});
+}
