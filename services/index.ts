@@ -6,6 +6,7 @@ export const SERVICE_MODULES: Record<string, string> = {
 	gateway: "./gateway/api.service",
 	auth: "./auth/auth.service",
 	users: "./users/users.service",
+	products: "./products/products.service",
 	inventory: "./inventory/inventory.service",
 	events: "./events/events.service",
 };

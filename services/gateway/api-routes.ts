@@ -21,6 +21,15 @@ export const USERS_ALIASES: Record<string, string> = {
 	"DELETE /me/addresses/:id": "users.removeAddress",
 };
 
+/** `/api/products`: reads are public, writes an operator's (ROLE_BY_ACTION). */
+export const PRODUCTS_ALIASES: Record<string, string> = {
+	"GET /": "products.list",
+	"GET /:id": "products.get",
+	"POST /": "products.create",
+	"PUT /:id": "products.replace",
+	"DELETE /:id": "products.remove",
+};
+
 /** `/api/inventory`: every call needs an access token. */
 export const INVENTORY_ALIASES: Record<string, string> = {
 	"POST /stock": "inventory.setStock",
@@ -33,6 +42,9 @@ export const INVENTORY_ALIASES: Record<string, string> = {
 /** Actions behind a token that also need a role: setting stock is an operator's (restock, correction). */
 const ROLE_BY_ACTION: Record<string, string> = {
 	"inventory.setStock": ADMIN_ROLE,
+	"products.create": ADMIN_ROLE,
+	"products.replace": ADMIN_ROLE,
+	"products.remove": ADMIN_ROLE,
 };
 
 export function roleNeededFor(action: string | undefined): string | undefined {

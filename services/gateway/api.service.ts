@@ -6,7 +6,7 @@ import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { createKvStore, type KvStore } from "../../lib/kv";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
-import { AUTH_ALIASES, INVENTORY_ALIASES, roleNeededFor, USERS_ALIASES } from "./api-routes";
+import { AUTH_ALIASES, INVENTORY_ALIASES, PRODUCTS_ALIASES, roleNeededFor, USERS_ALIASES } from "./api-routes";
 import { bearerTokenOf, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
@@ -134,6 +134,20 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					onError: sendError,
 				},
 				{
+					// Reads are public (the reference's route policy); writes need the admin role.
+					path: "/api/products",
+					mappingPolicy: "restrict",
+					aliases: PRODUCTS_ALIASES,
+					...rateLimit("products", config.http.rateLimit.api),
+					authentication: true,
+					authorization: "requireRoleIfAny",
+					logging,
+					onBeforeCall: versionGuard,
+					bodyParsers,
+					use: [readJsonBody],
+					onError: sendError,
+				},
+				{
 					path: "/api/users",
 					mappingPolicy: "restrict",
 					aliases: USERS_ALIASES,
@@ -220,6 +234,11 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			/** The admin route's `authorization` hook. */
 			requireAdmin(ctx: Context) {
 				requireRole((ctx.meta as { user?: RequestUser | null }).user, ADMIN_ROLE);
+			},
+			/** Anyone, unless the action needs a role: then a caller with it. */
+			requireRoleIfAny(ctx: Context, _route: unknown, req: GatewayRequest) {
+				const role = roleNeededFor(req.$action?.name);
+				if (role !== undefined) requireRole((ctx.meta as { user?: RequestUser | null }).user, role);
 			},
 			/** Any caller with a valid token, and the role the action needs if it needs one. */
 			requireCaller(ctx: Context, _route: unknown, req: GatewayRequest) {

@@ -1,0 +1,118 @@
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import type { AppConfig } from "../../config";
+import { defineService } from "../../lib/define-schema";
+import { newEvent } from "../../lib/events/event-envelope";
+import { DbMixin } from "../../mixins/db.mixin";
+import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
+import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
+import { productsMigrations } from "./migrations";
+import { PRODUCT_TOPIC, type ProductDeletedPayload, type ProductUpsertedPayload } from "./product-topics";
+import { ProductNotFoundError } from "./products.errors";
+import { createProductParams, listProductsParams, productRefParams, replaceProductParams } from "./products.params";
+import { type Product, type ProductFields, type ProductQuery, ProductsRepository } from "./products.repository";
+
+interface ProductsVars {
+	sequelize: Sequelize;
+	repository: ProductsRepository;
+}
+
+type ProductsThis = Service & ProductsVars & OutboxMethods & MetricsMethods;
+
+function upserted(product: Product): ProductUpsertedPayload {
+	const { createdAt: _created, updatedAt: _updated, ...payload } = product;
+	return payload;
+}
+
+function correlationIdOf(ctx: Context): string {
+	return ctx.requestID ?? ctx.id;
+}
+
+/**
+ * The catalog. Reads are public; writes (an operator's) change the product and write its event
+ * (`product.upserted.v1` / `product.deleted.v1`) to the outbox in the same transaction, so search and
+ * other consumers never miss a change and never see one that did not commit.
+ */
+export default function productsService(_config: AppConfig): ServiceSchema {
+	return defineService<ProductsVars, OutboxMethods & MetricsMethods>({
+		name: "products",
+		// DbMixin last: Moleculer runs the last mixin's `started` first, and the outbox needs its connection.
+		mixins: [
+			OutboxMixin(),
+			MetricsMixin([...outboxMetrics]),
+			DbMixin({ database: "products", migrations: productsMigrations }),
+		],
+
+		actions: {
+			create: {
+				rest: "POST /",
+				params: createProductParams,
+				async handler(this: ProductsThis, ctx: Context<ProductFields & { sku: string }>) {
+					const { sku, ...fields } = ctx.params;
+					const product = await this.sequelize.transaction(async (tx) => {
+						const created = await this.repository.create(sku, fields, tx);
+						await this.writeEvents(tx, [
+							newEvent(PRODUCT_TOPIC.upserted, created.id, upserted(created), correlationIdOf(ctx)),
+						]);
+						return created;
+					});
+					(ctx.meta as Record<string, unknown>).$statusCode = 201;
+					return product;
+				},
+			},
+
+			replace: {
+				rest: "PUT /:id",
+				params: replaceProductParams,
+				async handler(this: ProductsThis, ctx: Context<ProductFields & { id: string }>) {
+					const { id, ...fields } = ctx.params;
+					return this.sequelize.transaction(async (tx) => {
+						const product = await this.repository.replace(id, fields, tx);
+						if (!product) throw new ProductNotFoundError(id);
+						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.upserted, id, upserted(product), correlationIdOf(ctx))]);
+						return product;
+					});
+				},
+			},
+
+			remove: {
+				rest: "DELETE /:id",
+				params: productRefParams,
+				async handler(this: ProductsThis, ctx: Context<{ id: string }>) {
+					await this.sequelize.transaction(async (tx) => {
+						const product = await this.repository.remove(ctx.params.id, tx);
+						if (!product) throw new ProductNotFoundError(ctx.params.id);
+						const payload: ProductDeletedPayload = { id: product.id, sku: product.sku, version: product.version + 1 };
+						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.deleted, product.id, payload, correlationIdOf(ctx))]);
+					});
+					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					return null;
+				},
+			},
+
+			get: {
+				rest: "GET /:id",
+				params: productRefParams,
+				async handler(this: ProductsThis, ctx: Context<{ id: string }>) {
+					const product = await this.repository.find(ctx.params.id);
+					if (!product) throw new ProductNotFoundError(ctx.params.id);
+					return product;
+				},
+			},
+
+			/** `{items, page, size, total}`: newest first unless `sort` says otherwise; active products only by default. */
+			list: {
+				rest: "GET /",
+				params: listProductsParams,
+				async handler(this: ProductsThis, ctx: Context<ProductQuery>) {
+					const { items, total } = await this.repository.list(ctx.params);
+					return { items, page: ctx.params.page, size: ctx.params.size, total };
+				},
+			},
+		},
+
+		async started(this: ProductsThis) {
+			this.repository = new ProductsRepository(this.sequelize);
+		},
+	});
+}
