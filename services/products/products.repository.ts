@@ -56,7 +56,8 @@ const ORDER_BY: Record<ProductSort, string> = {
 	newest: "created_at DESC, id",
 	price_asc: "price_cents ASC, id",
 	price_desc: "price_cents DESC, id",
-	name: "name ASC, id",
+	// Lower-cased: SQLite compares bytes ("Demo T-shirt" before "Demo mug"), MariaDB's collation does not.
+	name: "LOWER(name) ASC, id",
 };
 
 /**

@@ -24,6 +24,9 @@ function upserted(product: Product): ProductUpsertedPayload {
 	return payload;
 }
 
+/** A query that counts every product, active or not. */
+const EVERYTHING: ProductQuery = { page: 1, size: 1, sort: "newest", activeOnly: false };
+
 function correlationIdOf(ctx: Context): string {
 	return ctx.requestID ?? ctx.id;
 }
@@ -33,7 +36,38 @@ function correlationIdOf(ctx: Context): string {
  * (`product.upserted.v1` / `product.deleted.v1`) to the outbox in the same transaction, so search and
  * other consumers never miss a change and never see one that did not commit.
  */
-export default function productsService(_config: AppConfig): ServiceSchema {
+/** The catalog an empty embedded shop starts with (SEED_DEMO_DATA): the SKUs the inventory seeds stock for. */
+const DEMO_PRODUCTS: ReadonlyArray<ProductFields & { sku: string }> = [
+	{
+		sku: "DEMO-TSHIRT",
+		name: "Demo T-shirt",
+		description: "Organic cotton, unisex.",
+		category: "apparel",
+		priceCents: 1999,
+		currency: "EUR",
+		active: true,
+	},
+	{
+		sku: "DEMO-MUG",
+		name: "Demo mug",
+		description: "Enamel, 350 ml.",
+		category: "kitchen",
+		priceCents: 1299,
+		currency: "EUR",
+		active: true,
+	},
+	{
+		sku: "DEMO-POSTER",
+		name: "Demo poster",
+		description: "A2, matte paper.",
+		category: "decor",
+		priceCents: 2499,
+		currency: "EUR",
+		active: true,
+	},
+];
+
+export default function productsService(config: AppConfig): ServiceSchema {
 	return defineService<ProductsVars, OutboxMethods & MetricsMethods>({
 		name: "products",
 		// DbMixin last: Moleculer runs the last mixin's `started` first, and the outbox needs its connection.
@@ -113,6 +147,15 @@ export default function productsService(_config: AppConfig): ServiceSchema {
 
 		async started(this: ProductsThis) {
 			this.repository = new ProductsRepository(this.sequelize);
+			if (config.embedded && config.seedDemoData && (await this.repository.list(EVERYTHING)).total === 0) {
+				for (const { sku, ...fields } of DEMO_PRODUCTS) {
+					await this.sequelize.transaction(async (tx) => {
+						const product = await this.repository.create(sku, fields, tx);
+						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.upserted, product.id, upserted(product), "seed")]);
+					});
+				}
+				this.logger.info(`Seeded demo catalog: ${DEMO_PRODUCTS.map((p) => p.sku).join(", ")}`);
+			}
 		},
 	});
 }

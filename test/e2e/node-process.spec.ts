@@ -34,6 +34,12 @@ describe("a node process", () => {
 			headers: { "x-api-version": "v1", authorization: `Bearer ${accessToken}` },
 		});
 		expect(await demo.json()).toMatchObject({ sku: "DEMO-MUG", available: 50, reserved: 0 });
+		const catalog = await fetch(`${url}/api/products?sort=name`, { headers: { "x-api-version": "v1" } });
+		expect(((await catalog.json()) as { items: Array<{ sku: string }> }).items.map((p) => p.sku)).toEqual([
+			"DEMO-MUG",
+			"DEMO-POSTER",
+			"DEMO-TSHIRT",
+		]);
 		expect(await node.stop("SIGTERM")).toBe(0);
 	});
 
