@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
+import { isUniqueViolation } from "../../lib/db/query-results";
 
 export interface Preferences {
 	language?: string;
@@ -77,9 +77,11 @@ export class UsersRepository {
 	constructor(private readonly db: Sequelize) {}
 
 	/** The stored profile, or an empty one for an account that never saved any. */
-	async profile(userId: string, transaction?: Transaction): Promise<Profile> {
+	async profile(userId: string, transaction?: Transaction, options: { forUpdate?: boolean } = {}): Promise<Profile> {
+		// SQLite has no row locks (nor the syntax): its writers are serialised by the database lock.
+		const lock = options.forUpdate && this.db.getDialect() === "mysql" ? " FOR UPDATE" : "";
 		const [row] = await this.db.query<ProfileRow>(
-			"SELECT user_id, display_name, phone, preferences FROM profiles WHERE user_id = ?",
+			`SELECT user_id, display_name, phone, preferences FROM profiles WHERE user_id = ?${lock}`,
 			{ replacements: [userId], type: QueryTypes.SELECT, transaction },
 		);
 		if (!row) return { userId, displayName: null, phone: null, preferences: {} };
@@ -92,35 +94,42 @@ export class UsersRepository {
 	}
 
 	/**
-	 * Writes the fields given (null clears one); creates the profile on first write. Two first writes
-	 * at once: one inserts, the other's INSERT hits the key and is retried, then as an update.
+	 * Changes the profile with `change(current)` (null clears a field); creates it on first write.
+	 * The row is made first on its own (a concurrent maker's duplicate is fine), then read under a row
+	 * lock and written in one transaction: concurrent writes queue on that one row instead of racing
+	 * for a row that does not exist yet (InnoDB took gap locks there, and two first writes deadlocked),
+	 * and a preferences merge never loses a concurrent one.
 	 */
-	async saveProfile(userId: string, changes: Partial<Omit<Profile, "userId">>, now = Date.now()): Promise<Profile> {
-		try {
-			return await this.writeProfile(userId, changes, now);
-		} catch (err) {
-			if (!isUniqueViolation(err)) throw err;
-			return this.writeProfile(userId, changes, now);
-		}
-	}
-
-	private writeProfile(userId: string, changes: Partial<Omit<Profile, "userId">>, now: number): Promise<Profile> {
+	async updateProfile(
+		userId: string,
+		change: (current: Profile) => Partial<Omit<Profile, "userId">>,
+		now = Date.now(),
+	): Promise<Profile> {
+		await this.ensureProfile(userId, now);
 		return this.db.transaction(async (transaction) => {
-			const current = await this.profile(userId, transaction);
-			const next: Profile = { ...current, ...changes, userId };
-			const values = [next.displayName, next.phone, JSON.stringify(next.preferences), now, userId];
-			const updated = await this.db.query(
+			const current = await this.profile(userId, transaction, { forUpdate: true });
+			const next: Profile = { ...current, ...change(current), userId };
+			await this.db.query(
 				"UPDATE profiles SET display_name = ?, phone = ?, preferences = ?, updated_at = ? WHERE user_id = ?",
-				{ replacements: values, type: QueryTypes.UPDATE, transaction },
+				{
+					replacements: [next.displayName, next.phone, JSON.stringify(next.preferences), now, userId],
+					type: QueryTypes.UPDATE,
+					transaction,
+				},
 			);
-			if (affectedRows(updated) === 0) {
-				await this.db.query(
-					"INSERT INTO profiles (display_name, phone, preferences, updated_at, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-					{ replacements: [...values, now], type: QueryTypes.INSERT, transaction },
-				);
-			}
 			return next;
 		});
+	}
+
+	private async ensureProfile(userId: string, now: number): Promise<void> {
+		try {
+			await this.db.query(
+				"INSERT INTO profiles (user_id, display_name, phone, preferences, created_at, updated_at) VALUES (?, NULL, NULL, '{}', ?, ?)",
+				{ replacements: [userId, now, now], type: QueryTypes.INSERT },
+			);
+		} catch (err) {
+			if (!isUniqueViolation(err)) throw err;
+		}
 	}
 
 	async addresses(userId: string): Promise<Address[]> {

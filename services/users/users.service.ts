@@ -59,10 +59,10 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				params: updateProfileParams,
 				handler(this: UsersThis, ctx: Context<Partial<Pick<Profile, "displayName" | "phone">>>): Promise<Profile> {
 					const { displayName, phone } = ctx.params;
-					return this.repository.saveProfile(callerOf(ctx), {
+					return this.repository.updateProfile(callerOf(ctx), () => ({
 						...(displayName !== undefined ? { displayName } : {}),
 						...(phone !== undefined ? { phone } : {}),
-					});
+					}));
 				},
 			},
 
@@ -71,11 +71,9 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				rest: "PUT /me/preferences",
 				params: preferencesParams,
 				async handler(this: UsersThis, ctx: Context<Preferences>): Promise<Preferences> {
-					const userId = callerOf(ctx);
-					const current = await this.repository.profile(userId);
-					const saved = await this.repository.saveProfile(userId, {
+					const saved = await this.repository.updateProfile(callerOf(ctx), (current) => ({
 						preferences: { ...current.preferences, ...ctx.params },
-					});
+					}));
 					return saved.preferences;
 				},
 			},
