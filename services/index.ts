@@ -7,6 +7,7 @@ export const SERVICE_MODULES: Record<string, string> = {
 	auth: "./auth/auth.service",
 	users: "./users/users.service",
 	products: "./products/products.service",
+	cart: "./cart/cart.service",
 	inventory: "./inventory/inventory.service",
 	events: "./events/events.service",
 };

@@ -30,6 +30,15 @@ export const PRODUCTS_ALIASES: Record<string, string> = {
 	"DELETE /:id": "products.remove",
 };
 
+/** `/api/cart`: a guest's cart (by `cartId`) without a token, the caller's own with one. */
+export const CART_ALIASES: Record<string, string> = {
+	"GET /": "cart.get",
+	"POST /items": "cart.addItem",
+	"DELETE /items/:productId": "cart.removeItem",
+	"DELETE /": "cart.clear",
+	"POST /merge": "cart.merge",
+};
+
 /** `/api/inventory`: every call needs an access token. */
 export const INVENTORY_ALIASES: Record<string, string> = {
 	"POST /stock": "inventory.setStock",

@@ -6,7 +6,14 @@ import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { createKvStore, type KvStore } from "../../lib/kv";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
-import { AUTH_ALIASES, INVENTORY_ALIASES, PRODUCTS_ALIASES, roleNeededFor, USERS_ALIASES } from "./api-routes";
+import {
+	AUTH_ALIASES,
+	CART_ALIASES,
+	INVENTORY_ALIASES,
+	PRODUCTS_ALIASES,
+	roleNeededFor,
+	USERS_ALIASES,
+} from "./api-routes";
 import { bearerTokenOf, type RequestUser, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
@@ -141,6 +148,19 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					...rateLimit("products", config.http.rateLimit.api),
 					authentication: true,
 					authorization: "requireRoleIfAny",
+					logging,
+					onBeforeCall: versionGuard,
+					bodyParsers,
+					use: [readJsonBody],
+					onError: sendError,
+				},
+				{
+					// Guests and shoppers alike: the token, when sent, picks the shopper's own cart.
+					path: "/api/cart",
+					mappingPolicy: "restrict",
+					aliases: CART_ALIASES,
+					...rateLimit("cart", config.http.rateLimit.api),
+					authentication: true,
 					logging,
 					onBeforeCall: versionGuard,
 					bodyParsers,

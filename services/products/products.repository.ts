@@ -146,6 +146,16 @@ export class ProductsRepository {
 		return row && toProduct(row);
 	}
 
+	/** The products with these ids that exist (in no particular order). */
+	async findMany(ids: readonly string[]): Promise<Product[]> {
+		if (ids.length === 0) return [];
+		const rows = await this.db.query<ProductRow>(
+			`SELECT ${COLUMNS} FROM products WHERE id IN (${ids.map(() => "?").join(", ")})`,
+			{ replacements: [...ids], type: QueryTypes.SELECT },
+		);
+		return rows.map(toProduct);
+	}
+
 	/** One page of the products matching `query`, and how many match in all. */
 	async list(query: ProductQuery): Promise<{ items: Product[]; total: number }> {
 		const where: string[] = [];

@@ -9,7 +9,13 @@ import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/out
 import { productsMigrations } from "./migrations";
 import { PRODUCT_TOPIC, type ProductDeletedPayload, type ProductUpsertedPayload } from "./product-topics";
 import { ProductNotFoundError } from "./products.errors";
-import { createProductParams, listProductsParams, productRefParams, replaceProductParams } from "./products.params";
+import {
+	createProductParams,
+	getManyParams,
+	listProductsParams,
+	productRefParams,
+	replaceProductParams,
+} from "./products.params";
 import { type Product, type ProductFields, type ProductQuery, ProductsRepository } from "./products.repository";
 
 interface ProductsVars {
@@ -131,6 +137,15 @@ export default function productsService(config: AppConfig): ServiceSchema {
 					const product = await this.repository.find(ctx.params.id);
 					if (!product) throw new ProductNotFoundError(ctx.params.id);
 					return product;
+				},
+			},
+
+			/** For other services: the products with these ids that exist, in no particular order. */
+			getMany: {
+				visibility: "public",
+				params: getManyParams,
+				handler(this: ProductsThis, ctx: Context<{ ids: string[] }>): Promise<Product[]> {
+					return this.repository.findMany([...new Set(ctx.params.ids)]);
 				},
 			},
 

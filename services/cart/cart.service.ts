@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import type { AppConfig } from "../../config";
+import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import { defineService } from "../../lib/define-schema";
+import type { KvStore } from "../../lib/kv";
+import { DbMixin } from "../../mixins/db.mixin";
+import { KvMixin } from "../../mixins/kv.mixin";
+import type { Product } from "../products/products.repository";
+import { CartIdRequiredError, CartLimitError, ProductNotAvailableError } from "./cart.errors";
+import { addItemParams, cartRefParams, MAX_LINES, MAX_QUANTITY, mergeParams, removeItemParams } from "./cart.params";
+import { type CartLine, type CartStore, GuestCarts, UserCarts } from "./cart-stores";
+import { cartMigrations } from "./migrations";
+
+/** A guest cart lives this long after its last change. */
+const GUEST_CART_TTL_MS = 7 * 24 * 3_600_000;
+
+interface CartVars {
+	sequelize: Sequelize;
+	kv: KvStore;
+	guests: GuestCarts;
+	users: UserCarts;
+}
+
+type CartThis = Service & CartVars;
+
+/** Whose cart a request is about: the signed-in caller's, else the guest cart named by `cartId`. */
+interface CartRef {
+	store: CartStore;
+	owner: string;
+	/** Set for a guest cart: the client keeps it and sends it back. */
+	cartId?: string;
+}
+
+function refOf(this: CartThis, ctx: Context<{ cartId?: string }>, createGuest = false): CartRef {
+	const userId = (ctx.meta as { user?: { sub?: string } | null }).user?.sub;
+	if (userId) return { store: this.users, owner: userId };
+	const cartId = ctx.params.cartId ?? (createGuest ? randomUUID() : undefined);
+	if (!cartId) throw new CartIdRequiredError();
+	return { store: this.guests, owner: cartId, cartId };
+}
+
+/** What a cart answers: its lines at today's prices, flagged when a price changed since the line was added. */
+async function viewOf(this: CartThis, ctx: Context, ref: CartRef) {
+	const lines = await ref.store.lines(ref.owner);
+	const products =
+		lines.length === 0
+			? []
+			: await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids: lines.map((l) => l.productId) });
+	const byId = new Map(products.map((p) => [p.id, p]));
+	const totals: Record<string, number> = {};
+	const items = lines.map((line) => {
+		const product = byId.get(line.productId);
+		const available = Boolean(product?.active);
+		const priceCents = product?.priceCents ?? line.priceCents;
+		const currency = product?.currency ?? line.currency;
+		if (available) totals[currency] = (totals[currency] ?? 0) + priceCents * line.quantity;
+		return {
+			productId: line.productId,
+			sku: product?.sku ?? null,
+			name: product?.name ?? line.name,
+			quantity: line.quantity,
+			priceCents,
+			currency,
+			addedPriceCents: line.priceCents,
+			priceChanged: priceCents !== line.priceCents || currency !== line.currency,
+			available,
+		};
+	});
+	return {
+		...(ref.cartId ? { cartId: ref.cartId } : {}),
+		items,
+		totals,
+		itemCount: items.reduce((n, i) => n + i.quantity, 0),
+	};
+}
+
+/**
+ * Shopping carts: a signed-in shopper's in SQL, a guest's in the key-value store (7 days after its
+ * last change). Prices come from the products service, as they are now; each line also keeps the
+ * price it was added at, so the shopper sees what changed before checking out.
+ */
+export default function cartService(_config: AppConfig): ServiceSchema {
+	return defineService<CartVars>({
+		name: "cart",
+		mixins: [KvMixin(), DbMixin({ database: "cart", migrations: cartMigrations })],
+
+		actions: {
+			get: {
+				rest: "GET /",
+				params: cartRefParams,
+				handler(this: CartThis, ctx: Context<{ cartId?: string }>) {
+					return viewOf.call(this, ctx, refOf.call(this, ctx));
+				},
+			},
+
+			/** Adds `quantity` of the product (to what the cart already holds of it). A guest without a cart gets one. */
+			addItem: {
+				rest: "POST /items",
+				params: addItemParams,
+				async handler(this: CartThis, ctx: Context<{ cartId?: string; productId: string; quantity: number }>) {
+					const ref = refOf.call(this, ctx, true);
+					const { productId, quantity } = ctx.params;
+					const [product] = await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids: [productId] });
+					if (!product?.active) throw new ProductNotAvailableError(productId);
+					const lines = await ref.store.lines(ref.owner);
+					const current = lines.find((l) => l.productId === productId);
+					if (!current && lines.length >= MAX_LINES) throw new CartLimitError("lines", MAX_LINES);
+					const total = (current?.quantity ?? 0) + quantity;
+					if (total > MAX_QUANTITY) throw new CartLimitError("quantity", MAX_QUANTITY);
+					const line: CartLine = {
+						productId,
+						quantity: total,
+						name: product.name,
+						priceCents: product.priceCents,
+						currency: product.currency,
+						addedAt: current?.addedAt ?? Date.now(),
+					};
+					await ref.store.put(ref.owner, line);
+					return viewOf.call(this, ctx, ref);
+				},
+			},
+
+			removeItem: {
+				rest: "DELETE /items/:productId",
+				params: removeItemParams,
+				async handler(this: CartThis, ctx: Context<{ cartId?: string; productId: string }>) {
+					const ref = refOf.call(this, ctx);
+					await ref.store.remove(ref.owner, ctx.params.productId);
+					return viewOf.call(this, ctx, ref);
+				},
+			},
+
+			clear: {
+				rest: "DELETE /",
+				params: cartRefParams,
+				async handler(this: CartThis, ctx: Context<{ cartId?: string }>) {
+					const ref = refOf.call(this, ctx);
+					await ref.store.clear(ref.owner);
+					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					return null;
+				},
+			},
+
+			/**
+			 * After signing in: the guest cart's lines join the shopper's cart (quantities of one product
+			 * add up, to at most MAX_QUANTITY; lines past MAX_LINES are dropped) and the guest cart is deleted.
+			 */
+			merge: {
+				rest: "POST /merge",
+				params: mergeParams,
+				async handler(this: CartThis, ctx: Context<{ cartId: string }>) {
+					const userId = (ctx.meta as { user?: { sub?: string } | null }).user?.sub;
+					if (!userId) throw new UnauthorizedError("TOKEN_MISSING");
+					const mine = await this.users.lines(userId);
+					let count = mine.length;
+					for (const guestLine of await this.guests.lines(ctx.params.cartId)) {
+						const current = mine.find((l) => l.productId === guestLine.productId);
+						if (!current && count >= MAX_LINES) continue;
+						if (!current) count++;
+						await this.users.put(userId, {
+							...(current ?? guestLine),
+							quantity: Math.min(MAX_QUANTITY, (current?.quantity ?? 0) + guestLine.quantity),
+						});
+					}
+					await this.guests.clear(ctx.params.cartId);
+					return viewOf.call(this, ctx, { store: this.users, owner: userId });
+				},
+			},
+		},
+
+		async started(this: CartThis) {
+			this.guests = new GuestCarts(this.kv, GUEST_CART_TTL_MS);
+			this.users = new UserCarts(this.sequelize);
+		},
+	});
+}
