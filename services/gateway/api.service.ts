@@ -72,9 +72,32 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 	const bodyParsers = false;
 	const readJsonBody = jsonBodyReader(config.http.bodyLimitBytes);
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
+	const limits = config.http.rateLimit;
+	/**
+	 * A route as all of ours are: the listed aliases only, our JSON body reader and error shape, the
+	 * version guard (unless `versioned: false`), the caller's token read when one is sent (unless
+	 * `authenticated: false`), then the `authorization` hook named, and the rate limit `[name, limit]`.
+	 */
+	const route = (
+		path: string,
+		aliases: Record<string, string>,
+		options: { authorization?: string; limit?: [string, number]; versioned?: boolean; authenticated?: boolean } = {},
+	) => ({
+		path,
+		mappingPolicy: "restrict",
+		aliases,
+		...(options.limit ? rateLimit(...options.limit) : {}),
+		...(options.authenticated === false ? {} : { authentication: true }),
+		...(options.authorization ? { authorization: options.authorization } : {}),
+		logging,
+		...(options.versioned === false ? {} : { onBeforeCall: versionGuard }),
+		bodyParsers,
+		use: [readJsonBody],
+		onError: sendError,
+	});
 	// Counted in the gateways' shared key-value store; `service` is bound once the service exists.
 	let service: GatewayService | undefined;
-	const rateLimit = (route: string, limit: number) =>
+	const rateLimit = (name: string, limit: number) =>
 		limit > 0
 			? {
 					rateLimit: {
@@ -84,8 +107,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						key: clientAddressOf,
 						StoreFactory: kvRateLimitStore(
 							() => (service as GatewayService).kv,
-							route,
-							(err) => service?.logger.warn(`Rate limit store did not answer; ${route} request let through:`, err),
+							name,
+							(err) => service?.logger.warn(`Rate limit store did not answer; ${name} request let through:`, err),
 						),
 					},
 				}
@@ -112,98 +135,25 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				res.setHeader("X-Correlation-Id", correlationId);
 			},
 			routes: [
-				{
-					// Operators only. The token secret stays in this closure: settings are broadcast to peers.
-					path: "/api/admin",
-					mappingPolicy: "restrict",
-					aliases: ADMIN_ALIASES,
-					...rateLimit("admin", config.http.rateLimit.api),
-					authentication: true,
-					authorization: "requireAdmin",
-					logging,
-					onBeforeCall: versionGuard,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
-				{
-					// Public, and without the version guard (as the reference's auth routes); logout and
-					// validate read the caller from the token.
-					path: "/api/auth",
-					mappingPolicy: "restrict",
-					aliases: AUTH_ALIASES,
-					// Per client address: slows password guessing and signup floods.
-					...rateLimit("auth", config.http.rateLimit.auth),
-					authentication: true,
-					logging,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
-				{
-					// Reads are public (the reference's route policy); writes need the admin role.
-					path: "/api/products",
-					mappingPolicy: "restrict",
-					aliases: PRODUCTS_ALIASES,
-					...rateLimit("products", config.http.rateLimit.api),
-					authentication: true,
+				// Operators only. The token secret stays in this closure: settings are broadcast to peers.
+				route("/api/admin", ADMIN_ALIASES, { authorization: "requireAdmin", limit: ["admin", limits.api] }),
+				// Public, and without the version guard (as the reference's auth routes); logout and validate
+				// read the caller from the token. Limited per client address: slows password guessing and signup floods.
+				route("/api/auth", AUTH_ALIASES, { versioned: false, limit: ["auth", limits.auth] }),
+				// Reads are public (the reference's route policy); writes need the admin role.
+				route("/api/products", PRODUCTS_ALIASES, {
 					authorization: "requireRoleIfAny",
-					logging,
-					onBeforeCall: versionGuard,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
-				{
-					// Guests and shoppers alike: the token, when sent, picks the shopper's own cart.
-					path: "/api/cart",
-					mappingPolicy: "restrict",
-					aliases: CART_ALIASES,
-					...rateLimit("cart", config.http.rateLimit.api),
-					authentication: true,
-					logging,
-					onBeforeCall: versionGuard,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
-				{
-					path: "/api/users",
-					mappingPolicy: "restrict",
-					aliases: USERS_ALIASES,
-					...rateLimit("users", config.http.rateLimit.api),
-					authentication: true,
+					limit: ["products", limits.api],
+				}),
+				// Guests and shoppers alike: the token, when sent, picks the shopper's own cart.
+				route("/api/cart", CART_ALIASES, { limit: ["cart", limits.api] }),
+				route("/api/users", USERS_ALIASES, { authorization: "requireCaller", limit: ["users", limits.api] }),
+				// Every call needs a token; some need a role (roleNeededFor).
+				route("/api/inventory", INVENTORY_ALIASES, {
 					authorization: "requireCaller",
-					logging,
-					onBeforeCall: versionGuard,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
-				{
-					// Every call needs a token; some need a role (roleNeededFor).
-					path: "/api/inventory",
-					mappingPolicy: "restrict",
-					aliases: INVENTORY_ALIASES,
-					...rateLimit("inventory", config.http.rateLimit.api),
-					authentication: true,
-					authorization: "requireCaller",
-					logging,
-					onBeforeCall: versionGuard,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
-				{
-					path: "/api",
-					mappingPolicy: "restrict",
-					aliases: { "GET /health": "api.health" },
-					logging,
-					onBeforeCall: versionGuard,
-					bodyParsers,
-					use: [readJsonBody],
-					onError: sendError,
-				},
+					limit: ["inventory", limits.api],
+				}),
+				route("/api", { "GET /health": "api.health" }, { authenticated: false }),
 			],
 			logRequest: "debug",
 			logResponse: "debug",
