@@ -17,6 +17,11 @@ export interface CartStore {
 	lines(owner: string): Promise<CartLine[]>;
 	/** Writes the line (replacing one of the same product). */
 	put(owner: string, line: CartLine): Promise<void>;
+	/**
+	 * Adds `line.quantity` to what the cart holds of the product (with the line's name and price), or
+	 * starts the line; false, changing nothing, when that would pass `maxQuantity`.
+	 */
+	add(owner: string, line: CartLine, maxQuantity: number): Promise<boolean>;
 	remove(owner: string, productId: string): Promise<void>;
 	clear(owner: string): Promise<void>;
 }
@@ -40,6 +45,14 @@ export class GuestCarts implements CartStore {
 	async put(cartId: string, line: CartLine): Promise<void> {
 		const others = (await this.lines(cartId)).filter((l) => l.productId !== line.productId);
 		await this.kv.set(`guest:${cartId}`, JSON.stringify([...others, line]), this.ttlMs);
+	}
+
+	async add(cartId: string, line: CartLine, maxQuantity: number): Promise<boolean> {
+		const current = (await this.lines(cartId)).find((l) => l.productId === line.productId);
+		const quantity = (current?.quantity ?? 0) + line.quantity;
+		if (quantity > maxQuantity) return false;
+		await this.put(cartId, { ...line, quantity, addedAt: current?.addedAt ?? line.addedAt });
+		return true;
 	}
 
 	async remove(cartId: string, productId: string): Promise<void> {
@@ -89,25 +102,66 @@ export class UserCarts implements CartStore {
 	async put(userId: string, line: CartLine): Promise<void> {
 		if (await this.update(userId, line)) return;
 		try {
-			await this.db.query(
-				"INSERT INTO cart_lines (user_id, product_id, quantity, name, price_cents, currency, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-				{
-					replacements: [
-						userId,
-						line.productId,
-						line.quantity,
-						line.name,
-						line.priceCents,
-						line.currency,
-						line.addedAt,
-					],
-					type: QueryTypes.INSERT,
-				},
-			);
+			await this.insert(userId, line);
 		} catch (err) {
 			if (!isUniqueViolation(err)) throw err;
 			await this.update(userId, line);
 		}
+	}
+
+	/**
+	 * One conditional UPDATE adds to an existing line, so concurrent adds all count; a line that does
+	 * not exist yet is inserted (a concurrent insert of it makes this one add instead).
+	 */
+	async add(userId: string, line: CartLine, maxQuantity: number): Promise<boolean> {
+		if (line.quantity > maxQuantity) return false;
+		// Each turn either adds, finds the limit, or sees the line appear meanwhile (a concurrent first add
+		// committed between the UPDATE and the SELECT, or won the INSERT) and adds on the next turn.
+		for (let attempt = 0; attempt < 5; attempt++) {
+			const added = await this.db.query(
+				`UPDATE cart_lines SET quantity = quantity + ?, name = ?, price_cents = ?, currency = ?
+				 WHERE user_id = ? AND product_id = ? AND quantity + ? <= ?`,
+				{
+					replacements: [
+						line.quantity,
+						line.name,
+						line.priceCents,
+						line.currency,
+						userId,
+						line.productId,
+						line.quantity,
+						maxQuantity,
+					],
+					type: QueryTypes.UPDATE,
+				},
+			);
+			if (affectedRows(added) > 0) return true;
+			const [current] = await this.db.query<{ quantity: number | string }>(
+				"SELECT quantity FROM cart_lines WHERE user_id = ? AND product_id = ?",
+				{ replacements: [userId, line.productId], type: QueryTypes.SELECT },
+			);
+			if (current) {
+				if (Number(current.quantity) + line.quantity > maxQuantity) return false;
+				continue;
+			}
+			try {
+				await this.insert(userId, line);
+				return true;
+			} catch (err) {
+				if (!isUniqueViolation(err)) throw err;
+			}
+		}
+		throw new Error(`cart line ${userId}/${line.productId} kept changing under the add`);
+	}
+
+	private async insert(userId: string, line: CartLine): Promise<void> {
+		await this.db.query(
+			"INSERT INTO cart_lines (user_id, product_id, quantity, name, price_cents, currency, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			{
+				replacements: [userId, line.productId, line.quantity, line.name, line.priceCents, line.currency, line.addedAt],
+				type: QueryTypes.INSERT,
+			},
+		);
 	}
 
 	private async update(userId: string, line: CartLine): Promise<boolean> {

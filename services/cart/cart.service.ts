@@ -105,19 +105,17 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 					const [product] = await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids: [productId] });
 					if (!product?.active) throw new ProductNotAvailableError(productId);
 					const lines = await ref.store.lines(ref.owner);
-					const current = lines.find((l) => l.productId === productId);
-					if (!current && lines.length >= MAX_LINES) throw new CartLimitError("lines", MAX_LINES);
-					const total = (current?.quantity ?? 0) + quantity;
-					if (total > MAX_QUANTITY) throw new CartLimitError("quantity", MAX_QUANTITY);
+					const holds = lines.some((l) => l.productId === productId);
+					if (!holds && lines.length >= MAX_LINES) throw new CartLimitError("lines", MAX_LINES);
 					const line: CartLine = {
 						productId,
-						quantity: total,
+						quantity,
 						name: product.name,
 						priceCents: product.priceCents,
 						currency: product.currency,
-						addedAt: current?.addedAt ?? Date.now(),
+						addedAt: Date.now(),
 					};
-					await ref.store.put(ref.owner, line);
+					if (!(await ref.store.add(ref.owner, line, MAX_QUANTITY))) throw new CartLimitError("quantity", MAX_QUANTITY);
 					return viewOf.call(this, ctx, ref);
 				},
 			},
