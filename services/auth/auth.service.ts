@@ -3,8 +3,10 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { type AccessTokenClaims, signAccessToken, verifyAccessToken } from "../../lib/auth/access-token";
 import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import { requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import type { KvStore } from "../../lib/kv";
+import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { KvMixin } from "../../mixins/kv.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
@@ -43,14 +45,6 @@ export interface TokenPair {
 	user: { id: string; email: string; roles: string[] };
 }
 
-/** The caller the gateway found in the access token (`ctx.meta.user`). */
-interface MetaUser {
-	sub: string;
-	roles: string[];
-	jti: string;
-	exp: number;
-}
-
 /** How often expired refresh tokens are deleted, and how many per statement. */
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 const SWEEP_BATCH = 1000;
@@ -84,7 +78,7 @@ export default function authService(config: AppConfig): ServiceSchema {
 						CUSTOMER_ROLE,
 					]);
 					this.countMetric(LOGINS_METRIC, { result: "signup" });
-					(ctx.meta as Record<string, unknown>).$statusCode = 201;
+					setReplyStatus(ctx, 201);
 					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
 				},
 			},
@@ -121,12 +115,11 @@ export default function authService(config: AppConfig): ServiceSchema {
 				rest: "POST /logout",
 				params: logoutParams,
 				async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }>) {
-					const user = (ctx.meta as { user?: MetaUser | null }).user;
-					if (!user) throw new UnauthorizedError("TOKEN_MISSING");
+					const user = requireCallerOf(ctx);
 					const ttlMs = user.exp * 1000 - Date.now();
 					if (user.jti && ttlMs > 0) await this.kv.set(revokedKey(user.jti), user.sub, ttlMs + 5_000);
 					if (ctx.params.refreshToken) await this.refreshTokens.revokeFamilyOf(ctx.params.refreshToken, user.sub);
-					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					setReplyStatus(ctx, 204);
 					return null;
 				},
 			},
@@ -139,8 +132,7 @@ export default function authService(config: AppConfig): ServiceSchema {
 				rest: "POST /password",
 				params: changePasswordParams,
 				async handler(this: AuthThis, ctx: Context<{ currentPassword: string; newPassword: string }>) {
-					const user = (ctx.meta as { user?: MetaUser | null }).user;
-					if (!user) throw new UnauthorizedError("TOKEN_MISSING");
+					const user = requireCallerOf(ctx);
 					const account = await this.accounts.findById(user.sub);
 					if (!account || !(await verifyPassword(ctx.params.currentPassword, account.passwordHash))) {
 						throw new InvalidCredentialsError();
@@ -155,8 +147,7 @@ export default function authService(config: AppConfig): ServiceSchema {
 			whoami: {
 				rest: "GET /validate",
 				handler(ctx: Context) {
-					const user = (ctx.meta as { user?: MetaUser | null }).user;
-					if (!user) throw new UnauthorizedError("TOKEN_MISSING");
+					const user = requireCallerOf(ctx);
 					return { sub: user.sub, roles: user.roles, exp: user.exp };
 				},
 			},

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
-import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import { callerOf, requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import type { KvStore } from "../../lib/kv";
+import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { KvMixin } from "../../mixins/kv.mixin";
 import type { Product } from "../products/products.repository";
@@ -34,7 +35,7 @@ interface CartRef {
 }
 
 function refOf(this: CartThis, ctx: Context<{ cartId?: string }>, createGuest = false): CartRef {
-	const userId = (ctx.meta as { user?: { sub?: string } | null }).user?.sub;
+	const userId = callerOf(ctx)?.sub;
 	if (userId) return { store: this.users, owner: userId };
 	const cartId = ctx.params.cartId ?? (createGuest ? randomUUID() : undefined);
 	if (!cartId) throw new CartIdRequiredError();
@@ -136,7 +137,7 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 				async handler(this: CartThis, ctx: Context<{ cartId?: string }>) {
 					const ref = refOf.call(this, ctx);
 					await ref.store.clear(ref.owner);
-					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					setReplyStatus(ctx, 204);
 					return null;
 				},
 			},
@@ -149,8 +150,7 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 				rest: "POST /merge",
 				params: mergeParams,
 				async handler(this: CartThis, ctx: Context<{ cartId: string }>) {
-					const userId = (ctx.meta as { user?: { sub?: string } | null }).user?.sub;
-					if (!userId) throw new UnauthorizedError("TOKEN_MISSING");
+					const userId = requireCallerOf(ctx).sub;
 					const mine = await this.users.lines(userId);
 					let count = mine.length;
 					for (const guestLine of await this.guests.lines(ctx.params.cartId)) {

@@ -1,6 +1,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
+import { callerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import type { OutboxStatus } from "../../lib/events/outbox.repository";
 import { DbMixin } from "../../mixins/db.mixin";
@@ -19,7 +20,7 @@ interface ChannelAdapter {
 
 /** Who asked (set by the gateway from the access token), for the audit line of an operator action. */
 function operatorOf(ctx: Context): string {
-	return (ctx.meta as { user?: { sub?: string } }).user?.sub ?? "an operator";
+	return callerOf(ctx)?.sub ?? "an operator";
 }
 
 const serviceParam = { service: { type: "string", pattern: SERVICE_NAME } };

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { AppConfig } from "../../config";
+import { type Caller, callerOf } from "../../lib/auth/caller";
 import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import { createKvStore, type KvStore } from "../../lib/kv";
+import { setReplyStatus } from "../../lib/reply-status";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
 import {
 	AUTH_ALIASES,
@@ -14,7 +16,7 @@ import {
 	roleNeededFor,
 	USERS_ALIASES,
 } from "./api-routes";
-import { bearerTokenOf, type RequestUser, requireRole } from "./bearer-auth";
+import { bearerTokenOf, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
 import { jsonBodyReader } from "./json-body";
 import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
@@ -177,7 +179,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						onlyAvailable: false,
 						withServices: true,
 					}) as unknown as NodeInfo[];
-					if (down || starting) (ctx.meta as Record<string, unknown>).$statusCode = 503;
+					if (down || starting) setReplyStatus(ctx, 503);
 					return {
 						status: down ? "DOWN" : starting ? "STARTING" : "UP",
 						node: this.broker.nodeID,
@@ -192,27 +194,22 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 
 		methods: {
 			/** moleculer-web's `authentication` hook: the token's caller becomes `ctx.meta.user`. */
-			authenticate(
-				this: GatewayService,
-				ctx: Context,
-				_route: unknown,
-				req: GatewayRequest,
-			): Promise<RequestUser | null> {
+			authenticate(this: GatewayService, ctx: Context, _route: unknown, req: GatewayRequest): Promise<Caller | null> {
 				const token = bearerTokenOf(req);
 				return token === undefined ? Promise.resolve(null) : this.tokens.validate(token, ctx);
 			},
 			/** The admin route's `authorization` hook. */
 			requireAdmin(ctx: Context) {
-				requireRole((ctx.meta as { user?: RequestUser | null }).user, ADMIN_ROLE);
+				requireRole(callerOf(ctx), ADMIN_ROLE);
 			},
 			/** Anyone, unless the action needs a role: then a caller with it. */
 			requireRoleIfAny(ctx: Context, _route: unknown, req: GatewayRequest) {
 				const role = roleNeededFor(req.$action?.name);
-				if (role !== undefined) requireRole((ctx.meta as { user?: RequestUser | null }).user, role);
+				if (role !== undefined) requireRole(callerOf(ctx), role);
 			},
 			/** Any caller with a valid token, and the role the action needs if it needs one. */
 			requireCaller(ctx: Context, _route: unknown, req: GatewayRequest) {
-				requireRole((ctx.meta as { user?: RequestUser | null }).user, roleNeededFor(req.$action?.name));
+				requireRole(callerOf(ctx), roleNeededFor(req.$action?.name));
 			},
 		},
 
@@ -238,8 +235,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 }
 
 /** `auth.validate` as a child of the request's context. */
-function askAuthService(token: string, ctx: Context): Promise<RequestUser> {
-	return ctx.call<RequestUser, { token: string }>("auth.validate", { token });
+function askAuthService(token: string, ctx: Context): Promise<Caller> {
+	return ctx.call<Caller, { token: string }>("auth.validate", { token });
 }
 
 function serviceNames(node?: { services: Array<{ name: string }> }): string[] {

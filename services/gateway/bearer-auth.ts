@@ -1,15 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { ForbiddenError, UnauthorizedError } from "../../lib/auth/auth.errors";
-
-/** The caller as the gateway hands it on in `ctx.meta.user`: the token's claims. */
-export interface RequestUser {
-	sub: string;
-	roles: string[];
-	/** The token's id, which a logout revokes. */
-	jti: string;
-	/** The token's expiry, seconds since the epoch. */
-	exp: number;
-}
+import type { Caller } from "../../lib/auth/caller";
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
@@ -27,7 +18,7 @@ export function bearerTokenOf(req: IncomingMessage): string | undefined {
 }
 
 /** 401 for an anonymous caller, 403 for one without `role` (any caller will do without one). */
-export function requireRole(user: RequestUser | null | undefined, role?: string): void {
+export function requireRole(user: Caller | null, role?: string): void {
 	if (!user) throw new UnauthorizedError("TOKEN_MISSING");
 	if (role !== undefined && !user.roles.includes(role)) throw new ForbiddenError(role);
 }

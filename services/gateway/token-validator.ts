@@ -1,11 +1,11 @@
-import type { RequestUser } from "./bearer-auth";
+import type { Caller } from "../../lib/auth/caller";
 
 /** Tokens remembered at most; past it the memory starts over (a flood of distinct tokens must not grow it). */
 const MAX_REMEMBERED = 10_000;
 
 interface Remembered {
 	/** The answer, or the question still on its way (concurrent requests with one token share it). */
-	user: Promise<RequestUser>;
+	user: Promise<Caller>;
 	/** Until when a "valid" is reused, epoch ms; set when the answer is a valid. */
 	until: number;
 }
@@ -27,10 +27,10 @@ export class TokenValidator<TContext> {
 
 	constructor(
 		private readonly cacheMs: number,
-		private readonly ask: (token: string, context: TContext) => Promise<RequestUser>,
+		private readonly ask: (token: string, context: TContext) => Promise<Caller>,
 	) {}
 
-	validate(token: string, context: TContext, now = Date.now()): Promise<RequestUser> {
+	validate(token: string, context: TContext, now = Date.now()): Promise<Caller> {
 		const known = this.remembered.get(token);
 		if (known && known.until > now) return known.user;
 		if (this.cacheMs <= 0) return this.ask(token, context);

@@ -3,6 +3,7 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
 import { newEvent } from "../../lib/events/event-envelope";
+import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
@@ -96,7 +97,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 						]);
 						return created;
 					});
-					(ctx.meta as Record<string, unknown>).$statusCode = 201;
+					setReplyStatus(ctx, 201);
 					return product;
 				},
 			},
@@ -125,7 +126,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 						const payload: ProductDeletedPayload = { id: product.id, sku: product.sku, version: product.version + 1 };
 						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.deleted, product.id, payload, correlationIdOf(ctx))]);
 					});
-					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					setReplyStatus(ctx, 204);
 					return null;
 				},
 			},

@@ -1,8 +1,9 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
-import { UnauthorizedError } from "../../lib/auth/auth.errors";
+import { requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
+import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { usersMigrations } from "./migrations";
 import { AddressLimitError, AddressNotFoundError } from "./users.errors";
@@ -26,11 +27,7 @@ interface UsersVars {
 type UsersThis = Service & UsersVars;
 
 /** The caller's user id, from the access token the gateway checked; never from the request. */
-function callerOf(ctx: Context): string {
-	const sub = (ctx.meta as { user?: { sub?: string } | null }).user?.sub;
-	if (!sub) throw new UnauthorizedError("TOKEN_MISSING");
-	return sub;
-}
+const userIdOf = (ctx: Context): string => requireCallerOf(ctx).sub;
 
 /**
  * Shoppers' profiles, preferences and addresses. Every action works on the caller's own account:
@@ -45,7 +42,7 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 			me: {
 				rest: "GET /me",
 				async handler(this: UsersThis, ctx: Context) {
-					const userId = callerOf(ctx);
+					const userId = userIdOf(ctx);
 					const [profile, addresses] = await Promise.all([
 						this.repository.profile(userId),
 						this.repository.addresses(userId),
@@ -59,7 +56,7 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				params: updateProfileParams,
 				handler(this: UsersThis, ctx: Context<Partial<Pick<Profile, "displayName" | "phone">>>): Promise<Profile> {
 					const { displayName, phone } = ctx.params;
-					return this.repository.updateProfile(callerOf(ctx), () => ({
+					return this.repository.updateProfile(userIdOf(ctx), () => ({
 						...(displayName !== undefined ? { displayName } : {}),
 						...(phone !== undefined ? { phone } : {}),
 					}));
@@ -71,7 +68,7 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				rest: "PUT /me/preferences",
 				params: preferencesParams,
 				async handler(this: UsersThis, ctx: Context<Preferences>): Promise<Preferences> {
-					const saved = await this.repository.updateProfile(callerOf(ctx), (current) => ({
+					const saved = await this.repository.updateProfile(userIdOf(ctx), (current) => ({
 						preferences: { ...current.preferences, ...ctx.params },
 					}));
 					return saved.preferences;
@@ -81,7 +78,7 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 			addresses: {
 				rest: "GET /me/addresses",
 				handler(this: UsersThis, ctx: Context) {
-					return this.repository.addresses(callerOf(ctx));
+					return this.repository.addresses(userIdOf(ctx));
 				},
 			},
 
@@ -89,9 +86,9 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				rest: "POST /me/addresses",
 				params: createAddressParams,
 				async handler(this: UsersThis, ctx: Context<AddressFields>) {
-					const address = await this.repository.addAddress(callerOf(ctx), ctx.params, MAX_ADDRESSES);
+					const address = await this.repository.addAddress(userIdOf(ctx), ctx.params, MAX_ADDRESSES);
 					if (!address) throw new AddressLimitError(MAX_ADDRESSES);
-					(ctx.meta as Record<string, unknown>).$statusCode = 201;
+					setReplyStatus(ctx, 201);
 					return address;
 				},
 			},
@@ -101,7 +98,7 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				params: replaceAddressParams,
 				async handler(this: UsersThis, ctx: Context<AddressFields & { id: string }>) {
 					const { id, ...fields } = ctx.params;
-					const address = await this.repository.replaceAddress(callerOf(ctx), id, fields);
+					const address = await this.repository.replaceAddress(userIdOf(ctx), id, fields);
 					if (!address) throw new AddressNotFoundError(id);
 					return address;
 				},
@@ -111,10 +108,10 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				rest: "DELETE /me/addresses/:id",
 				params: addressRefParams,
 				async handler(this: UsersThis, ctx: Context<{ id: string }>) {
-					if (!(await this.repository.removeAddress(callerOf(ctx), ctx.params.id))) {
+					if (!(await this.repository.removeAddress(userIdOf(ctx), ctx.params.id))) {
 						throw new AddressNotFoundError(ctx.params.id);
 					}
-					(ctx.meta as Record<string, unknown>).$statusCode = 204;
+					setReplyStatus(ctx, 204);
 					return null;
 				},
 			},

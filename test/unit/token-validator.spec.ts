@@ -1,11 +1,11 @@
 import { UnauthorizedError } from "../../lib/auth/auth.errors";
-import type { RequestUser } from "../../services/gateway/bearer-auth";
+import type { Caller } from "../../lib/auth/caller";
 import { TokenValidator } from "../../services/gateway/token-validator";
 
 /** An auth service stand-in that answers from a table and counts what it was asked. */
-function authAnswering(answers: Record<string, RequestUser | "revoked">) {
+function authAnswering(answers: Record<string, Caller | "revoked">) {
 	const asked: string[] = [];
-	const ask = async (token: string, _context: unknown): Promise<RequestUser> => {
+	const ask = async (token: string, _context: unknown): Promise<Caller> => {
 		asked.push(token);
 		const answer = answers[token];
 		if (!answer || answer === "revoked") throw new UnauthorizedError("TOKEN_REVOKED");
@@ -16,7 +16,7 @@ function authAnswering(answers: Record<string, RequestUser | "revoked">) {
 
 describe("the gateway's token validator", () => {
 	const now = 1_800_000_000_000;
-	const user = (expInS: number): RequestUser => ({
+	const user = (expInS: number): Caller => ({
 		sub: "u1",
 		roles: ["customer"],
 		jti: "j1",
