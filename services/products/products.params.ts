@@ -1,13 +1,17 @@
 /** fastest-validator schemas of the products actions. Bad input is a 400 that changes nothing. */
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: descriptions may have line breaks, nothing else
-const NO_CONTROL_BUT_LINES = /^[^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]*$/;
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from "../../lib/text-patterns";
 
 const productFields = {
-	name: { type: "string", trim: true, min: 1, max: 200, pattern: NO_CONTROL },
-	description: { type: "string", trim: true, max: 5000, pattern: NO_CONTROL_BUT_LINES, optional: true, default: "" },
+	name: { type: "string", trim: true, min: 1, max: 200, pattern: NO_CONTROL_CHARS },
+	description: {
+		type: "string",
+		trim: true,
+		max: 5000,
+		pattern: NO_CONTROL_CHARS_BUT_LINE_BREAKS,
+		optional: true,
+		default: "",
+	},
 	category: { type: "string", pattern: /^[a-z0-9][a-z0-9-]{0,63}$/ },
 	/** Minor units (cents); at most 10^12, far beyond any price and inside a double's exact integers. */
 	priceCents: { type: "number", integer: true, min: 0, max: 1_000_000_000_000 },
@@ -35,7 +39,7 @@ export const listProductsParams = {
 	page: { type: "number", integer: true, min: 1, max: 10_000, convert: true, optional: true, default: 1 },
 	size: { type: "number", integer: true, min: 1, max: 100, convert: true, optional: true, default: 20 },
 	category: { ...productFields.category, optional: true },
-	q: { type: "string", trim: true, min: 1, max: 100, pattern: NO_CONTROL, optional: true },
+	q: { type: "string", trim: true, min: 1, max: 100, pattern: NO_CONTROL_CHARS, optional: true },
 	minPriceCents: { ...productFields.priceCents, convert: true, optional: true },
 	maxPriceCents: { ...productFields.priceCents, convert: true, optional: true },
 	sort: { type: "enum", values: [...SORTS], optional: true, default: "newest" },

@@ -1,8 +1,8 @@
 /** fastest-validator schemas of the users actions. Bad input is a 400 that changes nothing. */
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-const text = (max: number, min = 1) => ({ type: "string", trim: true, min, max, pattern: NO_CONTROL }) as const;
+import { NO_CONTROL_CHARS } from "../../lib/text-patterns";
+
+const text = (max: number, min = 1) => ({ type: "string", trim: true, min, max, pattern: NO_CONTROL_CHARS }) as const;
 const optionalText = (max: number) => ({ ...text(max), optional: true, nullable: true }) as const;
 
 export const updateProfileParams = {
