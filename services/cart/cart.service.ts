@@ -42,14 +42,21 @@ function refOf(this: CartThis, ctx: Context<{ cartId?: string }>, createGuest = 
 	return { store: this.guests, owner: cartId, cartId };
 }
 
-/** What a cart answers: its lines at today's prices, flagged when a price changed since the line was added. */
-async function viewOf(this: CartThis, ctx: Context, ref: CartRef) {
+/** Today's products of these ids (those that exist), in one call to the products service. */
+async function productsById(ctx: Context, ids: string[]): Promise<Map<string, Product>> {
+	if (ids.length === 0) return new Map();
+	const products = await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids });
+	return new Map(products.map((p) => [p.id, p]));
+}
+
+/**
+ * What a cart answers: its lines at today's prices, flagged when a price changed since the line was
+ * added. `known` are products already read for this request (an add reads them before it writes).
+ */
+async function viewOf(this: CartThis, ctx: Context, ref: CartRef, known?: Map<string, Product>) {
 	const lines = await ref.store.lines(ref.owner);
-	const products =
-		lines.length === 0
-			? []
-			: await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids: lines.map((l) => l.productId) });
-	const byId = new Map(products.map((p) => [p.id, p]));
+	const ids = lines.map((l) => l.productId);
+	const byId = known && ids.every((id) => known.has(id)) ? known : await productsById(ctx, ids);
 	const totals: Record<string, number> = {};
 	const items = lines.map((line) => {
 		const product = byId.get(line.productId);
@@ -103,9 +110,11 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 				async handler(this: CartThis, ctx: Context<{ cartId?: string; productId: string; quantity: number }>) {
 					const ref = refOf.call(this, ctx, true);
 					const { productId, quantity } = ctx.params;
-					const [product] = await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids: [productId] });
-					if (!product?.active) throw new ProductNotAvailableError(productId);
 					const lines = await ref.store.lines(ref.owner);
+					// The product added and those already held, in one call: the answer's view needs them all.
+					const products = await productsById(ctx, [...lines.map((l) => l.productId), productId]);
+					const product = products.get(productId);
+					if (!product?.active) throw new ProductNotAvailableError(productId);
 					const holds = lines.some((l) => l.productId === productId);
 					if (!holds && lines.length >= MAX_LINES) throw new CartLimitError("lines", MAX_LINES);
 					const line: CartLine = {
@@ -117,7 +126,7 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 						addedAt: Date.now(),
 					};
 					if (!(await ref.store.add(ref.owner, line, MAX_QUANTITY))) throw new CartLimitError("quantity", MAX_QUANTITY);
-					return viewOf.call(this, ctx, ref);
+					return viewOf.call(this, ctx, ref, products);
 				},
 			},
 
