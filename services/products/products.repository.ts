@@ -51,6 +51,11 @@ export interface ProductQuery {
 	activeOnly: boolean;
 }
 
+/** The writable fields in column order: name, description, category, price_cents, currency, active. */
+function fieldValues(f: ProductFields): unknown[] {
+	return [f.name, f.description, f.category, f.priceCents, f.currency, f.active];
+}
+
 /** Every sort ends on the id, so pages never repeat or skip a product whose key ties. */
 const ORDER_BY: Record<ProductSort, string> = {
 	newest: "created_at DESC, id",
@@ -76,18 +81,7 @@ export class ProductsRepository {
 		const id = randomUUID();
 		try {
 			await this.db.query(`INSERT INTO products (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, {
-				replacements: [
-					id,
-					sku,
-					fields.name,
-					fields.description,
-					fields.category,
-					fields.priceCents,
-					fields.currency,
-					fields.active,
-					now,
-					now,
-				],
+				replacements: [id, sku, ...fieldValues(fields), now, now],
 				type: QueryTypes.INSERT,
 				transaction,
 			});
@@ -109,16 +103,7 @@ export class ProductsRepository {
 			`UPDATE products SET name = ?, description = ?, category = ?, price_cents = ?, currency = ?, active = ?,
 			 version = version + 1, updated_at = ? WHERE id = ?`,
 			{
-				replacements: [
-					fields.name,
-					fields.description,
-					fields.category,
-					fields.priceCents,
-					fields.currency,
-					fields.active,
-					now,
-					id,
-				],
+				replacements: [...fieldValues(fields), now, id],
 				type: QueryTypes.UPDATE,
 				transaction,
 			},

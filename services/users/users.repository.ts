@@ -167,10 +167,7 @@ export class UsersRepository {
 	/** Replaces an address of `userId`; null when it has none with that id. */
 	async replaceAddress(userId: string, id: string, fields: AddressFields, now = Date.now()): Promise<Address | null> {
 		return this.db.transaction(async (transaction) => {
-			const [current] = await this.db.query<AddressRow>(
-				`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE id = ? AND user_id = ?`,
-				{ replacements: [id, userId], type: QueryTypes.SELECT, transaction },
-			);
+			const current = await this.addressRow(userId, id, transaction);
 			if (!current) return null;
 			// Only an explicit `isDefault: true` moves the default here; leaving it out keeps what it was.
 			const isDefault = fields.isDefault === true || (fields.isDefault === undefined && Boolean(current.is_default));
@@ -188,10 +185,7 @@ export class UsersRepository {
 	/** Removes an address; if it was the default, the oldest remaining one becomes it. False when not found. */
 	async removeAddress(userId: string, id: string): Promise<boolean> {
 		return this.db.transaction(async (transaction) => {
-			const [current] = await this.db.query<AddressRow>(
-				`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE id = ? AND user_id = ?`,
-				{ replacements: [id, userId], type: QueryTypes.SELECT, transaction },
-			);
+			const current = await this.addressRow(userId, id, transaction);
 			if (!current) return false;
 			await this.db.query("DELETE FROM addresses WHERE id = ? AND user_id = ?", {
 				replacements: [id, userId],
@@ -213,6 +207,19 @@ export class UsersRepository {
 			}
 			return true;
 		});
+	}
+
+	/** The address `id` if it is one of `userId`'s. */
+	private async addressRow(userId: string, id: string, transaction: Transaction): Promise<AddressRow | undefined> {
+		const [row] = await this.db.query<AddressRow>(
+			`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE id = ? AND user_id = ?`,
+			{
+				replacements: [id, userId],
+				type: QueryTypes.SELECT,
+				transaction,
+			},
+		);
+		return row;
 	}
 
 	private async countOf(userId: string, transaction: Transaction): Promise<number> {
