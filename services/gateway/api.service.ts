@@ -5,8 +5,9 @@ import type { AppConfig } from "../../config";
 import { type Caller, callerOf } from "../../lib/auth/caller";
 import { toErrorBody } from "../../lib/errors";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
-import { createKvStore, type KvStore } from "../../lib/kv";
+import type { KvStore } from "../../lib/kv";
 import { setReplyStatus } from "../../lib/reply-status";
+import { KvMixin } from "../../mixins/kv.mixin";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
 import {
 	AUTH_ALIASES,
@@ -120,7 +121,9 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 	const logging = config.logging.level === "debug" || config.logging.level === "trace";
 	const schema: ServiceSchema<GatewaySettings, Record<string, never>, GatewayVars> = {
 		name: "api",
-		mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
+		// The rate-limit counters, shared by the gateways (the service name is the same on every node). The
+		// edge starts even when Redis does not answer: rate limits let requests through until it does.
+		mixins: [ApiGateway as unknown as Partial<ServiceSchema>, KvMixin({ optionalAtStart: true })],
 
 		settings: {
 			port: config.http.port,
@@ -215,19 +218,11 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 
 		created(this: GatewayService) {
 			service = this;
-			// Shared by the gateways (the service name is the same on every node): the rate-limit counters.
-			this.kv = createKvStore(config.redis.url, `${config.namespace}:api:`);
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
 			this.tokens = new TokenValidator(config.auth.validateCacheMs, askAuthService);
 		},
 
-		async started(this: GatewayService) {
-			// The edge starts even when Redis does not answer: rate limits let requests through until it does.
-			await this.kv.connect().catch((err) => this.logger.warn("Key-value store not reachable at start:", err));
-		},
-
 		async stopped(this: GatewayService) {
-			await this.kv.close();
 			await this.probes.close();
 		},
 	};
