@@ -87,6 +87,16 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			INVENTORY_COMPOUND_COMMIT: bool({ default: true }),
 			INVENTORY_CALL_BATCH_MAX: positiveInt(10_000)({ default: 500 }),
 			INVENTORY_SWEEP_BATCH: positiveInt(100_000)({ default: 1000 }),
+			ORDER_PAYMENT_TIMEOUT_MS: positiveInt()({ default: 15 * 60_000 }),
+			ORDER_TIMEOUT_SWEEP_MS: positiveInt()({ default: 10_000 }),
+			PAYMENTS_WEBHOOK_URL: optionalUrl(["http", "https"])({ default: "" }),
+			PAYMENTS_WEBHOOK_SECRET: str({ default: "" }),
+			PAYMENT_PROVIDER_MAX_ATTEMPTS: positiveInt(100)({ default: 4 }),
+			PAYMENT_PROVIDER_BACKOFF_MS: positiveInt(60_000)({ default: 200 }),
+			PAYMENT_SANDBOX_LATENCY_MS: nonNegativeNumber({ default: 5 }),
+			PAYMENT_SANDBOX_WEBHOOK_DELAY_MS: nonNegativeNumber({ default: 50 }),
+			PAYMENT_SANDBOX_DUPLICATE_RATE: nonNegativeNumber({ default: 0 }),
+			PAYMENT_SANDBOX_REORDER_RATE: nonNegativeNumber({ default: 0 }),
 		},
 		{
 			reporter: ({ errors }) => {
@@ -182,9 +192,28 @@ export interface AppConfig {
 		compoundCommit: boolean;
 		callBatchMax: number;
 	};
+	orders: {
+		/** An order not PAID this long after it was made is TIMED_OUT. */
+		paymentTimeoutMs: number;
+		timeoutSweepMs: number;
+	};
+	payments: {
+		/** Where the provider delivers its webhooks: our gateway's `/api/payments/webhook` unless set. */
+		webhookUrl: string;
+		/** HMAC-SHA256 key of webhook signatures, shared with the provider. */
+		webhookSecret: string;
+		/** Provider calls are tried this many times (with backoff) before they go to the dead letters. */
+		providerMaxAttempts: number;
+		providerBackoffMs: number;
+		/** The built-in sandbox provider: its answer latency, webhook delay, and how often it misbehaves. */
+		sandbox: { latencyMs: number; webhookDelayMs: number; duplicateRate: number; reorderRate: number };
+	};
 	/** True when no external infrastructure is configured. */
 	embedded: boolean;
 }
+
+/** Signs development webhooks only: production refuses it, as it refuses the development JWT secret. */
+export const DEV_WEBHOOK_SECRET = "insecure-development-webhook-secret";
 
 /** Signs development tokens only: anyone who reads this file can forge them, so production refuses it. */
 export const DEV_JWT_SECRET = "insecure-development-jwt-secret-do-not-use-in-production";
@@ -210,6 +239,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		throw new ConfigError("invalid configuration: CIRCUIT_BREAKER_THRESHOLD must be a ratio in 0..1");
 	}
 	const jwtSecret = jwtSecretOf(e.NODE_ENV, e.JWT_SECRET);
+	if (e.INVENTORY_RESERVATION_TTL_S * 1000 < e.ORDER_PAYMENT_TIMEOUT_MS) {
+		// A hold that expired while its order still waits for payment would confirm nothing once paid.
+		throw new ConfigError(
+			`invalid configuration: INVENTORY_RESERVATION_TTL_S (${e.INVENTORY_RESERVATION_TTL_S} s) must not be shorter than ORDER_PAYMENT_TIMEOUT_MS (${e.ORDER_PAYMENT_TIMEOUT_MS} ms): reservations must outlive the payment wait`,
+		);
+	}
+	for (const name of ["PAYMENT_SANDBOX_DUPLICATE_RATE", "PAYMENT_SANDBOX_REORDER_RATE"] as const) {
+		if (e[name] > 1) throw new ConfigError(`invalid configuration: ${name} must be a ratio in 0..1`);
+	}
+	if (e.NODE_ENV === "production" && (e.PAYMENTS_WEBHOOK_SECRET === "" || e.PAYMENTS_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET)) {
+		throw new ConfigError("invalid configuration: PAYMENTS_WEBHOOK_SECRET must be set when NODE_ENV=production");
+	}
 	return {
 		env: e.NODE_ENV as AppConfig["env"],
 		namespace: e.NAMESPACE,
@@ -288,6 +329,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			callBatching: e.INVENTORY_CALL_BATCHING,
 			compoundCommit: e.INVENTORY_COMPOUND_COMMIT,
 			callBatchMax: e.INVENTORY_CALL_BATCH_MAX,
+		},
+		orders: { paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT_MS, timeoutSweepMs: e.ORDER_TIMEOUT_SWEEP_MS },
+		payments: {
+			webhookUrl: e.PAYMENTS_WEBHOOK_URL,
+			webhookSecret: e.PAYMENTS_WEBHOOK_SECRET || DEV_WEBHOOK_SECRET,
+			providerMaxAttempts: e.PAYMENT_PROVIDER_MAX_ATTEMPTS,
+			providerBackoffMs: e.PAYMENT_PROVIDER_BACKOFF_MS,
+			sandbox: {
+				latencyMs: e.PAYMENT_SANDBOX_LATENCY_MS,
+				webhookDelayMs: e.PAYMENT_SANDBOX_WEBHOOK_DELAY_MS,
+				duplicateRate: e.PAYMENT_SANDBOX_DUPLICATE_RATE,
+				reorderRate: e.PAYMENT_SANDBOX_REORDER_RATE,
+			},
 		},
 		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
 	};

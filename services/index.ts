@@ -9,6 +9,8 @@ export const SERVICE_MODULES: Record<string, string> = {
 	products: "./products/products.service",
 	cart: "./cart/cart.service",
 	inventory: "./inventory/inventory.service",
+	orders: "./orders/orders.service",
+	payments: "./payments/payments.service",
 	events: "./events/events.service",
 };
 

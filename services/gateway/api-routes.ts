@@ -54,8 +54,41 @@ const ROLE_BY_ACTION: Record<string, string> = {
 	"products.create": ADMIN_ROLE,
 	"products.replace": ADMIN_ROLE,
 	"products.remove": ADMIN_ROLE,
+	"orders.confirm": ADMIN_ROLE,
+	"orders.runTimeouts": ADMIN_ROLE,
+	"orders.outboxReplay": ADMIN_ROLE,
+	"payments.outageMode": ADMIN_ROLE,
+	"payments.setOutageMode": ADMIN_ROLE,
+	"payments.deadLetters": ADMIN_ROLE,
+	"payments.requeueDeadLetter": ADMIN_ROLE,
 };
 
 export function roleNeededFor(action: string | undefined): string | undefined {
 	return action === undefined ? undefined : ROLE_BY_ACTION[action];
 }
+
+/** `/api/orders`: every call needs an access token; the admin ones the admin role (ROLE_BY_ACTION). */
+export const ORDERS_ALIASES: Record<string, string> = {
+	"POST /": "orders.create",
+	"GET /": "orders.list",
+	"GET /:orderId": "orders.get",
+	"POST /:orderId/cancel": "orders.cancel",
+	"POST /:orderId/confirm": "orders.confirm",
+	"POST /admin/saga/timeouts/run": "orders.runTimeouts",
+	"POST /admin/outbox/replay-failed": "orders.outboxReplay",
+};
+
+/** `/api/payments`: a token for every call; the provider's operations the admin role. */
+export const PAYMENTS_ALIASES: Record<string, string> = {
+	"POST /intents": "payments.createIntent",
+	"GET /provider/outage-mode": "payments.outageMode",
+	"POST /provider/outage-mode": "payments.setOutageMode",
+	"GET /provider/dead-letters": "payments.deadLetters",
+	"POST /provider/dead-letters/:id/requeue": "payments.requeueDeadLetter",
+	"GET /:paymentId": "payments.get",
+};
+
+/** `/api/payments/webhook`: the provider's calls, public; the action checks their signature. */
+export const PAYMENTS_WEBHOOK_ALIASES: Record<string, string> = {
+	"POST /": "payments.webhook",
+};

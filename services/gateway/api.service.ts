@@ -13,18 +13,42 @@ import {
 	AUTH_ALIASES,
 	CART_ALIASES,
 	INVENTORY_ALIASES,
+	ORDERS_ALIASES,
+	PAYMENTS_ALIASES,
+	PAYMENTS_WEBHOOK_ALIASES,
 	PRODUCTS_ALIASES,
 	roleNeededFor,
 	USERS_ALIASES,
 } from "./api-routes";
 import { bearerTokenOf, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
-import { jsonBodyReader } from "./json-body";
+import { jsonBodyReader, rawBodyReader } from "./json-body";
 import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
 import { TokenValidator } from "./token-validator";
 import { checkApiVersion } from "./version-guard";
 
-type GatewayRequest = IncomingMessage & { $ctx?: Context; $action?: { name: string }; correlationId?: string };
+type GatewayRequest = IncomingMessage & {
+	$ctx?: Context;
+	$action?: { name: string };
+	correlationId?: string;
+	rawBody?: string;
+};
+
+/** One header's value (the first, when sent twice). */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+	const value = req.headers[name];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+/** `/api/orders`: the client's `Idempotency-Key` reaches `orders.create` as `ctx.meta.idempotencyKey`. */
+function idempotencyKeyMeta(req: GatewayRequest): Record<string, unknown> {
+	return { idempotencyKey: headerOf(req, "idempotency-key") };
+}
+
+/** The provider's webhook: the signed bytes and their signature, for `payments.webhook` to check. */
+function webhookMeta(req: GatewayRequest): Record<string, unknown> {
+	return { rawBody: req.rawBody ?? "", signature: headerOf(req, "x-razorpay-signature") };
+}
 
 interface GatewaySettings {
 	port: number;
@@ -74,17 +98,27 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 	// Our JSON body reader instead of moleculer-web's body-parser (see json-body.ts for why).
 	const bodyParsers = false;
 	const readJsonBody = jsonBodyReader(config.http.bodyLimitBytes);
+	const readRawBody = rawBodyReader(config.http.bodyLimitBytes);
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
 	const limits = config.http.rateLimit;
 	/**
 	 * A route as all of ours are: the listed aliases only, our JSON body reader and error shape, the
 	 * version guard (unless `versioned: false`), the caller's token read when one is sent (unless
 	 * `authenticated: false`), then the `authorization` hook named, and the rate limit `[name, limit]`.
+	 * `meta` copies what the actions need of the request (a header) into `ctx.meta`; `rawBody` keeps
+	 * the body's bytes unparsed instead of reading JSON.
 	 */
 	const route = (
 		path: string,
 		aliases: Record<string, string>,
-		options: { authorization?: string; limit?: [string, number]; versioned?: boolean; authenticated?: boolean } = {},
+		options: {
+			authorization?: string;
+			limit?: [string, number];
+			versioned?: boolean;
+			authenticated?: boolean;
+			meta?: (req: GatewayRequest) => Record<string, unknown>;
+			rawBody?: boolean;
+		} = {},
 	) => ({
 		path,
 		mappingPolicy: "restrict",
@@ -93,9 +127,12 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		...(options.authenticated === false ? {} : { authentication: true }),
 		...(options.authorization ? { authorization: options.authorization } : {}),
 		logging,
-		...(options.versioned === false ? {} : { onBeforeCall: versionGuard }),
+		onBeforeCall(ctx: Context, route: unknown, req: GatewayRequest) {
+			if (options.versioned !== false) versionGuard(ctx, route, req);
+			if (options.meta) Object.assign(ctx.meta as object, options.meta(req));
+		},
 		bodyParsers,
-		use: [readJsonBody],
+		use: [options.rawBody ? readRawBody : readJsonBody],
 		onError: sendError,
 	});
 	// Counted in the gateways' shared key-value store; `service` is bound once the service exists.
@@ -157,6 +194,22 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				route("/api/inventory", INVENTORY_ALIASES, {
 					authorization: "requireCaller",
 					limit: ["inventory", limits.api],
+				}),
+				route("/api/orders", ORDERS_ALIASES, {
+					authorization: "requireCaller",
+					limit: ["orders", limits.api],
+					meta: idempotencyKeyMeta,
+				}),
+				// Before `/api/payments`: the provider signs its calls instead of sending a token or a version.
+				route("/api/payments/webhook", PAYMENTS_WEBHOOK_ALIASES, {
+					versioned: false,
+					authenticated: false,
+					rawBody: true,
+					meta: webhookMeta,
+				}),
+				route("/api/payments", PAYMENTS_ALIASES, {
+					authorization: "requireCaller",
+					limit: ["payments", limits.api],
 				}),
 				route("/api", { "GET /health": "api.health" }, { authenticated: false }),
 			],

@@ -93,3 +93,38 @@ function parseStrict(text: string): unknown {
 	if (first !== "{" && first !== "[") throw new SyntaxError("not an object or array");
 	return JSON.parse(text);
 }
+
+type RawBodyRequest = IncomingMessage & { body?: unknown; rawBody?: string };
+
+/**
+ * For signed webhooks: the body exactly as sent, as `req.rawBody` (UTF-8 text, at most `limitBytes`),
+ * whatever its content type; `req.body` stays empty. The signature is over these bytes, so they are
+ * checked before anything parses them (the action does both).
+ */
+export function rawBodyReader(limitBytes: number) {
+	return function readRawBody(req: RawBodyRequest, _res: ServerResponse, next: Next): void {
+		const declared = req.headers["content-length"];
+		if (declared !== undefined && Number(declared) > limitBytes) {
+			next(tooLarge(limitBytes));
+			return;
+		}
+		const chunks: Buffer[] = [];
+		let received = 0;
+		let failure: ClientError | undefined;
+		req.on("data", (chunk: Buffer) => {
+			received += chunk.length;
+			if (received > limitBytes) failure ??= tooLarge(limitBytes);
+			if (!failure) chunks.push(chunk);
+		});
+		req.once("error", () => next(new ClientError("the request body was not received", 400, "request.aborted")));
+		req.once("end", () => {
+			if (failure) {
+				next(failure);
+				return;
+			}
+			req.rawBody = Buffer.concat(chunks).toString("utf8");
+			req.body = {};
+			next();
+		});
+	};
+}
