@@ -248,8 +248,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	for (const name of ["PAYMENT_SANDBOX_DUPLICATE_RATE", "PAYMENT_SANDBOX_REORDER_RATE"] as const) {
 		if (e[name] > 1) throw new ConfigError(`invalid configuration: ${name} must be a ratio in 0..1`);
 	}
-	if (e.NODE_ENV === "production" && (e.PAYMENTS_WEBHOOK_SECRET === "" || e.PAYMENTS_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET)) {
-		throw new ConfigError("invalid configuration: PAYMENTS_WEBHOOK_SECRET must be set when NODE_ENV=production");
+	// Only a node that runs payments signs and checks webhooks.
+	const runsPayments = e.SERVICES.length === 0 || e.SERVICES.includes("payments");
+	const devWebhookSecret = e.PAYMENTS_WEBHOOK_SECRET === "" || e.PAYMENTS_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET;
+	if (e.NODE_ENV === "production" && runsPayments && devWebhookSecret) {
+		throw new ConfigError(
+			"invalid configuration: PAYMENTS_WEBHOOK_SECRET must be set to a private secret when NODE_ENV=production",
+		);
 	}
 	return {
 		env: e.NODE_ENV as AppConfig["env"],

@@ -16,3 +16,10 @@ export function requireCallerOf(ctx: Context): Caller {
 	if (!caller) throw new UnauthorizedError("TOKEN_MISSING");
 	return caller;
 }
+
+/** The operators' role: admin routes need it, and it sees every user's orders and payments. */
+export const ADMIN_ROLE = "admin";
+
+export function isAdmin(caller: Caller | null): boolean {
+	return caller?.roles.includes(ADMIN_ROLE) ?? false;
+}

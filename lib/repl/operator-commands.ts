@@ -51,9 +51,20 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 		},
 		{
 			command: "order <orderId>",
-			description: "What the checkout saga decided for an order in inventory, with each line's reservation",
+			description: "The whole checkout saga of an order: the order with its history, its payment, and inventory's hold",
 			async action(broker, args) {
-				await show(broker, "inventory.orderHold", { orderId: String(args.orderId) });
+				const orderId = String(args.orderId);
+				// Each side on its own: a side whose service is down (or that never saw the order) says so.
+				const side = (action: string) =>
+					broker.call(action, { orderId }).catch((err: { type?: string; message?: string }) => ({
+						unavailable: err.type ?? err.message ?? String(err),
+					}));
+				const [order, payment, stock] = await Promise.all([
+					side("orders.inspect"),
+					side("payments.byOrder"),
+					side("inventory.orderHold"),
+				]);
+				print(json({ order, payment, stock }));
 			},
 		},
 		{

@@ -4,6 +4,8 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { callerOf, requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
+import { type OrderConfirmedPayload, TOPIC } from "../../lib/events/checkout-topics";
+import type { EventEnvelope } from "../../lib/events/event-envelope";
 import type { KvStore } from "../../lib/kv";
 import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
@@ -93,6 +95,20 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 	return defineService<CartVars>({
 		name: "cart",
 		mixins: [KvMixin(), DbMixin({ database: "cart", migrations: cartMigrations })],
+
+		channels: {
+			/**
+			 * An order made from the shopper's cart empties it once CONFIRMED (not before: a cancelled or
+			 * timed-out order leaves the cart as it was). Idempotent, so a redelivery needs no dedup.
+			 */
+			[TOPIC.orderConfirmed]: {
+				group: "cart",
+				async handler(this: CartThis, envelope: EventEnvelope<OrderConfirmedPayload>) {
+					const { fromCart, userId } = envelope.payload ?? {};
+					if (fromCart && typeof userId === "string") await this.users.clear(userId);
+				},
+			},
+		},
 
 		actions: {
 			get: {

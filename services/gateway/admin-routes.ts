@@ -2,7 +2,7 @@
  * Operator routes under `/api/admin`, all needing an access token with the admin role. They map to
  * the events service, which finds the producing service's own outbox actions.
  */
-export const ADMIN_ROLE = "admin";
+export { ADMIN_ROLE } from "../../lib/auth/caller";
 
 export const ADMIN_ALIASES: Record<string, string> = {
 	"GET /outbox": "events.outboxStatus",

@@ -56,7 +56,7 @@ const ROLE_BY_ACTION: Record<string, string> = {
 	"products.remove": ADMIN_ROLE,
 	"orders.confirm": ADMIN_ROLE,
 	"orders.runTimeouts": ADMIN_ROLE,
-	"orders.outboxReplay": ADMIN_ROLE,
+	"orders.replayFailedOutbox": ADMIN_ROLE,
 	"payments.outageMode": ADMIN_ROLE,
 	"payments.setOutageMode": ADMIN_ROLE,
 	"payments.deadLetters": ADMIN_ROLE,
@@ -75,7 +75,7 @@ export const ORDERS_ALIASES: Record<string, string> = {
 	"POST /:orderId/cancel": "orders.cancel",
 	"POST /:orderId/confirm": "orders.confirm",
 	"POST /admin/saga/timeouts/run": "orders.runTimeouts",
-	"POST /admin/outbox/replay-failed": "orders.outboxReplay",
+	"POST /admin/outbox/replay-failed": "orders.replayFailedOutbox",
 };
 
 /** `/api/payments`: a token for every call; the provider's operations the admin role. */

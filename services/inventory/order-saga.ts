@@ -105,10 +105,12 @@ export class OrderSaga {
 	}
 
 	/**
-	 * `payment.authorized.v1`: the held lines become sales. Returns null while inventory has not decided
-	 * the order yet (the caller retries later: payment can overtake `order.created.v1`).
+	 * `order.confirmed.v1`: the held lines become sales. Returns null while inventory has not decided
+	 * the order yet (the caller retries later). Orders confirms only after `inventory.reserved.v1`, so
+	 * this is rare: an operator's confirm, or a replayed event. Confirming on the order's end rather
+	 * than on the payment keeps a cancel that wins after payment from leaving the stock sold.
 	 */
-	async onPaymentAuthorized(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate" | null> {
+	async onOrderConfirmed(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate" | null> {
 		// Checked before the dedup record: an undecided order's payment must be handled again later.
 		if (!(await this.holds.find(envelope.payload.orderId))) return null;
 		return this.move(envelope, "CONFIRMED", false);

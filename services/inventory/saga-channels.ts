@@ -18,9 +18,9 @@ export interface SagaHost extends MetricsMethods {
 	logger: { warn(msg: string): void; info(msg: string): void };
 }
 
-/** Payment can overtake `order.created.v1` (payments consumes it too): wait this long for inventory's decision. */
-const PAYMENT_WAIT_MS = 10_000;
-const PAYMENT_POLL_MS = 200;
+/** A confirmation can overtake `order.created.v1` (a replay, an operator): wait this long for inventory's decision. */
+const CONFIRM_WAIT_MS = 10_000;
+const CONFIRM_POLL_MS = 200;
 
 /** The consumer group every inventory node joins: each event is handled by one of them. */
 const GROUP = "inventory";
@@ -56,27 +56,27 @@ export function sagaChannels() {
 		[TOPIC.orderTimedOut]: { group: GROUP, handler: calledOff },
 		[TOPIC.orderCancelled]: { group: GROUP, handler: calledOff },
 		[TOPIC.paymentFailed]: { group: GROUP, handler: calledOff },
-		[TOPIC.paymentAuthorized]: {
+		[TOPIC.orderConfirmed]: {
 			group: GROUP,
 			async handler(this: SagaHost, envelope: EventEnvelope<OrderRefPayload>) {
 				const orderId = orderIdOf(envelope);
-				const deadline = Date.now() + PAYMENT_WAIT_MS;
-				let outcome = await this.saga.onPaymentAuthorized(envelope);
+				const deadline = Date.now() + CONFIRM_WAIT_MS;
+				let outcome = await this.saga.onOrderConfirmed(envelope);
 				while (outcome === null && Date.now() < deadline) {
-					await sleep(PAYMENT_POLL_MS);
-					outcome = await this.saga.onPaymentAuthorized(envelope);
+					await sleep(CONFIRM_POLL_MS);
+					outcome = await this.saga.onOrderConfirmed(envelope);
 				}
 				if (outcome === null) {
 					// Retried by the channel, then dead-lettered: an operator requeues it once the order is decided.
 					throw new Errors.MoleculerRetryableError(
-						`Order ${orderId} was paid but inventory has not seen it yet`,
+						`Order ${orderId} was confirmed but inventory has not seen it yet`,
 						503,
 						"ORDER_NOT_DECIDED",
 					);
 				}
 				this.countMetric(METRIC.sagaEvents, { topic: envelope.type, outcome: outcome.toLowerCase() });
 				if (outcome !== "CONFIRMED" && outcome !== "duplicate") {
-					this.logger.warn(`Order ${orderId} was paid but its stock is ${outcome}: nothing confirmed`);
+					this.logger.warn(`Order ${orderId} was confirmed but its stock is ${outcome}: nothing confirmed`);
 				}
 			},
 		},

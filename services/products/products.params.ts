@@ -30,6 +30,10 @@ export const productRefParams = { $$strict: true, id: productIdParam } as const;
 /** For other services (the cart): up to 100 products by id in one call. */
 export const getManyParams = { ids: { type: "array", items: productIdParam, min: 1, max: 100 } } as const;
 
+export const getManyBySkuParams = {
+	skus: { type: "array", items: { type: "string", min: 1, max: 64 }, min: 1, max: 100 },
+} as const;
+
 export const SORTS = ["newest", "price_asc", "price_desc", "name"] as const;
 export type ProductSort = (typeof SORTS)[number];
 

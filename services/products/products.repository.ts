@@ -141,6 +141,16 @@ export class ProductsRepository {
 		return rows.map(toProduct);
 	}
 
+	/** The products with these SKUs that exist, in no particular order. */
+	async findManyBySku(skus: readonly string[]): Promise<Product[]> {
+		if (skus.length === 0) return [];
+		const rows = await this.db.query<ProductRow>(
+			`SELECT ${COLUMNS} FROM products WHERE sku IN (${skus.map(() => "?").join(", ")})`,
+			{ replacements: [...skus], type: QueryTypes.SELECT },
+		);
+		return rows.map(toProduct);
+	}
+
 	/** One page of the products matching `query`, and how many match in all. */
 	async list(query: ProductQuery): Promise<{ items: Product[]; total: number }> {
 		const where: string[] = [];

@@ -12,6 +12,7 @@ import { PRODUCT_TOPIC, type ProductDeletedPayload, type ProductUpsertedPayload 
 import { ProductNotFoundError } from "./products.errors";
 import {
 	createProductParams,
+	getManyBySkuParams,
 	getManyParams,
 	listProductsParams,
 	productRefParams,
@@ -147,6 +148,15 @@ export default function productsService(config: AppConfig): ServiceSchema {
 				params: getManyParams,
 				handler(this: ProductsThis, ctx: Context<{ ids: string[] }>): Promise<Product[]> {
 					return this.repository.findMany([...new Set(ctx.params.ids)]);
+				},
+			},
+
+			/** For other services (orders prices its lines by SKU): the products with these SKUs that exist. */
+			getManyBySku: {
+				visibility: "public",
+				params: getManyBySkuParams,
+				handler(this: ProductsThis, ctx: Context<{ skus: string[] }>): Promise<Product[]> {
+					return this.repository.findManyBySku([...new Set(ctx.params.skus)]);
 				},
 			},
 

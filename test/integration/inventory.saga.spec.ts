@@ -169,7 +169,7 @@ describe.each([
 		expect(await stock(a)).toMatchObject({ available: 6, reserved: 4 });
 	});
 
-	it("when the order is paid, then its lines are sold once, however often the payment event arrives", async () => {
+	it("when the order is confirmed, then its lines are sold once, however often the confirmation arrives", async () => {
 		const [a, b] = [sku(), sku()];
 		await setStock(a, 10);
 		await setStock(b, 10);
@@ -181,7 +181,7 @@ describe.each([
 			]),
 		);
 		await outcomeOf(o);
-		const paid = await publish(TOPIC.paymentAuthorized, o, { orderId: o });
+		const paid = await publish(TOPIC.orderConfirmed, o, { orderId: o });
 		await send(paid);
 
 		const h = await waitFor("the order to be confirmed", async () => {
@@ -193,7 +193,7 @@ describe.each([
 		expect(await stock(b)).toMatchObject({ available: 7, reserved: 0, confirmed: 3 });
 	});
 
-	it("when a held order times out, then its stock comes back, and a payment arriving after that confirms nothing", async () => {
+	it("when a held order times out, then its stock comes back, and a confirmation arriving after that confirms nothing", async () => {
 		const a = sku();
 		await setStock(a, 10);
 		const o = order();
@@ -201,7 +201,7 @@ describe.each([
 		await outcomeOf(o);
 		await publish(TOPIC.orderTimedOut, o, { orderId: o });
 		await waitFor("the stock to come back", async () => ((await stock(a)).available === 10 ? true : undefined));
-		await publish(TOPIC.paymentAuthorized, o, { orderId: o });
+		await publish(TOPIC.orderConfirmed, o, { orderId: o });
 
 		await settled(async () => stock(a), 1500);
 		expect(await stock(a)).toMatchObject({ available: 10, reserved: 0, confirmed: 0 });
@@ -223,11 +223,11 @@ describe.each([
 		expect(outcomesOf(o)).toEqual([]);
 	});
 
-	it("when the payment overtakes order.created, then it waits for the order and confirms it", async () => {
+	it("when the confirmation overtakes order.created, then it waits for the order and confirms it", async () => {
 		const a = sku();
 		await setStock(a, 10);
 		const o = order();
-		await publish(TOPIC.paymentAuthorized, o, { orderId: o });
+		await publish(TOPIC.orderConfirmed, o, { orderId: o });
 		await sleep(500);
 		await send(orderCreated(o, [{ sku: a, quantity: 4 }]));
 

@@ -61,6 +61,23 @@ describe("config", () => {
 		expect(message).not.toContain("\n");
 	});
 
+	it("when the inventory's reservations would expire before the payment wait ends, then loading fails naming both", () => {
+		expect(() => loadConfig({ INVENTORY_RESERVATION_TTL_S: "60", ORDER_PAYMENT_TIMEOUT_MS: "120000" })).toThrow(
+			/INVENTORY_RESERVATION_TTL_S \(60 s\) must not be shorter than ORDER_PAYMENT_TIMEOUT_MS/,
+		);
+		expect(loadConfig({ INVENTORY_RESERVATION_TTL_S: "120", ORDER_PAYMENT_TIMEOUT_MS: "120000" }).orders).toEqual({
+			paymentTimeoutMs: 120_000,
+			timeoutSweepMs: 10_000,
+		});
+	});
+
+	it("when a production node runs payments without its own webhook secret, then loading fails; other nodes need none", () => {
+		const prod = { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-enough-length-1234" };
+		expect(() => loadConfig({ ...prod, SERVICES: "payments" })).toThrow(/PAYMENTS_WEBHOOK_SECRET/);
+		expect(loadConfig({ ...prod, SERVICES: "inventory" }).env).toBe("production");
+		expect(loadConfig({ ...prod, PAYMENTS_WEBHOOK_SECRET: "whsec-prod" }).payments.webhookSecret).toBe("whsec-prod");
+	});
+
 	it("when the heartbeat timeout is not above the interval, then loading fails", () => {
 		expect(() => loadConfig({ HEARTBEAT_INTERVAL_S: "5", HEARTBEAT_TIMEOUT_S: "5" })).toThrow(/HEARTBEAT_TIMEOUT_S/);
 	});

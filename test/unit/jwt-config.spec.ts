@@ -37,7 +37,8 @@ describe("JWT config", () => {
 	it("when NODE_ENV=production and JWT_SECRET is set, then it is used with JWT_ISSUER, JWT_TTL_S and the refresh settings", () => {
 		const secret = "a-production-secret-of-enough-length-1234";
 		const env = { JWT_SECRET: secret, JWT_ISSUER: "shop-prod", JWT_TTL_S: "300", REFRESH_TOKEN_TTL_S: "3600" };
-		expect(loadConfig({ NODE_ENV: "production", ...env, AUTH_VALIDATE_CACHE_MS: "0" }).auth).toEqual({
+		const webhook = { PAYMENTS_WEBHOOK_SECRET: "a-production-webhook-secret" };
+		expect(loadConfig({ NODE_ENV: "production", ...env, ...webhook, AUTH_VALIDATE_CACHE_MS: "0" }).auth).toEqual({
 			jwtSecret: secret,
 			jwtIssuer: "shop-prod",
 			accessTokenTtlS: 300,

@@ -1,0 +1,212 @@
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
+import type { PricedOrderLine } from "../../lib/events/checkout-topics";
+import type { Decision, OrderStatus } from "./order-status";
+
+export interface HistoryEntry {
+	status: OrderStatus;
+	reason: string | null;
+	at: number;
+}
+
+export interface OrderRecord {
+	orderId: string;
+	userId: string;
+	status: OrderStatus;
+	reason: string | null;
+	items: PricedOrderLine[];
+	totals: Record<string, number>;
+	paymentMethod: string;
+	paymentId: string | null;
+	shippingAddressId: string | null;
+	fromCart: boolean;
+	stockReserved: boolean;
+	paymentAuthorized: boolean;
+	idempotencyKey: string | null;
+	requestHash: string | null;
+	version: number;
+	createdAt: number;
+	updatedAt: number;
+}
+
+export type NewOrder = Omit<
+	OrderRecord,
+	"status" | "reason" | "paymentId" | "stockReserved" | "paymentAuthorized" | "version" | "updatedAt"
+>;
+
+interface OrderRow {
+	order_id: string;
+	user_id: string;
+	status: OrderStatus;
+	reason: string | null;
+	items: string;
+	totals: string;
+	payment_method: string;
+	payment_id: string | null;
+	shipping_address_id: string | null;
+	from_cart: number | boolean;
+	stock_reserved: number | boolean;
+	payment_authorized: number | boolean;
+	idempotency_key: string | null;
+	request_hash: string | null;
+	version: number;
+	created_at: number | string;
+	updated_at: number | string;
+}
+
+const COLUMNS =
+	"order_id, user_id, status, reason, items, totals, payment_method, payment_id, shipping_address_id, from_cart, stock_reserved, payment_authorized, idempotency_key, request_hash, version, created_at, updated_at";
+
+function toOrder(row: OrderRow): OrderRecord {
+	return {
+		orderId: row.order_id,
+		userId: row.user_id,
+		status: row.status,
+		reason: row.reason,
+		items: JSON.parse(row.items) as PricedOrderLine[],
+		totals: JSON.parse(row.totals) as Record<string, number>,
+		paymentMethod: row.payment_method,
+		paymentId: row.payment_id,
+		shippingAddressId: row.shipping_address_id,
+		fromCart: Boolean(Number(row.from_cart)),
+		stockReserved: Boolean(Number(row.stock_reserved)),
+		paymentAuthorized: Boolean(Number(row.payment_authorized)),
+		idempotencyKey: row.idempotency_key,
+		requestHash: row.request_hash,
+		version: Number(row.version),
+		createdAt: Number(row.created_at),
+		updatedAt: Number(row.updated_at),
+	};
+}
+
+/** The `orders` and `order_history` tables. A status changes only under the order's version fence. */
+export class OrdersRepository {
+	/** MariaDB locks the order's row for the transaction; SQLite's writers already take turns. */
+	private readonly lockClause: string;
+
+	constructor(private readonly db: Sequelize) {
+		this.lockClause = db.getDialect() === "sqlite" ? "" : " FOR UPDATE";
+	}
+
+	/**
+	 * Writes a new PENDING order and its first history row. False when the user already used the
+	 * idempotency key (nothing written: the statement alone fails, the transaction stays usable).
+	 */
+	async insert(transaction: Transaction, order: NewOrder): Promise<boolean> {
+		try {
+			await this.db.query(
+				`INSERT INTO orders (${COLUMNS}) VALUES (?, ?, 'PENDING', NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+				{
+					replacements: [
+						order.orderId,
+						order.userId,
+						JSON.stringify(order.items),
+						JSON.stringify(order.totals),
+						order.paymentMethod,
+						order.shippingAddressId,
+						order.fromCart,
+						false,
+						false,
+						order.idempotencyKey,
+						order.requestHash,
+						order.createdAt,
+						order.createdAt,
+					],
+					transaction,
+				},
+			);
+		} catch (err) {
+			if (isUniqueViolation(err)) return false;
+			throw err;
+		}
+		await this.addHistory(transaction, order.orderId, [{ status: "PENDING", reason: null }], order.createdAt);
+		return true;
+	}
+
+	/** The order; with a transaction, its row stays locked until that transaction ends. */
+	async find(orderId: string, transaction?: Transaction): Promise<OrderRecord | null> {
+		const rows = await this.db.query<OrderRow>(
+			`SELECT ${COLUMNS} FROM orders WHERE order_id = ?${transaction ? this.lockClause : ""}`,
+			{ replacements: [orderId], type: QueryTypes.SELECT, transaction },
+		);
+		return rows[0] ? toOrder(rows[0]) : null;
+	}
+
+	async findByIdempotencyKey(userId: string, key: string): Promise<OrderRecord | null> {
+		const rows = await this.db.query<OrderRow>(
+			`SELECT ${COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?`,
+			{ replacements: [userId, key], type: QueryTypes.SELECT },
+		);
+		return rows[0] ? toOrder(rows[0]) : null;
+	}
+
+	/** Applies a decision to the order as read at `version`; false when the order changed since. */
+	async apply(transaction: Transaction, order: OrderRecord, decision: Decision, now: number): Promise<boolean> {
+		const last = decision.steps[decision.steps.length - 1] as Decision["steps"][number];
+		const result = await this.db.query(
+			`UPDATE orders SET status = ?, reason = ?, stock_reserved = ?, payment_authorized = ?, payment_id = ?,
+			 version = version + 1, updated_at = ? WHERE order_id = ? AND version = ?`,
+			{
+				replacements: [
+					last.status,
+					last.reason,
+					decision.stockReserved,
+					decision.paymentAuthorized,
+					decision.paymentId ?? order.paymentId,
+					now,
+					order.orderId,
+					order.version,
+				],
+				type: QueryTypes.UPDATE,
+				transaction,
+			},
+		);
+		if (affectedRows(result) !== 1) return false;
+		await this.addHistory(transaction, order.orderId, decision.steps, now);
+		return true;
+	}
+
+	async history(orderId: string): Promise<HistoryEntry[]> {
+		const rows = await this.db.query<{ status: OrderStatus; reason: string | null; at: number | string }>(
+			"SELECT status, reason, at FROM order_history WHERE order_id = ? ORDER BY id",
+			{ replacements: [orderId], type: QueryTypes.SELECT },
+		);
+		return rows.map((r) => ({ status: r.status, reason: r.reason, at: Number(r.at) }));
+	}
+
+	/** One page of a user's orders, newest first, and how many they have. */
+	async listByUser(userId: string, page: number, size: number): Promise<{ items: OrderRecord[]; total: number }> {
+		const rows = await this.db.query<OrderRow>(
+			`SELECT ${COLUMNS} FROM orders WHERE user_id = ? ORDER BY created_at DESC, order_id LIMIT ? OFFSET ?`,
+			{ replacements: [userId, size, (page - 1) * size], type: QueryTypes.SELECT },
+		);
+		const [count] = await this.db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM orders WHERE user_id = ?", {
+			replacements: [userId],
+			type: QueryTypes.SELECT,
+		});
+		return { items: rows.map(toOrder), total: Number(count?.n ?? 0) };
+	}
+
+	/** Orders still open that were made before `createdBefore`: the timeout sweep's work. */
+	async openCreatedBefore(createdBefore: number, limit: number): Promise<string[]> {
+		const rows = await this.db.query<{ order_id: string }>(
+			"SELECT order_id FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID') AND created_at < ? ORDER BY created_at LIMIT ?",
+			{ replacements: [createdBefore, limit], type: QueryTypes.SELECT },
+		);
+		return rows.map((r) => r.order_id);
+	}
+
+	private async addHistory(
+		transaction: Transaction,
+		orderId: string,
+		steps: ReadonlyArray<{ status: OrderStatus; reason: string | null }>,
+		at: number,
+	): Promise<void> {
+		for (const step of steps) {
+			await this.db.query("INSERT INTO order_history (order_id, status, reason, at) VALUES (?, ?, ?, ?)", {
+				replacements: [orderId, step.status, step.reason, at],
+				transaction,
+			});
+		}
+	}
+}
