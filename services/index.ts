@@ -10,6 +10,7 @@ export const SERVICE_MODULES: Record<string, string> = {
 	cart: "./cart/cart.service",
 	inventory: "./inventory/inventory.service",
 	orders: "./orders/orders.service",
+	payments: "./payments/payments.service",
 	events: "./events/events.service",
 };
 

@@ -11,6 +11,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
+import { SANDBOX_METHODS } from "../payments/sandbox-provider";
 import { ordersMigrations } from "./migrations";
 import { OrderCoordinator } from "./order-coordinator";
 import { cartLines, priceLines, totalsOf } from "./order-pricing";
@@ -22,6 +23,7 @@ import {
 	OrderRequestError,
 	ShippingAddressNotFoundError,
 	StockNotHeldError,
+	UnsupportedPaymentMethodError,
 } from "./orders.errors";
 import { ORDER_METRIC, ordersMetrics } from "./orders.metrics";
 import { createOrderParams, IDEMPOTENCY_KEY, listOrdersParams, orderRefParams } from "./orders.params";
@@ -145,6 +147,10 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 					const { items, fromCart, paymentMethod, shippingAddressId } = ctx.params;
 					if (Boolean(items) === Boolean(fromCart)) {
 						throw new OrderRequestError("Send either items or fromCart: true", "items");
+					}
+					// The provider's methods (the built-in sandbox's): an order that could never be paid is a 400 now.
+					if (!(SANDBOX_METHODS as readonly string[]).includes(paymentMethod)) {
+						throw new UnsupportedPaymentMethodError(paymentMethod, SANDBOX_METHODS);
 					}
 					await checkAddress(ctx, shippingAddressId);
 					const lines = await priceLines(ctx, items ?? (await cartLines(ctx)));
