@@ -239,8 +239,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		throw new ConfigError("invalid configuration: CIRCUIT_BREAKER_THRESHOLD must be a ratio in 0..1");
 	}
 	const jwtSecret = jwtSecretOf(e.NODE_ENV, e.JWT_SECRET);
-	if (e.INVENTORY_RESERVATION_TTL_S * 1000 < e.ORDER_PAYMENT_TIMEOUT_MS) {
-		// A hold that expired while its order still waits for payment would confirm nothing once paid.
+	// Checked where orders runs (its payment wait is the one that matters): a hold that expired while its
+	// order still waits for payment would confirm nothing once paid. Give orders nodes inventory's TTL too.
+	const runsOrders = e.SERVICES.length === 0 || e.SERVICES.includes("orders");
+	if (runsOrders && e.INVENTORY_RESERVATION_TTL_S * 1000 < e.ORDER_PAYMENT_TIMEOUT_MS) {
 		throw new ConfigError(
 			`invalid configuration: INVENTORY_RESERVATION_TTL_S (${e.INVENTORY_RESERVATION_TTL_S} s) must not be shorter than ORDER_PAYMENT_TIMEOUT_MS (${e.ORDER_PAYMENT_TIMEOUT_MS} ms): reservations must outlive the payment wait`,
 		);

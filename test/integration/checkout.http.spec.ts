@@ -350,4 +350,32 @@ describe.each([
 		const sweep = await call("POST", "/api/orders/admin/saga/timeouts/run", admin);
 		expect(sweep).toMatchObject({ status: 200, body: { timedOut: expect.any(Number) } });
 	});
+
+	it("when a shipping address is given, then it must be one of the shopper's own", async () => {
+		const sku = await product(5);
+		const [owner, stranger] = [await shopper(), await shopper()];
+		const address = { recipient: "Ada", line1: "1 Main St", city: "Paris", postalCode: "75001", country: "FR" };
+		const own = await call("POST", "/api/users/me/addresses", owner, address);
+		expect(own.status).toBe(201);
+		const body = { items: [{ sku, quantity: 1 }], paymentMethod: "sandbox_authorize", shippingAddressId: own.body.id };
+		const theirs = await placeOrder(stranger, body);
+		expect(theirs.status).toBe(400);
+		expect(theirs.body).toMatchObject({ error: { code: "ADDRESS_NOT_FOUND" } });
+		const placed = await placeOrder(owner, body);
+		expect(placed).toMatchObject({ status: 201, body: { shippingAddressId: own.body.id } });
+	});
+
+	it("when an operator confirms or replays, then only a PAID order can be confirmed and only operators may", async () => {
+		const sku = await product(5);
+		const token = await shopper();
+		const placed = await placeOrder(token, { items: [{ sku, quantity: 1 }], paymentMethod: "sandbox_authorize" });
+		await settle(token, placed.body.orderId, "CONFIRMED");
+		const path = `/api/orders/${placed.body.orderId}/confirm`;
+		expect((await call("POST", path, token)).status).toBe(403);
+		const again = await call("POST", path, admin);
+		expect(again.status).toBe(409);
+		expect(again.body).toMatchObject({ ...ERROR_SHAPE, error: { code: "INVALID_ORDER_STATE" } });
+		const replay = await call("POST", "/api/orders/admin/outbox/replay-failed", admin);
+		expect(replay).toMatchObject({ status: 200, body: { requeued: 0 } });
+	});
 });

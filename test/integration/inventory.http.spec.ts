@@ -24,6 +24,7 @@ describe.each([
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			INVENTORY_MAX_QUANTITY_PER_ORDER: "50",
 			INVENTORY_RESERVATION_TTL_S: "600",
+			SERVICES: "gateway,auth,inventory",
 			HTTP_BODY_LIMIT: "2kb",
 		});
 		broker = await startBroker(config, [gatewayService(config), authService(config), inventoryService(config)]);
@@ -235,6 +236,7 @@ describe("reservation expiry", () => {
 			DATABASE_URL: infra.databaseUrl,
 			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
 			INVENTORY_RESERVATION_TTL_S: "1",
+			SERVICES: "inventory",
 			INVENTORY_SWEEP_INTERVAL_S: "1",
 			...METRICS_ON,
 		});

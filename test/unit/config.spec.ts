@@ -65,6 +65,10 @@ describe("config", () => {
 		expect(() => loadConfig({ INVENTORY_RESERVATION_TTL_S: "60", ORDER_PAYMENT_TIMEOUT_MS: "120000" })).toThrow(
 			/INVENTORY_RESERVATION_TTL_S \(60 s\) must not be shorter than ORDER_PAYMENT_TIMEOUT_MS/,
 		);
+		// A node without orders has no payment wait to outlive.
+		expect(loadConfig({ SERVICES: "inventory", INVENTORY_RESERVATION_TTL_S: "60" }).inventory.reservationTtlMs).toBe(
+			60_000,
+		);
 		expect(loadConfig({ INVENTORY_RESERVATION_TTL_S: "120", ORDER_PAYMENT_TIMEOUT_MS: "120000" }).orders).toEqual({
 			paymentTimeoutMs: 120_000,
 			timeoutSweepMs: 10_000,
