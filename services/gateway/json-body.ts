@@ -39,21 +39,7 @@ export function jsonBodyReader(limitBytes: number) {
 			return;
 		}
 
-		const chunks: Buffer[] = [];
-		let received = 0;
-		let failure: ClientError | undefined;
-		req.on("data", (chunk: Buffer) => {
-			received += chunk.length;
-			if (received > limitBytes) failure ??= tooLarge(limitBytes);
-			if (!failure) chunks.push(chunk);
-		});
-		req.once("error", () => next(new ClientError("the request body was not received", 400, "request.aborted")));
-		req.once("end", () => {
-			if (failure) {
-				next(failure);
-				return;
-			}
-			const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+		readBody(req, limitBytes, next, (bytes) => {
 			try {
 				req.body = parseStrict(bytes.toString("utf8"));
 			} catch {
@@ -108,23 +94,27 @@ export function rawBodyReader(limitBytes: number) {
 			next(tooLarge(limitBytes));
 			return;
 		}
-		const chunks: Buffer[] = [];
-		let received = 0;
-		let failure: ClientError | undefined;
-		req.on("data", (chunk: Buffer) => {
-			received += chunk.length;
-			if (received > limitBytes) failure ??= tooLarge(limitBytes);
-			if (!failure) chunks.push(chunk);
-		});
-		req.once("error", () => next(new ClientError("the request body was not received", 400, "request.aborted")));
-		req.once("end", () => {
-			if (failure) {
-				next(failure);
-				return;
-			}
-			req.rawBody = Buffer.concat(chunks).toString("utf8");
+		readBody(req, limitBytes, next, (bytes) => {
+			req.rawBody = bytes.toString("utf8");
 			req.body = {};
 			next();
 		});
 	};
+}
+
+/** Reads the whole body (at most `limitBytes`: 413 past it) and hands its bytes to `done`; failures go to `next`. */
+function readBody(req: IncomingMessage, limitBytes: number, next: Next, done: (bytes: Buffer) => void): void {
+	const chunks: Buffer[] = [];
+	let received = 0;
+	let failure: ClientError | undefined;
+	req.on("data", (chunk: Buffer) => {
+		received += chunk.length;
+		if (received > limitBytes) failure ??= tooLarge(limitBytes);
+		if (!failure) chunks.push(chunk);
+	});
+	req.once("error", () => next(new ClientError("the request body was not received", 400, "request.aborted")));
+	req.once("end", () => {
+		if (failure) next(failure);
+		else done(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+	});
 }
