@@ -38,9 +38,19 @@ function json(value: unknown): string {
  * the runbooks can say `stock SKU-1` instead of a `call` with the right params.
  */
 export function operatorCommands(print: Print = (text) => console.log(text)): OperatorCommand[] {
-	/** Most commands are one call whose answer is printed as JSON. */
-	const show = async (broker: ServiceBroker, action: string, params: object) =>
-		print(json(await broker.call(action, params)));
+	/**
+	 * Most commands are one call whose answer is printed as JSON. When no node runs the action's service,
+	 * one line says which service to start, instead of a stack trace.
+	 */
+	const show = async (broker: ServiceBroker, action: string, params: object) => {
+		try {
+			print(json(await broker.call(action, params)));
+		} catch (err) {
+			if ((err as { type?: string }).type !== "SERVICE_NOT_FOUND") throw err;
+			const service = action.split(".")[0];
+			print(`no node runs the ${service} service: start one (SERVICES=${service}) or attach to a cluster that has it`);
+		}
+	};
 	return [
 		{
 			command: "stock <sku>",

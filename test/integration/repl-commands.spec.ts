@@ -88,6 +88,19 @@ describe("REPL operator commands", () => {
 		expect(JSON.parse(await run("replay", { service: "sales" }))).toEqual({ service: "sales", requeued: 0 });
 	});
 
+	it("when the service a command needs runs nowhere, then it prints one line naming the service to start", async () => {
+		const alone = await startBroker(testConfig({ NODE_ID: `alone-${uniqueId()}` }));
+		try {
+			const outbox = commands.find((c) => c.command.startsWith("outbox")) as OperatorCommand;
+			await outbox.action(alone, { options: {} } as CommandArgs);
+			expect(printed).toEqual([
+				"no node runs the events service: start one (SERVICES=events) or attach to a cluster that has it",
+			]);
+		} finally {
+			await alone.stop();
+		}
+	});
+
 	it("when an operator lists dead letters or requeues an unknown one, then the answer says so", async () => {
 		expect(JSON.parse(await run("deadletters", { options: { limit: "5" } }))).toEqual([]);
 		await expect(run("requeue", { id: "999999" })).rejects.toMatchObject({ type: "DEAD_LETTER_NOT_FOUND" });
