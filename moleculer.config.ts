@@ -3,6 +3,6 @@
  * root so `moleculer-runner --config moleculer.config.ts` works as well as our own entry point.
  */
 import { getConfig } from "./config";
-import { brokerOptions } from "./config/broker-options";
+import { brokerOptions } from "./wiring/broker-options";
 
 export default brokerOptions(getConfig());

@@ -6,7 +6,7 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import type { AppConfig } from "../config";
 import { loadConfig } from "../config";
-import { brokerOptions } from "../config/broker-options";
+import { brokerOptions } from "../wiring/broker-options";
 import conditionalBaselineService from "./baselines/conditional-baseline.service";
 import lockBaselineService from "./baselines/lock-baseline.service";
 import noopBaselineService from "./baselines/noop-baseline.service";

@@ -14,8 +14,8 @@ import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { Sequelize } from "sequelize";
 import { loadConfig } from "../config";
-import { brokerOptions } from "../config/broker-options";
 import { removeEventData, underNamespace } from "../test/support/event-stores";
+import { brokerOptions } from "../wiring/broker-options";
 import { consumerService, producerService } from "./events/event-bench.services";
 import { LatencyRecorder } from "./support/latency-recorder";
 

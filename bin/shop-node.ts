@@ -6,8 +6,8 @@
 import type { Server } from "node:http";
 import { ServiceBroker } from "moleculer";
 import { ConfigError, getConfig } from "../config";
-import { brokerOptions } from "../config/broker-options";
-import { loadServices, selectServices, UnknownServiceError } from "../lib/service-loader";
+import { brokerOptions } from "../wiring/broker-options";
+import { loadServices, selectServices, UnknownServiceError } from "../wiring/service-loader";
 
 function fail(message: string, code: number): never {
 	process.stderr.write(`[shop] ${message}\n`);

@@ -1,6 +1,6 @@
 import type { Service, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
-import { appConfigOf } from "../config/broker-options";
+import { appConfigOf } from "../config/app-config-of";
 import { type Migration, migrate } from "../lib/db/migrator";
 import { createSequelize, ensureDatabase } from "../lib/db/sequelize-factory";
 import { defineMixin } from "../lib/define-schema";

@@ -1,5 +1,5 @@
 import type { Service, ServiceSchema } from "moleculer";
-import { appConfigOf } from "../config/broker-options";
+import { appConfigOf } from "../config/app-config-of";
 import { defineMixin } from "../lib/define-schema";
 import { createKvStore, type KvStore } from "../lib/kv";
 

@@ -1,5 +1,5 @@
 import type { Sequelize, Transaction } from "sequelize";
-import { appConfigOf } from "../config/broker-options";
+import { appConfigOf } from "../config/app-config-of";
 import { defineMixin } from "../lib/define-schema";
 import type { EventEnvelope } from "../lib/events/event-envelope";
 import { channelPublisher } from "../lib/events/event-publisher";

@@ -1,6 +1,6 @@
 import { ServiceBroker } from "moleculer";
 import { loadConfig } from "../../config";
-import { brokerOptions } from "../../config/broker-options";
+import { brokerOptions } from "../../wiring/broker-options";
 import { onCleanup } from "./cleanup";
 
 /**

@@ -1,8 +1,8 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { brokerOptions } from "../../config/broker-options";
 import gatewayService from "../../services/gateway/api.service";
+import { brokerOptions } from "../../wiring/broker-options";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { testNamespace } from "../support/test-namespaces";

@@ -1,7 +1,7 @@
 import { type Context, type Middleware, ServiceBroker } from "moleculer";
-import { brokerOptions } from "../../config/broker-options";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import inventoryService from "../../services/inventory/inventory.service";
+import { brokerOptions } from "../../wiring/broker-options";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { waitFor } from "../support/events/harness";
 import { PrivateBroker } from "../support/events/private-broker";

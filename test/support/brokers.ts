@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { type AppConfig, loadConfig } from "../../config";
-import { brokerOptions } from "../../config/broker-options";
+import { brokerOptions } from "../../wiring/broker-options";
 import { testNamespace, uniqueId } from "./test-namespaces";
 
 export { uniqueId } from "./test-namespaces";

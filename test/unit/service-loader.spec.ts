@@ -1,7 +1,7 @@
 import { loadConfig } from "../../config";
 import { kafkaBrokers } from "../../lib/health/dependency-probes";
-import { selectServices } from "../../lib/service-loader";
 import { ALL_SERVICES } from "../../services";
+import { selectServices } from "../../wiring/service-loader";
 
 describe("service selection", () => {
 	it("when SERVICES is empty, then the node runs every service", () => {

@@ -8,7 +8,7 @@
  */
 import { ServiceBroker } from "moleculer";
 import { loadConfig } from "../../../config";
-import { brokerOptions } from "../../../config/broker-options";
+import { brokerOptions } from "../../../wiring/broker-options";
 import { ledgerService } from "./fixtures";
 
 function say(line: string): void {

@@ -1,4 +1,5 @@
-import type { BrokerOptions, ServiceBroker } from "moleculer";
+import type { BrokerOptions } from "moleculer";
+import type { AppConfig } from "../config";
 import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
 import { ShopPrometheusReporter } from "../lib/observability/prometheus-reporter";
@@ -6,21 +7,7 @@ import { operatorCommands } from "../lib/repl/operator-commands";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
 import { InventoryBatchingMiddleware } from "../middlewares/inventory-batching.middleware";
-import type { AppConfig } from "./index";
-
-declare module "moleculer" {
-	interface BrokerOptions {
-		/** The validated configuration this broker was built from (never broadcast to peers). */
-		appConfig?: AppConfig;
-	}
-}
-
-/** The configuration a broker was built with; services and mixins read settings from here. */
-export function appConfigOf(broker: ServiceBroker): AppConfig {
-	const config = broker.options.appConfig;
-	if (!config) throw new Error("broker was not built with brokerOptions(config)");
-	return config;
-}
+import "../config/app-config-of";
 
 /** Moleculer broker options for one node, derived from the app config alone. */
 export function brokerOptions(config: AppConfig): BrokerOptions {
