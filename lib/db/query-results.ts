@@ -1,3 +1,5 @@
+import type { Sequelize } from "sequelize";
+
 /** Reading Sequelize's results and errors the same way on MariaDB and SQLite. */
 
 /** An INSERT hit a unique key (a duplicate). */
@@ -11,4 +13,12 @@ export function affectedRows(result: unknown): number {
 	if (Array.isArray(result) && typeof result[1] === "number") return result[1];
 	const changes = (result as { changes?: number; affectedRows?: number } | undefined) ?? {};
 	return changes.affectedRows ?? changes.changes ?? 0;
+}
+
+/**
+ * What a SELECT appends to lock its rows until the transaction ends: `FOR UPDATE` on MariaDB/MySQL,
+ * nothing on SQLite (its writers already take turns, lib/db/sqlite-writes.ts).
+ */
+export function rowLockClause(db: Sequelize): string {
+	return db.getDialect() === "sqlite" ? "" : " FOR UPDATE";
 }

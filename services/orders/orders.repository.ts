@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
+import { affectedRows, isUniqueViolation, rowLockClause } from "../../lib/db/query-results";
 import type { PricedOrderLine } from "../../lib/events/checkout-topics";
 import type { Decision, OrderStatus } from "./order-status";
 
@@ -85,7 +85,7 @@ export class OrdersRepository {
 	private readonly lockClause: string;
 
 	constructor(private readonly db: Sequelize) {
-		this.lockClause = db.getDialect() === "sqlite" ? "" : " FOR UPDATE";
+		this.lockClause = rowLockClause(db);
 	}
 
 	/**

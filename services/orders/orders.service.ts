@@ -6,6 +6,7 @@ import { type Caller, isAdmin, requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import type { OrderLine } from "../../lib/events/checkout-topics";
 import type { OutboxRepository } from "../../lib/events/outbox.repository";
+import { correlationIdOf } from "../../lib/observability/correlation-id";
 import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
@@ -73,10 +74,6 @@ export interface OrderView {
 
 /** Orders the timeout sweep ends per pass (the next pass takes the rest). */
 const SWEEP_BATCH = 500;
-
-function correlationIdOf(ctx: Context): string {
-	return ctx.requestID ?? ctx.id;
-}
 
 /** The request as it decides the order: the same key with another request is a 409. */
 function requestHashOf(params: CreateOrderParams): string {

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { isUniqueViolation } from "../../lib/db/query-results";
+import { isUniqueViolation, rowLockClause } from "../../lib/db/query-results";
 import type { OrderState, PaymentStatus } from "./payment-status";
 
 export interface PaymentRecord {
@@ -95,7 +95,7 @@ export class PaymentsRepository {
 	private readonly lockClause: string;
 
 	constructor(private readonly db: Sequelize) {
-		this.lockClause = db.getDialect() === "sqlite" ? "" : " FOR UPDATE";
+		this.lockClause = rowLockClause(db);
 	}
 
 	/** Writes a new payment; false when the order already has one (nothing written, the transaction stays usable). */

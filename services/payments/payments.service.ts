@@ -3,6 +3,7 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { callerOf, isAdmin, requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
+import { correlationIdOf } from "../../lib/observability/correlation-id";
 import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
@@ -62,10 +63,6 @@ interface CreateIntentParams {
 	amountCents: number;
 	currency: string;
 	paymentMethod: string;
-}
-
-function correlationIdOf(ctx: Context): string {
-	return ctx.requestID ?? ctx.id;
 }
 
 /**

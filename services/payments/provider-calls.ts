@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffMs } from "../../lib/events/outbox-relay";
 import type { ProviderOperation } from "./payment-provider";
 
 export interface RetrySettings {
@@ -24,6 +25,9 @@ function isRetryable(err: unknown): boolean {
  * instead of throwing: the caller writes the dead letter in its own transaction, next to the state
  * change it makes. A non-retryable error (the provider refused the request itself) ends at once.
  */
+/** The longest wait between two tries of a provider call. */
+const MAX_BACKOFF_MS = 30_000;
+
 export async function callWithRetry<T>(
 	operation: ProviderOperation,
 	call: () => Promise<T>,
@@ -37,7 +41,7 @@ export async function callWithRetry<T>(
 			const error = err instanceof Error ? err : new Error(String(err));
 			if (attempt >= settings.maxAttempts || !isRetryable(err)) return { ok: false, error, attempts: attempt };
 			hooks.retrying(operation, attempt, error);
-			await sleep(settings.backoffMs * 2 ** (attempt - 1));
+			await sleep(backoffMs(attempt, settings.backoffMs, MAX_BACKOFF_MS));
 		}
 	}
 }

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { isUniqueViolation } from "../../lib/db/query-results";
+import { isUniqueViolation, rowLockClause } from "../../lib/db/query-results";
 import type { WebhookEventType } from "./payment-status";
 
 export interface StoredWebhookEvent {
@@ -36,7 +36,7 @@ export class WebhookEventsRepository {
 	private readonly lockClause: string;
 
 	constructor(private readonly db: Sequelize) {
-		this.lockClause = db.getDialect() === "sqlite" ? "" : " FOR UPDATE";
+		this.lockClause = rowLockClause(db);
 	}
 
 	/** Records a webhook; false when its event id was recorded before (a redelivery: nothing written). */

@@ -3,6 +3,7 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
 import { newEvent } from "../../lib/events/event-envelope";
+import { correlationIdOf } from "../../lib/observability/correlation-id";
 import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
@@ -34,10 +35,6 @@ function upserted(product: Product): ProductUpsertedPayload {
 
 /** A query that counts every product, active or not. */
 const EVERYTHING: ProductQuery = { page: 1, size: 1, sort: "newest", activeOnly: false };
-
-function correlationIdOf(ctx: Context): string {
-	return ctx.requestID ?? ctx.id;
-}
 
 /**
  * The catalog. Reads are public; writes (an operator's) change the product and write its event
