@@ -69,33 +69,33 @@ export class OrderCoordinator {
 	}
 
 	/** An event's input, applied once per event (redeliveries are duplicates). */
-	async onEvent(envelope: EventEnvelope<{ orderId: string }>, input: SagaInput): Promise<ApplyOutcome> {
-		for (let attempt = 1; ; attempt++) {
+	onEvent(envelope: EventEnvelope<{ orderId: string }>, input: SagaInput): Promise<ApplyOutcome> {
+		return this.decided(async () => {
 			let outcome: ApplyOutcome = { kind: "duplicate" };
-			try {
-				const applied = await this.effects.consumeOnce(envelope, CONSUMER, async (tx) => {
-					outcome = await this.decideIn(tx, envelope.payload.orderId, input, envelope.correlationId);
-				});
-				if (!applied) return { kind: "duplicate" };
-			} catch (err) {
-				if (err instanceof VersionConflict && attempt < MAX_CONFLICTS) continue;
-				throw err;
-			}
-			this.afterCommit(outcome);
-			return outcome;
-		}
+			const applied = await this.effects.consumeOnce(envelope, CONSUMER, async (tx) => {
+				outcome = await this.decideIn(tx, envelope.payload.orderId, input, envelope.correlationId);
+			});
+			return applied ? outcome : { kind: "duplicate" };
+		});
 	}
 
 	/** A person's or the sweep's input. */
-	async apply(orderId: string, input: SagaInput, correlationId: string): Promise<ApplyOutcome> {
-		for (let attempt = 1; ; attempt++) {
+	apply(orderId: string, input: SagaInput, correlationId: string): Promise<ApplyOutcome> {
+		return this.decided(() => this.effects.transaction((tx) => this.decideIn(tx, orderId, input, correlationId)));
+	}
+
+	/**
+	 * Runs one decision's transaction, again if the order's version moved under it (the row lock makes that a
+	 * safety net, not a path), then reports an end after commit.
+	 */
+	private async decided(attempt: () => Promise<ApplyOutcome>): Promise<ApplyOutcome> {
+		for (let tries = 1; ; tries++) {
 			try {
-				const outcome = await this.effects.transaction((tx) => this.decideIn(tx, orderId, input, correlationId));
+				const outcome = await attempt();
 				this.afterCommit(outcome);
 				return outcome;
 			} catch (err) {
-				if (err instanceof VersionConflict && attempt < MAX_CONFLICTS) continue;
-				throw err;
+				if (!(err instanceof VersionConflict) || tries >= MAX_CONFLICTS) throw err;
 			}
 		}
 	}

@@ -166,12 +166,21 @@ export class OrdersRepository {
 		return true;
 	}
 
-	async history(orderId: string): Promise<HistoryEntry[]> {
-		const rows = await this.db.query<{ status: OrderStatus; reason: string | null; at: number | string }>(
-			"SELECT status, reason, at FROM order_history WHERE order_id = ? ORDER BY id",
-			{ replacements: [orderId], type: QueryTypes.SELECT },
+	/** The history of each of these orders, oldest entry first (one query for a whole page). */
+	async histories(orderIds: readonly string[]): Promise<Map<string, HistoryEntry[]>> {
+		const byOrder = new Map<string, HistoryEntry[]>(orderIds.map((id) => [id, []]));
+		if (orderIds.length === 0) return byOrder;
+		const rows = await this.db.query<{
+			order_id: string;
+			status: OrderStatus;
+			reason: string | null;
+			at: number | string;
+		}>(
+			`SELECT order_id, status, reason, at FROM order_history WHERE order_id IN (${orderIds.map(() => "?").join(", ")}) ORDER BY id`,
+			{ replacements: [...orderIds], type: QueryTypes.SELECT },
 		);
-		return rows.map((r) => ({ status: r.status, reason: r.reason, at: Number(r.at) }));
+		for (const r of rows) byOrder.get(r.order_id)?.push({ status: r.status, reason: r.reason, at: Number(r.at) });
+		return byOrder;
 	}
 
 	/** One page of a user's orders, newest first, and how many they have. */
@@ -202,11 +211,10 @@ export class OrdersRepository {
 		steps: ReadonlyArray<{ status: OrderStatus; reason: string | null }>,
 		at: number,
 	): Promise<void> {
-		for (const step of steps) {
-			await this.db.query("INSERT INTO order_history (order_id, status, reason, at) VALUES (?, ?, ?, ?)", {
-				replacements: [orderId, step.status, step.reason, at],
-				transaction,
-			});
-		}
+		// One statement for all steps (a payment that confirms at once writes PAID and CONFIRMED).
+		await this.db.query(
+			`INSERT INTO order_history (order_id, status, reason, at) VALUES ${steps.map(() => "(?, ?, ?, ?)").join(", ")}`,
+			{ replacements: steps.flatMap((step) => [orderId, step.status, step.reason, at]), transaction },
+		);
 	}
 }

@@ -16,7 +16,7 @@ import { SANDBOX_METHODS } from "../payments/sandbox-provider";
 import { ordersMigrations } from "./migrations";
 import { OrderCoordinator } from "./order-coordinator";
 import { cartLines, priceLines, totalsOf } from "./order-pricing";
-import type { OrderStatus } from "./order-status";
+import { type OrderView, orderView } from "./order-view";
 import {
 	IdempotencyKeyReusedError,
 	InvalidOrderStateError,
@@ -43,6 +43,7 @@ interface OrdersVars {
 interface OrdersMethods extends MetricsMethods, OutboxMethods, DedupMethods {
 	sweepTimeouts(): Promise<number>;
 	viewOf(order: OrderRecord): Promise<OrderView>;
+	viewsOf(orders: readonly OrderRecord[]): Promise<OrderView[]>;
 	ownOrder(ctx: Context, orderId: string): Promise<OrderRecord>;
 }
 
@@ -53,23 +54,6 @@ interface CreateOrderParams {
 	fromCart?: boolean;
 	paymentMethod: string;
 	shippingAddressId?: string;
-}
-
-/** What the API answers for an order. */
-export interface OrderView {
-	orderId: string;
-	userId: string;
-	status: OrderStatus;
-	reason: string | null;
-	items: OrderRecord["items"];
-	totals: Record<string, number>;
-	paymentMethod: string;
-	paymentId: string | null;
-	shippingAddressId: string | null;
-	fromCart: boolean;
-	createdAt: string;
-	updatedAt: string;
-	history: Array<{ status: OrderStatus; reason: string | null; at: string }>;
 }
 
 /** Orders the timeout sweep ends per pass (the next pass takes the rest). */
@@ -171,16 +155,18 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 						throw new IdempotencyKeyReusedError();
 					}
 					setReplyStatus(ctx, 201);
-					return this.viewOf({
+					// As written: PENDING with its one history entry (no read back).
+					const created = {
 						...order,
-						status: "PENDING",
+						status: "PENDING" as const,
 						reason: null,
 						paymentId: null,
 						stockReserved: false,
 						paymentAuthorized: false,
 						version: 1,
 						updatedAt: now,
-					});
+					};
+					return orderView(created, [{ status: "PENDING", reason: null, at: now }]);
 				},
 			},
 
@@ -200,7 +186,7 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 					const { page, size } = ctx.params;
 					const userId = isAdmin(caller) && ctx.params.userId ? ctx.params.userId : caller.sub;
 					const { items, total } = await this.repository.listByUser(userId, page, size);
-					return { items: await Promise.all(items.map((o) => this.viewOf(o))), page, size, total };
+					return { items: await this.viewsOf(items), page, size, total };
 				},
 			},
 
@@ -287,22 +273,13 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 			},
 
 			async viewOf(order: OrderRecord): Promise<OrderView> {
-				const history = await this.repository.history(order.orderId);
-				return {
-					orderId: order.orderId,
-					userId: order.userId,
-					status: order.status,
-					reason: order.reason,
-					items: order.items,
-					totals: order.totals,
-					paymentMethod: order.paymentMethod,
-					paymentId: order.paymentId,
-					shippingAddressId: order.shippingAddressId,
-					fromCart: order.fromCart,
-					createdAt: new Date(order.createdAt).toISOString(),
-					updatedAt: new Date(order.updatedAt).toISOString(),
-					history: history.map((h) => ({ status: h.status, reason: h.reason, at: new Date(h.at).toISOString() })),
-				};
+				return (await this.viewsOf([order]))[0] as OrderView;
+			},
+
+			/** The orders' views, their histories read in one query. */
+			async viewsOf(orders: readonly OrderRecord[]): Promise<OrderView[]> {
+				const histories = await this.repository.histories(orders.map((o) => o.orderId));
+				return orders.map((o) => orderView(o, histories.get(o.orderId) ?? []));
 			},
 
 			/** Ends orders not PAID within the payment wait; one pass at a time per node. */
