@@ -22,6 +22,7 @@ import {
 } from "./api-routes";
 import { bearerTokenOf, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
+import { headerOf } from "./headers";
 import { jsonBodyReader, rawBodyReader } from "./json-body";
 import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
 import { TokenValidator } from "./token-validator";
@@ -33,12 +34,6 @@ type GatewayRequest = IncomingMessage & {
 	correlationId?: string;
 	rawBody?: string;
 };
-
-/** One header's value (the first, when sent twice). */
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-	const value = req.headers[name];
-	return Array.isArray(value) ? value[0] : value;
-}
 
 /** `/api/orders`: the client's `Idempotency-Key` reaches `orders.create` as `ctx.meta.idempotencyKey`. */
 function idempotencyKeyMeta(req: GatewayRequest): Record<string, unknown> {

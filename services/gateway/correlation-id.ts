@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { headerOf } from "./headers";
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -9,7 +10,6 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * lines or response headers.
  */
 export function correlationIdOf(req: IncomingMessage): string {
-	const header = req.headers["x-correlation-id"] ?? req.headers["x-request-id"];
-	const candidate = Array.isArray(header) ? header[0] : header;
+	const candidate = headerOf(req, "x-correlation-id") ?? headerOf(req, "x-request-id");
 	return candidate && SAFE_ID.test(candidate) ? candidate : randomUUID();
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { ClientError } from "../../lib/errors";
+import { headerOf } from "./headers";
 
 export const SUPPORTED_API_VERSION = "v1";
 export const API_VERSION_REQUIRED = "API_VERSION_REQUIRED";
@@ -12,8 +13,7 @@ const EXEMPT = [/^\/api\/health\/?(\?|$)/, /^\/api\/auth(\/|\?|$)/];
 export function checkApiVersion(req: IncomingMessage): void {
 	const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "";
 	if (EXEMPT.some((pattern) => pattern.test(url))) return;
-	const header = req.headers["x-api-version"];
-	const version = Array.isArray(header) ? header[0] : header;
+	const version = headerOf(req, "x-api-version");
 	if (!version) {
 		throw new ClientError("Send the X-API-Version header (v1)", 400, API_VERSION_REQUIRED);
 	}
