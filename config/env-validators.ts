@@ -34,6 +34,17 @@ export function positiveInt(max = Number.MAX_SAFE_INTEGER) {
 	});
 }
 
+/** Seconds, fractions allowed (0.5), at least 0.1 and at most `max`. */
+export function positiveSeconds(max: number) {
+	return makeValidator<number>((input: string) => {
+		const n = Number(input);
+		if (!Number.isFinite(n) || n < 0.1 || n > max) {
+			throw new EnvError(`expected seconds in 0.1..${max} (fractions allowed), got "${input}"`);
+		}
+		return n;
+	});
+}
+
 /** A non-negative number (seconds, ratios). */
 export const nonNegativeNumber = makeValidator<number>((input: string) => {
 	const n = Number(input);

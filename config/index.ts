@@ -6,7 +6,15 @@
 import os from "node:os";
 import path from "node:path";
 import { bool, cleanEnv, host, str } from "envalid";
-import { byteSize, nameList, nonNegativeNumber, optionalUrl, positiveInt, tcpPort } from "./env-validators";
+import {
+	byteSize,
+	nameList,
+	nonNegativeNumber,
+	optionalUrl,
+	positiveInt,
+	positiveSeconds,
+	tcpPort,
+} from "./env-validators";
 
 export class ConfigError extends Error {
 	constructor(message: string) {
@@ -48,8 +56,8 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			LOG_LEVEL: str({ default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace"] }),
 			LOG_FORMAT: str({ default: "json", choices: ["json", "text"] }),
 			REQUEST_TIMEOUT_MS: positiveInt()({ default: 10_000 }),
-			HEARTBEAT_INTERVAL_S: positiveInt(60)({ default: 1 }),
-			HEARTBEAT_TIMEOUT_S: positiveInt(300)({ default: 4 }),
+			HEARTBEAT_INTERVAL_S: positiveSeconds(60)({ default: 0.5 }),
+			HEARTBEAT_TIMEOUT_S: positiveSeconds(300)({ default: 2 }),
 			RETRY_ATTEMPTS: nonNegativeNumber({ default: 0 }),
 			CIRCUIT_BREAKER_THRESHOLD: nonNegativeNumber({ default: 0.5 }),
 			CIRCUIT_BREAKER_MIN_REQUESTS: positiveInt()({ default: 20 }),

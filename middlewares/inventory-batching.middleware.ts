@@ -1,5 +1,6 @@
 import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
 import { skuRoutedActionName } from "../lib/strategies/sku-affinity.strategy";
+import { ownerLossAsUnavailable } from "../services/inventory/owner-loss";
 import {
 	RESERVE_ACTION,
 	RESERVE_BATCH_ACTION,
@@ -38,7 +39,8 @@ interface Lane {
  * (GROUPS_IN_FLIGHT_PER_SKU), else when a slot frees, so under load a hot SKU costs one transport
  * round trip per group instead of one per reservation. Calls pinned to a node, or without a string
  * SKU, go through unchanged. It also re-routes SKU-routed calls made with a pre-resolved endpoint
- * (see skuRoutedActionName).
+ * (see skuRoutedActionName), and answers a SKU's call whose owner was lost with the inventory's
+ * documented INVENTORY_UNAVAILABLE (see owner-loss.ts), batched or not.
  */
 export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatch: number }): Middleware {
 	let broker: ServiceBroker;
@@ -110,12 +112,28 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 				// An endpoint chosen without the params (by moleculer-web) is chosen again, by SKU.
 				const action = (!opts?.nodeID && skuRoutedActionName(given)) || given;
 				const sku = (params as { sku?: unknown } | undefined)?.sku;
-				if (!options.enabled || action !== RESERVE_ACTION || typeof sku !== "string" || opts?.nodeID) {
-					return next(action, params, opts);
+				if (typeof sku === "string" && isInventoryAction(action)) {
+					return viaOwner(next, action, params, opts, sku).catch((err: unknown) => {
+						throw ownerLossAsUnavailable(err, sku);
+					});
 				}
-				const { orderId, quantity } = params as { orderId?: unknown; quantity?: unknown };
-				return new Promise((resolve, reject) => enqueue(sku, { orderId, quantity, resolve, reject }));
+				return next(action, params, opts);
 			};
 		},
 	} as unknown as Middleware;
+
+	/** A SKU's call: grouped with others of its SKU when it is a reserve, else sent as it is. */
+	function viaOwner(next: Call, action: unknown, params: unknown, opts: CallingOptions | undefined, sku: string) {
+		if (!options.enabled || action !== RESERVE_ACTION || opts?.nodeID) {
+			return next(action, params, opts);
+		}
+		const { orderId, quantity } = params as { orderId?: unknown; quantity?: unknown };
+		return new Promise((resolve, reject) => enqueue(sku, { orderId, quantity, resolve, reject }));
+	}
+}
+
+/** `inventory.*`, called by name or through an endpoint moleculer-web resolved. */
+function isInventoryAction(action: unknown): boolean {
+	const name = typeof action === "string" ? action : (action as { action?: { name?: unknown } } | null)?.action?.name;
+	return typeof name === "string" && name.startsWith("inventory.");
 }

@@ -60,9 +60,13 @@ export class InventoryValidationError extends ClientError {
 	}
 }
 
-/** The batch could not be committed (database down, fence lost too often). Nothing was changed. */
+/**
+ * The batch could not be committed (database down, fence lost too often: nothing was changed), or the
+ * SKU's owner was lost with the call pending (see owner-loss.ts). `retryAfterS` reaches HTTP clients
+ * as `Retry-After`.
+ */
 export class InventoryUnavailableError extends Errors.MoleculerRetryableError {
-	constructor(sku: string, reason: string) {
-		super(`Inventory for ${sku} is temporarily unavailable`, 503, INVENTORY_UNAVAILABLE, { sku, reason });
+	constructor(sku: string, reason: string, retryAfterS = 1) {
+		super(`Inventory for ${sku} is temporarily unavailable`, 503, INVENTORY_UNAVAILABLE, { sku, reason, retryAfterS });
 	}
 }
