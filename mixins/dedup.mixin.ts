@@ -13,6 +13,8 @@ export const dedupMetrics = [
 		name: DEDUP_METRIC.duplicates,
 		description: "Redelivered events acknowledged without applying them again",
 		labelNames: ["consumer"],
+		// Every consumer is named after its service (orders, inventory, payments).
+		zeroSeries: (service: string) => [{ consumer: service }],
 	},
 ] as const;
 

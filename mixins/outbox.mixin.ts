@@ -29,12 +29,17 @@ export const outboxMetrics = [
 		name: OUTBOX_METRIC.failedTotal,
 		description: "Outbox events that became FAILED",
 		labelNames: ["service"],
+		zeroSeries: (service: string) => [{ service }],
 	},
 	{
 		type: "counter",
 		name: OUTBOX_METRIC.attempts,
 		description: "Publish attempts by result",
 		labelNames: ["service", "result"],
+		zeroSeries: (service: string) => [
+			{ service, result: "published" },
+			{ service, result: "error" },
+		],
 	},
 	{
 		type: "histogram",

@@ -1,5 +1,7 @@
+import path from "node:path";
 import type { BrokerOptions } from "moleculer";
 import type { AppConfig } from "../config";
+import { PreciseHeartbeatDiscoverer } from "../lib/cluster/precise-heartbeat-discoverer";
 import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
 import { ShopPrometheusReporter } from "../lib/observability/prometheus-reporter";
@@ -9,8 +11,37 @@ import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
 import { InventoryBatchingMiddleware } from "../middlewares/inventory-batching.middleware";
 import "../config/app-config-of";
 
-/** Moleculer broker options for one node, derived from the app config alone. */
-export function brokerOptions(config: AppConfig): BrokerOptions {
+/**
+ * The node's log. On the console, unless the node runs the REPL (`bin/shop-node.ts --repl`): then the
+ * console shows warnings and errors only, between the operator's commands and their answers, and the
+ * full log (LOG_LEVEL) goes to `<DATA_DIR>/logs/<nodeID>-<date>.log`.
+ */
+function loggerOptions(config: AppConfig, repl: boolean): BrokerOptions["logger"] {
+	const formatter = config.logging.format === "json" ? jsonLogFormatter : "short";
+	const onConsole = (level: string) => ({ type: "Console", options: { level, formatter } });
+	if (!repl) return onConsole(config.logging.level);
+	return [
+		onConsole("warn"),
+		{
+			type: "File",
+			options: {
+				level: config.logging.level,
+				formatter,
+				folder: path.join(config.dataDir, "logs"),
+				filename: "{nodeID}-{date}.log",
+			},
+		},
+	] as BrokerOptions["logger"];
+}
+
+/**
+ * Moleculer broker options for one node, derived from the app config alone (and whether the node runs
+ * the REPL, which `bin/shop-node.ts` decides from its `--repl` argument).
+ */
+export function brokerOptions(
+	config: AppConfig,
+	{ repl = process.argv.includes("--repl") }: { repl?: boolean } = {},
+): BrokerOptions {
 	// Every node that may call inventory must resolve the strategy its actions name.
 	registerSkuAffinityStrategy();
 	const { broker } = config;
@@ -20,13 +51,7 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 		nodeID: config.nodeId,
 		appConfig: config,
 		transporter: remote ? { type: "NATS", options: { url: config.transporter } } : null,
-		logger: {
-			type: "Console",
-			options: {
-				level: config.logging.level,
-				...(config.logging.format === "json" ? { formatter: jsonLogFormatter } : { formatter: "short" }),
-			},
-		},
+		logger: loggerOptions(config, repl),
 		// `npm run repl`: the shop's operator commands next to Moleculer's own (`stock`, `hot`, `outbox`, ...).
 		// (Moleculer's typings say a command gets `string[]`; moleculer-repl passes the parsed object.)
 		replOptions: { customCommands: operatorCommands() } as unknown as BrokerOptions["replOptions"],
@@ -36,8 +61,13 @@ export function brokerOptions(config: AppConfig): BrokerOptions {
 			// Moleculer's preferLocal picks a local endpoint before asking the strategy, which would let
 			// every inventory node act for every SKU. Off, so SkuAffinity decides who owns a SKU.
 			preferLocal: false,
+			// A SIGKILLed node sends no goodbye: its peers drop it HEARTBEAT_TIMEOUT_S (+ a check period)
+			// after its last heartbeat, rejecting the calls pending on it and routing new ones elsewhere.
+			discoverer: new PreciseHeartbeatDiscoverer({
+				intervalMs: broker.heartbeatIntervalS * 1000,
+				timeoutMs: broker.heartbeatTimeoutS * 1000,
+			}),
 		},
-		// A SIGKILLed node sends no goodbye; with these values its peers drop it within ~2x the timeout.
 		heartbeatInterval: broker.heartbeatIntervalS,
 		heartbeatTimeout: broker.heartbeatTimeoutS,
 		retryPolicy: {

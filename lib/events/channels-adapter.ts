@@ -1,5 +1,7 @@
+import { Partitioners } from "kafkajs";
 import type { AppConfig } from "../../config";
 import { kafkaBrokers } from "../health/dependency-probes";
+import { fixKafkajsRequestQueue } from "./kafkajs-request-queue-fix";
 
 /** Which durable-event broker EVENTS_URL names. */
 export type EventsBackend = "kafka" | "jetstream" | "redis-streams" | "in-process";
@@ -25,6 +27,8 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 	};
 	switch (eventsBackendOf(url)) {
 		case "kafka":
+			// Before any kafkajs client of this node connects (the adapter's, the topic admin's, the health probe's).
+			fixKafkajsRequestQueue();
 			return {
 				type: "ShopKafka",
 				options: {
@@ -33,7 +37,9 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 					kafka: {
 						brokers: kafkaBrokers(url),
 						clientId: config.nodeId,
-						producerOptions: { allowAutoTopicCreation: true },
+						// kafkajs's default since 2.0 (murmur2, as the Java client), named so that kafkajs does not warn
+						// on every start that the default changed in 2.0.
+						producerOptions: { allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner },
 					},
 				},
 			};

@@ -15,11 +15,30 @@ export interface OperatorCommand {
 
 type Print = (text: string) => void;
 
+/** What `inventory.actorStats` answers (services/inventory/actor-stats.ts). */
 interface ActorStats {
 	nodeID: string;
 	actors: number;
+	waiting: number;
 	queued: number;
-	busiest: Array<{ sku: string; depth: number; idle: boolean; lastActiveAt: number }>;
+	oldestWaitMs: number;
+	batchesPerS: number | null;
+	commandsPerS: number | null;
+	busiest: Array<{
+		sku: string;
+		waiting: number;
+		queued: number;
+		oldestWaitMs: number;
+		batchesPerS: number | null;
+		commandsPerS: number | null;
+		idle: boolean;
+	}>;
+}
+
+/** "412 waiting (37 queued), oldest 184 ms, 96 batches/s, 2380 commands/s": one line per node or SKU. */
+function load(s: Omit<ActorStats["busiest"][number], "sku" | "idle">): string {
+	const rates = s.batchesPerS === null ? "" : `, ${s.batchesPerS} batches/s, ${s.commandsPerS} commands/s`;
+	return `${s.waiting} waiting (${s.queued} queued), oldest ${s.oldestWaitMs} ms${rates}`;
 }
 
 /** The nodes that offer `action`, from the broker's registry. */
@@ -79,10 +98,15 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 		},
 		{
 			command: "hot",
-			description: "Per inventory node: live SKU actors, queued commands and the deepest mailboxes",
-			options: [{ option: "-l, --limit <n>", description: "SKUs per node (default 10)" }],
+			description:
+				"Per inventory node: live SKU actors, commands waiting (and oldest wait), batch and command rates, the busiest SKUs",
+			options: [
+				{ option: "-l, --limit <n>", description: "SKUs per node (default 10)" },
+				{ option: "-s, --sample <ms>", description: "window of the rates (default 1000; 0: no rates)" },
+			],
 			async action(broker, args) {
 				const limit = Number(args.options.limit ?? 10);
+				const sampleMs = Number(args.options.sample ?? 1000);
 				const nodes = nodesWithAction(broker, "inventory.actorStats");
 				if (nodes.length === 0) {
 					print("no inventory node is reachable");
@@ -90,12 +114,16 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 				}
 				const stats = await Promise.all(
 					nodes.map((nodeID) =>
-						broker.call<ActorStats, { limit: number }>("inventory.actorStats", { limit }, { nodeID }),
+						broker.call<ActorStats, { limit: number; sampleMs: number }>(
+							"inventory.actorStats",
+							{ limit, sampleMs },
+							{ nodeID, timeout: sampleMs + 10_000 },
+						),
 					),
 				);
 				for (const s of stats) {
-					print(`${s.nodeID}: ${s.actors} actor(s), ${s.queued} queued`);
-					for (const a of s.busiest) print(`  ${a.sku}  queued ${a.depth}${a.idle ? "  (idle)" : ""}`);
+					print(`${s.nodeID}: ${s.actors} actor(s), ${load(s)}`);
+					for (const a of s.busiest) print(`  ${a.sku}  ${load(a)}${a.idle ? "  (idle)" : ""}`);
 				}
 			},
 		},

@@ -4,6 +4,7 @@ import ApiGateway from "moleculer-web";
 import type { AppConfig } from "../../config";
 import { type Caller, callerOf } from "../../lib/auth/caller";
 import { toErrorBody } from "../../lib/errors";
+import { ClusterServices } from "../../lib/health/cluster-services";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import type { KvStore } from "../../lib/kv";
 import { setReplyStatus } from "../../lib/reply-status";
@@ -22,9 +23,11 @@ import {
 } from "./api-routes";
 import { bearerTokenOf, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
+import { logServerFailure } from "./failure-log";
 import { headerOf } from "./headers";
 import { jsonBodyReader, rawBodyReader } from "./json-body";
 import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
+import { retryAfterHeader } from "./retry-after";
 import { TokenValidator } from "./token-validator";
 import { checkApiVersion } from "./version-guard";
 
@@ -54,6 +57,8 @@ interface GatewaySettings {
 interface GatewayVars {
 	kv: KvStore;
 	probes: DependencyProbes;
+	cluster: ClusterServices;
+	stopWatchingCluster: () => void;
 	tokens: TokenValidator<Context>;
 	server?: import("node:http").Server;
 }
@@ -70,13 +75,10 @@ interface NodeInfo {
 function sendError(this: GatewayService, req: GatewayRequest, res: ServerResponse, err: unknown) {
 	const correlationId = req.correlationId ?? req.$ctx?.requestID ?? correlationIdOf(req);
 	const body = toErrorBody(err, correlationId);
-	if (body.error.status >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
+	if (body.error.status >= 500) logServerFailure(this.logger, req, body.error, err);
 	if (res.headersSent) return res.end();
-	const rateLimitReset = Number(res.getHeader("X-Rate-Limit-Reset"));
 	res.writeHead(body.error.status, {
-		...(body.error.status === 429 && rateLimitReset > 0
-			? { "Retry-After": String(Math.max(1, Math.ceil((rateLimitReset - Date.now()) / 1000))) }
-			: {}),
+		...retryAfterHeader(body.error.status, err, res),
 		"Content-Type": "application/json; charset=utf-8",
 		"X-Correlation-Id": correlationId,
 		// RFC 6750: a 401 names the scheme the client should use.
@@ -219,6 +221,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			 * Node, cluster and dependency health. 200 when this node's services have all started and every
 			 * configured dependency answers, else 503: `STARTING` while the gateway already listens but other
 			 * services of the node are still starting (migrations, seeding), `DOWN` when a dependency is.
+			 * `cluster` reports the services seen since start that no available node offers now; it does not
+			 * change the status (this node's readiness).
 			 */
 			health: {
 				rest: "GET /health",
@@ -237,6 +241,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						services: serviceNames(nodes.find((n) => n.local)),
 						nodes: nodes.map((n) => ({ id: n.id, available: n.available, services: serviceNames(n) })),
 						dependencies,
+						cluster: this.cluster.report(),
 						timestamp: new Date().toISOString(),
 					};
 				},
@@ -244,6 +249,13 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		},
 
 		methods: {
+			/**
+			 * moleculer-web's handler of a failed request: it logs every non-4xx with its stack before handing
+			 * it to `onError`, where sendError logs it once, with the correlation id. Here it only hands it on.
+			 */
+			errorHandler(this: GatewayService, req: GatewayRequest, res: ServerResponse, err: unknown) {
+				(this as unknown as { sendError(...args: unknown[]): void }).sendError(req, res, err);
+			},
 			/** moleculer-web's `authentication` hook: the token's caller becomes `ctx.meta.user`. */
 			authenticate(this: GatewayService, ctx: Context, _route: unknown, req: GatewayRequest): Promise<Caller | null> {
 				const token = bearerTokenOf(req);
@@ -267,10 +279,15 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		created(this: GatewayService) {
 			service = this;
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
+			this.cluster = new ClusterServices(
+				() => this.broker.registry.getNodeList({ onlyAvailable: false, withServices: true }) as unknown as NodeInfo[],
+			);
+			this.stopWatchingCluster = this.cluster.watch(this.broker.localBus);
 			this.tokens = new TokenValidator(config.auth.validateCacheMs, askAuthService);
 		},
 
 		async stopped(this: GatewayService) {
+			this.stopWatchingCluster();
 			await this.probes.close();
 		},
 	};

@@ -68,12 +68,9 @@ export class ActorRegistry {
 		return drop.length;
 	}
 
-	/** The `limit` actors with the deepest mailboxes (the hot SKUs on this node right now). */
-	busiest(limit: number): Array<{ sku: string; depth: number; idle: boolean; lastActiveAt: number }> {
-		return [...this.actors.values()]
-			.map((a) => ({ sku: a.sku, depth: a.depth, idle: a.idle, lastActiveAt: a.lastActiveAt }))
-			.sort((a, b) => b.depth - a.depth || b.lastActiveAt - a.lastActiveAt)
-			.slice(0, limit);
+	/** The live actors, for operators' read-outs (actor-stats.ts). */
+	live(): SkuActor[] {
+		return [...this.actors.values()];
 	}
 
 	/** Resolves once every actor has finished its queued work (graceful stop). */

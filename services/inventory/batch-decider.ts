@@ -5,7 +5,7 @@ import {
 	SkuNotFoundError,
 } from "./inventory.errors";
 import type { InventoryCommand, Outcome } from "./inventory-commands";
-import { type Reservation, reservationView, type Stock, stockView } from "./reservation";
+import { type Reservation, replayView, reservationView, type Stock, stockView } from "./reservation";
 
 export interface BatchInput {
 	sku: string;
@@ -69,7 +69,7 @@ export function decideBatch(input: BatchInput, commands: readonly InventoryComma
 			case "reserve": {
 				const existing = current(command.reservationId);
 				if (existing) {
-					outcomes.push({ ok: true, value: reservationView(existing) });
+					outcomes.push({ ok: true, value: replayView(existing) });
 				} else if (!stock) {
 					outcomes.push({ ok: false, error: new SkuNotFoundError(sku) });
 				} else if (command.quantity > stock.available) {

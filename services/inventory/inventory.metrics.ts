@@ -19,12 +19,22 @@ export const METRIC = {
 	sagaUnsettled: "shop_inventory_saga_unsettled_holds",
 } as const;
 
+/**
+ * `result` of a reserve that succeeded: a new reservation, or the one already stored for that order
+ * (an idempotent replay: a client's retry, a redelivered event). Failures are the error type, lower-cased.
+ */
+export const RESERVE_RESULT = { reserved: "reserved", replayed: "replayed" } as const;
+
+const RESERVE_FAILURES = ["insufficient_stock", "sku_not_found", "queue_full", "inventory_unavailable"];
+
 export const inventoryMetrics: MetricDefinition[] = [
 	{
 		type: "counter",
 		name: METRIC.reservations,
-		description: "Reserve requests by result (reserved, insufficient_stock, sku_not_found, queue_full, unavailable)",
+		description:
+			"Reserve requests by result (reserved, replayed, insufficient_stock, sku_not_found, queue_full, inventory_unavailable)",
 		labelNames: ["result"],
+		zeroSeries: () => [...Object.values(RESERVE_RESULT), ...RESERVE_FAILURES].map((result) => ({ result })),
 	},
 	{
 		type: "histogram",

@@ -9,9 +9,10 @@ import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
 import { ActorRegistry } from "./actor-registry";
+import { readActorStats } from "./actor-stats";
 import { ExpirySweeper } from "./expiry-sweeper";
 import { InventoryValidationError, OrderHoldNotFoundError, SkuNotFoundError } from "./inventory.errors";
-import { inventoryMetrics, METRIC } from "./inventory.metrics";
+import { inventoryMetrics, METRIC, RESERVE_RESULT } from "./inventory.metrics";
 import {
 	expireParams,
 	getStockParams,
@@ -27,7 +28,7 @@ import { inventoryMigrations } from "./migrations";
 import { OrderHoldsRepository } from "./order-holds.repository";
 import { brokerOrderLines, ORDER_CREATED_SCHEMA, orderLinesOf } from "./order-lines";
 import { OrderSaga } from "./order-saga";
-import { type ReservationView, reservationIdOf, type StockView, stockView } from "./reservation";
+import { isReplay, type ReservationView, reservationIdOf, type StockView, stockView } from "./reservation";
 import { errorOutcome, type ReserveBatchItem, type ReserveBatchOutcome } from "./reserve-batch";
 import { sagaChannels } from "./saga-channels";
 
@@ -64,8 +65,10 @@ const SETTLE_GRACE_MS = 5000;
 /** Stock an empty embedded shop starts with (SEED_DEMO_DATA). */
 const DEMO_STOCK = { "DEMO-TSHIRT": 100, "DEMO-MUG": 50, "DEMO-POSTER": 10 } as const;
 
-/** The `result` label of a successful reserve. */
-const RESERVED = "reserved";
+/** `result` of a reserve answered with a reservation: a new one, or the stored one again. */
+function successLabel(view: ReservationView): string {
+	return isReplay(view) ? RESERVE_RESULT.replayed : RESERVE_RESULT.reserved;
+}
 
 /** Lower-snake result label of a failed reserve, from the error's stable type. */
 function resultLabel(err: unknown): string {
@@ -158,7 +161,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 							}
 							try {
 								const value = await this.submitReserve(params.orderId as string, sku, params.quantity as number);
-								tally(RESERVED);
+								tally(successLabel(value));
 								return { ok: true, value };
 							} catch (err) {
 								tally(resultLabel(err));
@@ -200,18 +203,18 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			},
 
 			/**
-			 * Operators (REPL `hot`): this node's live actors and the SKUs with the deepest mailboxes. Not routed:
-			 * call it on each inventory node (`nodeID`).
+			 * Operators (REPL `hot`): this node's live actors, the commands waiting at them and the busiest SKUs;
+			 * with `sampleMs`, batch and command rates over that window. Not routed: call it on each inventory
+			 * node (`nodeID`).
 			 */
 			actorStats: {
-				params: { limit: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true } },
-				handler(ctx: Context<{ limit?: number }>) {
-					return {
-						nodeID: this.broker.nodeID,
-						actors: this.actors.size,
-						queued: this.actors.mailboxDepth(),
-						busiest: this.actors.busiest(ctx.params.limit ?? 10),
-					};
+				params: {
+					limit: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true },
+					sampleMs: { type: "number", integer: true, min: 0, max: 10_000, optional: true, convert: true },
+				},
+				async handler(ctx: Context<{ limit?: number; sampleMs?: number }>) {
+					const stats = await readActorStats(this.actors, ctx.params.limit ?? 10, ctx.params.sampleMs ?? 0);
+					return { nodeID: this.broker.nodeID, ...stats };
 				},
 			},
 
@@ -274,7 +277,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			async reserveOne(orderId: string, sku: string, quantity: number): Promise<ReservationView> {
 				try {
 					const view = await this.submitReserve(orderId, sku, quantity);
-					this.countMetric(METRIC.reservations, { result: RESERVED });
+					this.countMetric(METRIC.reservations, { result: successLabel(view) });
 					return view;
 				} catch (err) {
 					this.countMetric(METRIC.reservations, { result: resultLabel(err) });

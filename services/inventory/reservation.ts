@@ -64,6 +64,21 @@ export function reservationView(r: Reservation) {
 
 export type ReservationView = ReturnType<typeof reservationView>;
 
+/** The answers to reserves that found their reservation already stored (idempotent replays), for the metrics. */
+const replayViews = new WeakSet<object>();
+
+/** The view a repeated reserve gets: the stored reservation, as for the first, but counted as `replayed`. */
+export function replayView(r: Reservation): ReservationView {
+	const view = reservationView(r);
+	replayViews.add(view);
+	return view;
+}
+
+/** Whether a reserve's answer (on the node that decided it) was a replay of an earlier reserve. */
+export function isReplay(view: unknown): boolean {
+	return typeof view === "object" && view !== null && replayViews.has(view);
+}
+
 export function stockView(stock: Stock) {
 	return {
 		sku: stock.sku,

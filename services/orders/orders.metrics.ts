@@ -1,3 +1,5 @@
+import { REASON } from "./order-status";
+
 /** The orders service's business metrics (the reference's names, as Prometheus names). */
 export const ORDER_METRIC = {
 	sagaTimeouts: "order_saga_timeout_total",
@@ -21,6 +23,12 @@ export const ordersMetrics = [
 		name: ORDER_METRIC.terminal,
 		description: "Orders that reached a terminal status, by status and reason",
 		labelNames: ["status", "reason"],
+		// The series OrderSagaTimeoutsHigh divides; a CANCELLED order's reason comes from the event that ended it.
+		zeroSeries: () => [
+			{ status: "CONFIRMED", reason: "" },
+			{ status: "TIMED_OUT", reason: REASON.paymentTimeout },
+			{ status: "TIMED_OUT", reason: REASON.stockTimeout },
+		],
 	},
 	{
 		type: "histogram",

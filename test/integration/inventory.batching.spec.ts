@@ -71,4 +71,35 @@ describe("transport batching of reserves", () => {
 			await broker.stop();
 		}
 	});
+
+	it.each([
+		["batched (reserveBatch)", "true"],
+		["one call per reserve", "false"],
+	])(
+		"when an order reserves the same SKU again (%s), then the repeat returns the stored reservation and is counted as replayed, not reserved",
+		async (_label, batching) => {
+			const config = testConfig({
+				DATABASE_URL: infra.databaseUrl,
+				DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+				...METRICS_ON,
+				INVENTORY_CALL_BATCHING: batching,
+			});
+			const broker = await startBroker(config, [inventoryService(config)]);
+			try {
+				const sku = `REPLAY-${uniqueId()}`;
+				await broker.call("inventory.setStock", { sku, available: 10 });
+				const first = await broker.call("inventory.reserve", { orderId: "o-1", sku, quantity: 2 });
+				// A client's retry, and a concurrent pair of the same order.
+				const again = await Promise.all(
+					Array.from({ length: 3 }, () => broker.call("inventory.reserve", { orderId: "o-1", sku, quantity: 2 })),
+				);
+				for (const view of again) expect(view).toEqual(first);
+				expect(await broker.call("inventory.getStock", { sku })).toMatchObject({ available: 8, reserved: 2 });
+				expect(metricTotal(broker, RESERVATIONS, { result: "reserved" })).toBe(1);
+				expect(metricTotal(broker, RESERVATIONS, { result: "replayed" })).toBe(3);
+			} finally {
+				await broker.stop();
+			}
+		},
+	);
 });

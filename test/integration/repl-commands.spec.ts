@@ -4,19 +4,22 @@
  * own node (`SERVICES=none`) whose REPL would run the commands.
  */
 import type { ServiceBroker } from "moleculer";
+import { databaseNameFor } from "../../lib/db/sequelize-factory";
 import { type CommandArgs, type OperatorCommand, operatorCommands } from "../../lib/repl/operator-commands";
 import eventsService from "../../services/events/events.service";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { orderCreated, publishEvent } from "../support/checkout";
 import { salesService } from "../support/events/fixtures";
-import { FlowDb, flowEnv, waitFor } from "../support/events/harness";
+import { FlowDb, flowEnv, sleep, waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
+import { testServerConnection } from "../support/test-database";
 
 describe("REPL operator commands", () => {
 	let shop: ServiceBroker;
 	let operator: ServiceBroker;
 	let flowDb: FlowDb;
+	let inventoryDatabase: string;
 	let printed: string[];
 	let commands: OperatorCommand[];
 
@@ -24,6 +27,7 @@ describe("REPL operator commands", () => {
 		const env = flowEnv("", { TRANSPORTER: infra.natsUrl });
 		flowDb = FlowDb.open(env.DB_NAME_PREFIX as string);
 		const shopConfig = testConfig({ ...env, NODE_ID: `shop-${uniqueId()}` });
+		inventoryDatabase = databaseNameFor(shopConfig, "inventory");
 		shop = await startBroker(shopConfig, [inventoryService(shopConfig), eventsService(shopConfig), salesService()]);
 		operator = await startBroker(testConfig({ ...env, NODE_ID: `ops-${uniqueId()}` }));
 		await operator.waitForServices(["inventory", "events", "sales"], 20_000);
@@ -73,10 +77,78 @@ describe("REPL operator commands", () => {
 	it("when an operator lists hot SKUs, then each inventory node reports its actors", async () => {
 		const sku = `HOT-${uniqueId()}`;
 		await operator.call("inventory.setStock", { sku, available: 5 });
-		const out = await run("hot", { options: { limit: "50" } });
+		const out = await run("hot", { options: { limit: "50", sample: "0" } });
 		expect(out).toContain(`${shop.nodeID}:`);
-		expect(out).toMatch(/\d+ actor\(s\), \d+ queued/);
+		expect(out).toMatch(/\d+ actor\(s\), \d+ waiting \(\d+ queued\), oldest \d+ ms/);
 		expect(out).toContain(sku);
+	});
+
+	it("when a SKU takes a burst of reserves, then hot shows the commands waiting at its actor, the oldest wait and the batch rate", async () => {
+		const sku = `BURST-${uniqueId()}`;
+		await operator.call("inventory.setStock", { sku, available: 1_000_000 });
+		// 300 callers in a closed loop, from the operator's node (grouped per SKU by the batching middleware).
+		let bursting = true;
+		let reserved = 0;
+		const caller = async (id: number) => {
+			for (let n = 0; bursting; n++) {
+				await operator.call("inventory.reserve", { orderId: `b${id}-${n}`, sku, quantity: 1 });
+				reserved++;
+			}
+		};
+		const callers = Array.from({ length: 300 }, (_, id) => caller(id));
+		try {
+			await waitFor("the burst to be under way", () => (reserved > 500 ? true : undefined));
+			// The waiting count is read at one instant: a few reads, so one taken while every group happens to
+			// be on the wire does not decide the test.
+			const lines: string[] = [];
+			for (let i = 0; i < 5 && !lines.some((l) => /^ {2}\S+ {2}[1-9]\d* waiting/.test(l)); i++) {
+				printed = [];
+				const line = (await run("hot", { options: { limit: "5", sample: "500" } }))
+					.split("\n")
+					.find((l) => l.startsWith(`  ${sku}  `));
+				if (line) lines.push(line);
+			}
+			const busy = lines.find((l) => /^ {2}\S+ {2}[1-9]\d* waiting/.test(l));
+			expect({ busy, lines }).toEqual({ busy: expect.any(String), lines: expect.any(Array) });
+			const match = /(\d+) waiting \((\d+) queued\), oldest (\d+) ms, ([\d.]+) batches\/s, ([\d.]+) commands\/s/.exec(
+				busy as string,
+			);
+			const [waiting, , oldestMs, batchesPerS, commandsPerS] = (match ?? []).slice(1).map(Number);
+			// Before, `hot` showed only the mailbox, which the pipeline empties into batches at once: 0.
+			expect(waiting).toBeGreaterThan(0);
+			expect(oldestMs).toBeGreaterThanOrEqual(0);
+			expect(batchesPerS).toBeGreaterThan(0);
+			// Batches carry many commands each: that is how one actor keeps up with the burst.
+			expect(commandsPerS).toBeGreaterThan(batchesPerS as number);
+		} finally {
+			bursting = false;
+			await Promise.allSettled(callers);
+		}
+	}, 60_000);
+
+	it("when a SKU's commit is stuck, then hot shows its commands waiting and how long the oldest has waited", async () => {
+		const sku = `STUCK-${uniqueId()}`;
+		await operator.call("inventory.setStock", { sku, available: 100 });
+		const locker = await testServerConnection(inventoryDatabase);
+		try {
+			// Another transaction holds the stock row: the first batch cannot commit, the others wait behind it.
+			await locker.query("START TRANSACTION");
+			await locker.query("SELECT * FROM stock WHERE sku = ? FOR UPDATE", [sku]);
+			const reserves = Array.from({ length: 20 }, (_, i) =>
+				operator.call("inventory.reserve", { orderId: `s${i}`, sku, quantity: 1 }),
+			);
+			await sleep(600);
+			const line = (await run("hot", { options: { limit: "5", sample: "0" } }))
+				.split("\n")
+				.find((l) => l.startsWith(`  ${sku}  `));
+			const match = /(\d+) waiting \((\d+) queued\), oldest (\d+) ms/.exec(line ?? "");
+			expect({ line, waiting: Number(match?.[1]) }).toEqual({ line: expect.any(String), waiting: 20 });
+			expect(Number(match?.[3])).toBeGreaterThanOrEqual(500);
+			await locker.query("ROLLBACK");
+			await Promise.all(reserves);
+		} finally {
+			await locker.end().catch(() => undefined);
+		}
 	});
 
 	it("when an operator checks and replays the outbox, then the numbers come from the producing service", async () => {
