@@ -1,13 +1,15 @@
 /**
  * Starts one node: the services named in SERVICES (all when empty), on the transport the config
  * names. `--repl` opens the Moleculer REPL on it. Configuration and start-up failures end the
- * process with one line naming the cause and a non-zero exit code.
+ * process with one line naming the cause and a non-zero exit code. SIGINT/SIGTERM stop it at any
+ * moment, its start included (wiring/stop-on-signals.ts).
  */
 import type { Server } from "node:http";
 import { ServiceBroker } from "moleculer";
 import { ConfigError, getConfig } from "../config";
 import { brokerOptions } from "../wiring/broker-options";
 import { loadServices, selectServices, UnknownServiceError } from "../wiring/service-loader";
+import { stopOnSignals } from "../wiring/stop-on-signals";
 
 function fail(message: string, code: number): never {
 	process.stderr.write(`[shop] ${message}\n`);
@@ -41,7 +43,8 @@ async function main(): Promise<void> {
 		throw err;
 	}
 
-	const broker = new ServiceBroker(brokerOptions(config));
+	// Signals are ours (stopOnSignals): Moleculer's own handlers would stop the broker a second time.
+	const broker = new ServiceBroker({ ...brokerOptions(config), skipProcessEventRegistration: true });
 	// Moleculer (and moleculer-web, for a taken port) call fatal() for unrecoverable errors: log the
 	// details, then end with our one-line reason instead of a bare stack trace.
 	const logFatal = broker.fatal.bind(broker);
@@ -50,26 +53,20 @@ async function main(): Promise<void> {
 		fail(`failed to start node ${config.nodeId}: ${message} ${err ? oneLine(err) : ""}`.trim(), 1);
 	}) as typeof broker.fatal;
 	loadServices(broker, config, names);
+	// Before the start: a node stopped while it starts must stop too (and hand back its Kafka partitions).
+	const signalStop = stopOnSignals(broker, fail);
 
 	try {
 		await broker.start();
 	} catch (err) {
+		// A start cut short by a stop fails in many ways; the stop under way ends the process.
+		if (signalStop.requested) return;
 		await broker.stop().catch(() => undefined);
 		fail(`failed to start node ${config.nodeId}: ${oneLine(err)}`, 1);
 	}
+	if (signalStop.requested) return;
 
 	announceGateway(broker);
-
-	let stopping = false;
-	const stop = async (signal: string) => {
-		if (stopping) return;
-		stopping = true;
-		broker.logger.info(`${signal} received, stopping`);
-		await broker.stop();
-		process.exit(0);
-	};
-	process.on("SIGINT", () => void stop("SIGINT"));
-	process.on("SIGTERM", () => void stop("SIGTERM"));
 
 	if (process.argv.includes("--repl")) broker.repl();
 }

@@ -17,10 +17,14 @@
  * - Order: messages with the same `opts.key` reach a group in publish order, one at a time, retries included.
  *   Messages without a key are handed out in publish order, so a group with a single subscription and
  *   `maxInFlight` 1 (the default) sees the channel in FIFO order.
+ * - Dead letters carry the error (`x-error-*` headers, lib/events/dead-letter-headers.ts); a message whose
+ *   `x-group` header names a group (a requeue) reaches only that group; `rawPayload` channels get the bytes.
  */
 import { Adapters } from "@moleculer/channels";
 import type * as Constants from "@moleculer/channels/types/src/constants";
 import { Errors } from "moleculer";
+import { errorHeaders, HEADER_GROUP } from "./dead-letter-headers";
+import { wantsRawPayload } from "./raw-payload-channel";
 
 // The constants module ships without a declaration next to it; its types live under types/.
 const C: typeof Constants = require("@moleculer/channels/src/constants");
@@ -28,12 +32,6 @@ const C: typeof Constants = require("@moleculer/channels/src/constants");
 type BaseAdapter = InstanceType<typeof Adapters.Base>;
 type Channel = Parameters<BaseAdapter["subscribe"]>[0];
 type BaseOptions = BaseAdapter["opts"];
-
-/** Error headers on dead letters; newer @moleculer/channels releases use these names, 0.1.8 has no constants. */
-const HEADER_ERROR_MESSAGE = "x-error-message";
-const HEADER_ERROR_NAME = "x-error-name";
-const HEADER_ERROR_CODE = "x-error-code";
-const HEADER_ERROR_STACK = "x-error-stack";
 
 export interface InProcessAdapterOptions extends BaseOptions {
 	/** Delay before the first retry; it doubles on every further failure. */
@@ -48,6 +46,8 @@ export type MessageHeaders = Record<string, unknown>;
 export interface InProcessMessage {
 	payload: unknown;
 	headers: MessageHeaders;
+	/** The publisher's `opts.key`, as a string. */
+	key: string | undefined;
 	/** Publish sequence number, unique in the process. */
 	seq: number;
 	/** Failed attempts before this one. */
@@ -58,6 +58,8 @@ interface PublishOptions {
 	headers?: MessageHeaders;
 	/** Messages with the same key are handled in publish order by each group. */
 	key?: unknown;
+	/** The payload is the message's bytes already (a Buffer): stored as they are, not serialized. */
+	raw?: boolean;
 }
 
 interface StoredMessage {
@@ -278,7 +280,9 @@ export class InProcessAdapter extends Adapters.Base {
 			throw new Errors.MoleculerRetryableError("Adapter not yet connected. Skipping publishing.");
 		}
 		const key = opts?.key == null ? undefined : String(opts.key);
-		const data = this.serializer.serialize(payload as Record<string, unknown>);
+		const data = opts?.raw
+			? Buffer.from(payload as Uint8Array)
+			: this.serializer.serialize(payload as Record<string, unknown>);
 		processBus.publish(channelName, data, { ...opts?.headers }, key);
 		this.logger.debug(`Message was published at '${channelName}'`);
 	}
@@ -317,10 +321,23 @@ export class InProcessAdapter extends Adapters.Base {
 		const { message } = delivery;
 		const headers: MessageHeaders = { ...message.headers };
 		if (delivery.failures > 0) headers[C.HEADER_REDELIVERED_COUNT] = String(delivery.failures);
+		const addressedTo = headers[HEADER_GROUP];
+		if (addressedTo !== undefined && addressedTo !== chan.group) {
+			this.settle(subscription, delivery);
+			return;
+		}
 		try {
 			// A fresh copy per delivery: a handler mutating it affects neither other groups nor its own retries.
-			const payload: unknown = this.serializer.deserialize(message.data);
-			const raw: InProcessMessage = { payload, headers, seq: message.seq, redeliveryCount: delivery.failures };
+			const payload: unknown = wantsRawPayload(chan)
+				? Buffer.from(message.data)
+				: this.serializer.deserialize(message.data);
+			const raw: InProcessMessage = {
+				payload,
+				headers,
+				key: message.key,
+				seq: message.seq,
+				redeliveryCount: delivery.failures,
+			};
 			await (chan.handler as ChannelHandler)(payload, raw);
 		} catch (error) {
 			this.onHandlerError(subscription, delivery, error);
@@ -363,8 +380,10 @@ export class InProcessAdapter extends Adapters.Base {
 	private moveToDeadLetter(subscription: Subscription, deadLetterChannel: string, delivery: Delivery, error: unknown) {
 		const { chan } = subscription;
 		const { message } = delivery;
+		// A requeue's group address would hide the dead letter from the store's group.
+		const { [HEADER_GROUP]: _addressedTo, ...own } = message.headers;
 		const headers: MessageHeaders = {
-			...message.headers,
+			...own,
 			[C.HEADER_ORIGINAL_CHANNEL]: chan.name,
 			[C.HEADER_ORIGINAL_GROUP]: chan.group,
 			...errorHeaders(error),
@@ -390,17 +409,6 @@ export class InProcessAdapter extends Adapters.Base {
 		subscription.inFlight--;
 		this.removeChannelActiveMessages(subscription.chan.id, [delivery.message.seq]);
 	}
-}
-
-function errorHeaders(error: unknown): MessageHeaders {
-	if (!(error instanceof Error)) return { [HEADER_ERROR_MESSAGE]: String(error) };
-	const { code } = error as { code?: unknown };
-	return {
-		[HEADER_ERROR_MESSAGE]: error.message,
-		[HEADER_ERROR_NAME]: error.name,
-		...(code != null && { [HEADER_ERROR_CODE]: String(code) }),
-		...(error.stack && { [HEADER_ERROR_STACK]: error.stack }),
-	};
 }
 
 /** Makes `{ type: "InProcess" }` resolvable by the channels middleware. Safe to call more than once. */

@@ -1,16 +1,23 @@
-import { type Admin, Kafka, logLevel } from "kafkajs";
 import type { Middleware, ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../config";
 import { kafkaBrokers } from "../health/dependency-probes";
+import { provisionTopics } from "./kafka-topic-provisioning";
+import { PRODUCED_TOPICS } from "./shop-topics";
+
+/** How long a start waits for Kafka to serve the topics; a broker replaying a large metadata log takes seconds. */
+const SERVED_WITHIN_MS = 60_000;
 
 /**
- * Kafka creates a topic lazily on first use, and a consumer that subscribes before that fails
- * ("This server does not host this topic-partition"). Before the channels middleware subscribes
- * (it runs after this one), create every topic this node's services consume, plus the dead-letter
- * topic, with EVENTS_KAFKA_PARTITIONS partitions so keys spread over consumers and partitions.
+ * Kafka creates a topic lazily on first use, with the broker's default partition count, and a
+ * consumer that subscribes before that fails ("This server does not host this topic-partition").
+ * Before the channels middleware subscribes (it runs after this one), create every topic the shop
+ * uses (those this node's services consume, those any service produces, the dead-letter topic)
+ * with EVENTS_KAFKA_PARTITIONS partitions so keys spread over consumers and partitions, and wait
+ * until Kafka serves them all.
  */
 export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 	let broker: ServiceBroker;
+	let stopping = false;
 	return {
 		name: "KafkaTopics",
 		created(b: ServiceBroker) {
@@ -47,56 +54,31 @@ export function KafkaTopicsMiddleware(config: AppConfig): Middleware {
 				}),
 			);
 		},
+		async stopping() {
+			stopping = true;
+		},
 		async started() {
-			const prefix = broker.namespace ? `${broker.namespace}.` : "";
-			const topics = new Set([`${prefix}${config.events.deadLetterTopic}`]);
-			for (const service of broker.services) {
-				const channels = (service.schema as { channels?: Record<string, { name?: string }> }).channels ?? {};
-				for (const [name, def] of Object.entries(channels)) topics.add(`${prefix}${def?.name ?? name}`);
-			}
-			const admin = new Kafka({
-				clientId: `${config.nodeId}-topics`,
+			await provisionTopics(topicsOf(broker, config), {
 				brokers: kafkaBrokers(config.events.url),
-				logLevel: logLevel.NOTHING,
-			}).admin();
-			await admin.connect();
-			try {
-				const existing = new Set(await admin.listTopics());
-				const missing = [...topics].filter((t) => !existing.has(t));
-				if (missing.length > 0) {
-					await admin.createTopics({
-						topics: missing.map((topic) => ({ topic, numPartitions: config.events.kafkaPartitions })),
-						waitForLeaders: true,
-					});
-					await untilServed(admin, missing);
-				}
-			} finally {
-				await admin.disconnect();
-			}
+				clientId: `${config.nodeId}-topics`,
+				partitions: config.events.kafkaPartitions,
+				withinMs: SERVED_WITHIN_MS,
+				logger: broker.getLogger("KAFKA-TOPICS"),
+				// A node stopped while it waits ends its start instead of waiting on.
+				abandoned: () => stopping,
+			});
 		},
 	} as Middleware;
 }
 
-/** How long a new topic may take to be served; a broker replaying a large metadata log takes seconds. */
-const SERVED_WITHIN_MS = 30_000;
-
-/**
- * `waitForLeaders` waits until the metadata names a leader, but the broker may not host the
- * partition yet: a broker busy applying many metadata records (thousands of topics deleted just
- * before) answered "This server does not host this topic-partition" to the consumers that joined
- * next. Listing every partition's offsets succeeds only once the leader serves it.
- */
-async function untilServed(admin: Admin, topics: string[]): Promise<void> {
-	const deadline = Date.now() + SERVED_WITHIN_MS;
-	for (const topic of topics) {
-		for (;;) {
-			try {
-				await admin.fetchTopicOffsets(topic);
-				break;
-			} catch (err) {
-				if (Date.now() > deadline) throw err;
-				await new Promise((resolve) => setTimeout(resolve, 100));
-			}
-		}
+/** Every topic name the shop uses, prefixed as the channels adapter prefixes them. */
+function topicsOf(broker: ServiceBroker, config: AppConfig): string[] {
+	const prefixed = (name: string) => (broker.namespace ? `${broker.namespace}.${name}` : name);
+	const topics = new Set([prefixed(config.events.deadLetterTopic), ...PRODUCED_TOPICS.map(prefixed)]);
+	for (const service of broker.services) {
+		const channels = (service.schema as { channels?: Record<string, { name?: string }> }).channels ?? {};
+		// As the channels middleware names them: a channel's own `name` is the topic, as is.
+		for (const [name, def] of Object.entries(channels)) topics.add(def?.name ?? prefixed(name));
 	}
+	return [...topics];
 }

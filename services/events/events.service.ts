@@ -4,18 +4,25 @@ import type { AppConfig } from "../../config";
 import { callerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import type { OutboxStatus } from "../../lib/events/outbox.repository";
+import { retryWithBackoff } from "../../lib/events/retry-with-backoff";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
-import { type DeadLetter, DeadLetterRepository } from "./dead-letter.repository";
+import { type DeadLetter, DeadLetterRepository, isStoreUnavailable } from "./dead-letter.repository";
+import { type DeadLetterAdapter, deadLetterOf, requeueMessage } from "./dead-letter-message";
 import { DeadLetterAlreadyRequeuedError, DeadLetterNotFoundError } from "./events.errors";
 import { createDeadLetters } from "./migrations/001-create-dead-letters";
+import { keepRawDeadLetters } from "./migrations/002-keep-raw-dead-letters";
 import { outboxActionOf, outboxServices, SERVICE_NAME } from "./outbox-actions";
 
 const DEAD_LETTERS_METRIC = "shop_events_dead_letters_total";
 
-interface ChannelAdapter {
-	parseMessageHeaders(raw: unknown): Record<string, string> | null;
+interface ChannelAdapter extends DeadLetterAdapter {
 	publish(channel: string, payload: unknown, opts?: Record<string, unknown>): Promise<void>;
+}
+
+/** Set by `broker.stop()` before services stop (Moleculer's typings leave it out). */
+function isStopping(broker: unknown): boolean {
+	return (broker as { stopping?: boolean }).stopping === true;
 }
 
 /** Who asked (set by the gateway from the access token), for the audit line of an operator action. */
@@ -38,7 +45,7 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 	return defineService<EventsVars, MetricsMethods>({
 		name: "events",
 		mixins: [
-			DbMixin({ database: "events", migrations: [createDeadLetters] }),
+			DbMixin({ database: "events", migrations: [createDeadLetters, keepRawDeadLetters] }),
 			MetricsMixin([
 				{
 					type: "counter",
@@ -52,26 +59,28 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 		channels: {
 			[config.events.deadLetterTopic]: {
 				group: "dead-letter-store",
-				// A store failure must not dead-letter the dead letter: retry, never give up.
+				// The bytes as they are (Kafka, in-process): a dead letter that is not JSON is kept like the others.
+				rawPayload: true,
+				// A store failure must not dead-letter the dead letter.
 				deadLettering: { enabled: false },
 				async handler(
-					this: { deadLetters: DeadLetterRepository; broker: { channelAdapter: ChannelAdapter } } & MetricsMethods,
+					this: {
+						deadLetters: DeadLetterRepository;
+						broker: { channelAdapter: ChannelAdapter };
+						logger: Context["broker"]["logger"];
+					} & MetricsMethods,
 					payload: unknown,
 					raw: unknown,
 				) {
-					const headers = this.broker.channelAdapter.parseMessageHeaders(raw) ?? {};
-					const originalChannel = headers["x-original-channel"] ?? "unknown";
-					await this.deadLetters.add(
-						{
-							eventId: (payload as { eventId?: string } | null)?.eventId ?? headers.eventId ?? null,
-							originalChannel,
-							originalGroup: headers["x-original-group"] ?? null,
-							error: headers["x-error-message"] ?? null,
-							payload,
-						},
-						Date.now(),
-					);
-					this.countMetric(DEAD_LETTERS_METRIC, { channel: originalChannel });
+					const letter = deadLetterOf(payload, raw, this.broker.channelAdapter);
+					// While the database is away the store waits (blocking its consumer) rather than let the
+					// channel's few quick retries run out; only a stopping node hands the message back to the broker.
+					await retryWithBackoff(() => this.deadLetters.add(letter, Date.now()), {
+						giveUp: (err) => !isStoreUnavailable(err) || isStopping(this.broker),
+						onRetry: (err, delayMs) =>
+							this.logger.warn(`Dead letter not stored, again in ${delayMs} ms: ${(err as Error).message}`),
+					});
+					this.countMetric(DEAD_LETTERS_METRIC, { channel: letter.originalChannel });
 				},
 			},
 		},
@@ -88,19 +97,21 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 				},
 			},
 
-			/** Publishes a dead letter again to the channel it came from (after the consumer was fixed). */
+			/**
+			 * Publishes a dead letter again (its bytes, key and headers) to the channel and group it came from,
+			 * after the consumer was fixed.
+			 */
 			requeueDeadLetter: {
 				params: { id: { type: "number", integer: true, positive: true, convert: true } },
 				async handler(ctx: Context<{ id: number }>): Promise<DeadLetter> {
-					const letter = await this.deadLetters.find(ctx.params.id);
-					if (!letter) throw new DeadLetterNotFoundError(ctx.params.id);
+					const found = await this.deadLetters.find(ctx.params.id);
+					if (!found) throw new DeadLetterNotFoundError(ctx.params.id);
+					const { letter, bytes } = found;
 					if (letter.requeuedAt) throw new DeadLetterAlreadyRequeuedError(letter.id);
 					// The stored channel name already carries the namespace prefix: publish through the adapter.
 					const adapter = (this.broker as unknown as { channelAdapter: ChannelAdapter }).channelAdapter;
-					await adapter.publish(letter.originalChannel, letter.payload, {
-						key: (letter.payload as { key?: string } | null)?.key,
-						headers: letter.eventId ? { eventId: letter.eventId } : {},
-					});
+					const message = requeueMessage(letter, bytes);
+					await adapter.publish(message.channel, message.payload, message.opts);
 					await this.deadLetters.markRequeued(letter.id, Date.now());
 					this.logger.info(`Dead letter ${letter.id} requeued to ${letter.originalChannel} by ${operatorOf(ctx)}`);
 					return { ...letter, requeuedAt: new Date().toISOString() };

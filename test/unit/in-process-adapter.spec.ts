@@ -11,6 +11,7 @@ interface ChannelDef {
 	maxInFlight?: number;
 	context?: boolean;
 	deadLettering?: { enabled: boolean; queueName: string };
+	rawPayload?: boolean;
 	handler: Handler;
 }
 
@@ -197,6 +198,38 @@ describe("InProcessAdapter", () => {
 		expect(counter("errors.total")).toBe(3);
 		expect(counter("retries.total")).toBe(2);
 		expect(counter("deadLettering.total")).toBe(1);
+	});
+
+	it("when a requeue publishes raw bytes addressed to one group, then only that group gets them, as bytes on a rawPayload channel", async () => {
+		const store: Array<{ payload: unknown; key: string | undefined }> = [];
+		const billing: unknown[] = [];
+		const broker = await startBroker([
+			consumer("store", {
+				"order.placed": {
+					group: "store",
+					rawPayload: true,
+					handler: (p, raw) => void store.push({ payload: p, key: raw.key }),
+				},
+			}),
+			consumer("billing", { "order.placed": { group: "billing", handler: (p) => void billing.push(p) } }),
+		]);
+		const { channelAdapter } = broker as unknown as {
+			channelAdapter: { publish(channel: string, payload: unknown, opts: unknown): Promise<void> };
+		};
+		const bytes = Buffer.from([0x7b, 0xff, 0x00, 0x22]);
+
+		await channelAdapter.publish(`${namespace}.order.placed`, bytes, {
+			raw: true,
+			key: "k-1",
+			headers: { "x-group": "store" },
+		});
+		await send(broker, "order.placed", { n: 2 });
+		await waitFor(() => store.length === 2 && billing.length === 1);
+		await sleep(30);
+
+		expect(store[0]).toEqual({ payload: bytes, key: "k-1" });
+		expect(JSON.parse(String(store[1]!.payload))).toEqual({ n: 2 });
+		expect(billing).toEqual([{ n: 2 }]);
 	});
 
 	it("when a failing message is not dead-lettered, then it is dropped and the next message still gets through", async () => {

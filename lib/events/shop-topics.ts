@@ -1,0 +1,10 @@
+/**
+ * Every topic the shop's services produce (through their outboxes), whatever runs on this node. Kafka
+ * creates a topic it does not know on first use with the broker's default partition count (3 here),
+ * not EVENTS_KAFKA_PARTITIONS: each node creates them all up front instead (kafka-topics.middleware.ts).
+ * A new producing service adds its topics here.
+ */
+import { PRODUCT_TOPIC } from "../../services/products/product-topics";
+import { TOPIC } from "./checkout-topics";
+
+export const PRODUCED_TOPICS: readonly string[] = [...Object.values(TOPIC), ...Object.values(PRODUCT_TOPIC)];
