@@ -1,0 +1,137 @@
+/**
+ * `npm run load -- <suite> [options]`: prepares the suite's data through the public API, drives the
+ * load with a live progress line, checks the suite's invariants and SLO gates, writes
+ * `loadtest/reports/<suite>-<timestamp>.json` and `.html`, and exits 0 when every gate and check
+ * passed, 1 when one broke (named, with what was measured), 2 when the run itself could not be made.
+ */
+import { randomBytes } from "node:crypto";
+import { cleanUp, cleanUpOnExit } from "../bench/support/cleanup";
+import { startEmbeddedShop } from "./embedded-shop";
+import { DEFAULT_GATES_FILE, evaluateGates, loadGates } from "./gates";
+import { operatorToken } from "./identities";
+import { type LoadOptions, parseLoadOptions, USAGE, UsageError } from "./options";
+import { startProgress } from "./progress-line";
+import { Recorder } from "./recorder";
+import type { LoadReport } from "./report/load-report";
+import { writeReport } from "./report/write-report";
+import { runFlows } from "./run-flows";
+import { ShopApi } from "./shop-api";
+import { SUITES } from "./suites";
+import { buildReport, machineRecord } from "./summarize";
+
+const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
+
+function verdictLines(report: LoadReport): string[] {
+	const lines = [
+		`${report.suite}: ${report.totals.requests} requests in ${report.totals.durationS} s (${report.totals.throughputPerS}/s), p50 ${report.latency.p50Ms} ms, p95 ${report.latency.p95Ms} ms, p99 ${report.latency.p99Ms} ms, failed ${(report.totals.failedRate * 100).toFixed(2)} %`,
+	];
+	for (const step of report.steps) {
+		lines.push(
+			`  ${step.flow}/${step.step}: ${step.count} answered, p95 ${step.p95Ms} ms, p99 ${step.p99Ms} ms, failed ${step.failed}`,
+		);
+	}
+	for (const check of report.checks)
+		lines.push(`  check ${check.passed ? "ok    " : "BROKEN"} ${check.name}: ${check.detail}`);
+	for (const gate of report.gates) {
+		lines.push(
+			`  gate  ${gate.passed ? "ok    " : "BREACH"} ${gate.metric} ${gate.threshold}: measured ${gate.measured ?? "no data"}`,
+		);
+	}
+	return lines;
+}
+
+async function run(options: LoadOptions): Promise<number> {
+	const suite = SUITES[options.suite];
+	if (!suite) throw new UsageError(`unknown suite "${options.suite}"`);
+	const gates = loadGates(suite.name, options.gateProfile, options.gatesFile ?? DEFAULT_GATES_FILE);
+	const durationS = options.requests ? null : (options.durationS ?? suite.defaults.durationS);
+	const requests = options.durationS ? null : (options.requests ?? suite.defaults.requests);
+	const vus = options.vus ?? suite.defaults.vus;
+	const rate = options.rate ?? suite.defaults.rate;
+
+	const baseUrl = options.url ?? (await startEmbeddedShop(log)).baseUrl;
+	const api = new ShopApi(baseUrl);
+	const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+	const recorder = new Recorder();
+	const prepared = await suite.prepare({
+		api,
+		operator: await operatorToken(api),
+		runId,
+		vus,
+		rate,
+		users: options.users,
+		requests,
+		recorder,
+		log,
+		extra: options.extra,
+	});
+
+	log(
+		`${suite.name} against ${baseUrl}: ${prepared.flows.map((flow) => `${flow.name} ${flow.vus} users${flow.rate ? ` at ${flow.rate}/s` : ""}`).join(", ")}, ${durationS ? `${durationS} s` : `${requests} requests`}`,
+	);
+	const startedAt = new Date();
+	recorder.start();
+	const stopProgress = startProgress(recorder);
+	const flows = runFlows(baseUrl, prepared.flows, recorder, { durationS, requests });
+	process.once("SIGINT", flows.stop);
+	await flows.done;
+	stopProgress();
+	const measuredS = recorder.elapsedMs() / 1000;
+	const finishedAt = new Date();
+
+	const checks = await prepared.check();
+	const report = buildReport({
+		suite: suite.name,
+		startedAt,
+		finishedAt,
+		durationS: measuredS,
+		settings: {
+			url: baseUrl,
+			target: options.url ? "external" : "embedded",
+			gateProfile: options.gateProfile,
+			vus,
+			rate,
+			durationS,
+			requests,
+			runId,
+			...prepared.settings,
+		},
+		machine: machineRecord(),
+		recorder,
+		checks,
+		gates: evaluateGates(gates, recorder),
+	});
+	const written = writeReport(report, options.reportDir);
+	for (const line of verdictLines(report)) process.stdout.write(`${line}\n`);
+	process.stdout.write(`report: ${written.htmlPath}\n        ${written.jsonPath}\n`);
+	if (!report.passed) {
+		const broken = [
+			...report.checks.filter((check) => !check.passed).map((check) => `check "${check.name}" (${check.detail})`),
+			...report.gates
+				.filter((gate) => !gate.passed)
+				.map((gate) => `gate ${gate.metric} ${gate.threshold} (measured ${gate.measured ?? "no data"})`),
+		];
+		process.stderr.write(`[load] FAILED: ${broken.join("; ")}\n`);
+		return 1;
+	}
+	return 0;
+}
+
+async function main(): Promise<void> {
+	cleanUpOnExit();
+	let code: number;
+	try {
+		code = await run(parseLoadOptions(process.argv.slice(2)));
+	} catch (err) {
+		process.stderr.write(
+			err instanceof UsageError
+				? `[load] ${err.message}\n${USAGE}\n`
+				: `[load] the run failed: ${(err as Error).stack}\n`,
+		);
+		code = 2;
+	}
+	await cleanUp();
+	process.exit(code);
+}
+
+void main();

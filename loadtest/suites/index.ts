@@ -1,0 +1,14 @@
+import type { Suite } from "../suite";
+import { baseline } from "./baseline";
+import { browse } from "./browse";
+import { cart } from "./cart";
+import { checkout } from "./checkout";
+import { flashSale } from "./flash-sale";
+
+export const SUITES: Record<string, Suite> = {
+	"flash-sale": flashSale,
+	browse,
+	cart,
+	checkout,
+	baseline,
+};
