@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { cleanUp, cleanUpOnExit } from "../bench/support/cleanup";
+import { type Ceiling, measureCeiling } from "./ceiling";
 import { startEmbeddedShop } from "./embedded-shop";
 import { DEFAULT_GATES_FILE, evaluateGates, loadGates } from "./gates";
 import { operatorToken } from "./identities";
@@ -40,6 +41,13 @@ function verdictLines(report: LoadReport): string[] {
 	return lines;
 }
 
+/** The suite's figures against the same-run no-op ceiling. */
+function ceilingLine(report: LoadReport, ceiling: Ceiling): string {
+	const share = (report.totals.throughputPerS / ceiling.throughputPerS) * 100;
+	const times = (value: number | null, base: number) => (value === null ? "-" : `${(value / base).toFixed(1)}x`);
+	return `  against the moleculer-web no-op ceiling (${ceiling.throughputPerS}/s, p95 ${ceiling.p95Ms} ms at ${ceiling.connections} connections): throughput ${share.toFixed(1)} %, p50 ${times(report.latency.p50Ms, ceiling.p50Ms)}, p95 ${times(report.latency.p95Ms, ceiling.p95Ms)}, p99 ${times(report.latency.p99Ms, ceiling.p99Ms)}`;
+}
+
 async function run(options: LoadOptions): Promise<number> {
 	const suite = SUITES[options.suite];
 	if (!suite) throw new UsageError(`unknown suite "${options.suite}"`);
@@ -65,6 +73,16 @@ async function run(options: LoadOptions): Promise<number> {
 		log,
 		extra: options.extra,
 	});
+
+	let ceiling: Ceiling | undefined;
+	if (options.ceiling) {
+		const connections = prepared.flows.reduce((sum, flow) => sum + flow.vus, 0);
+		log(`measuring the moleculer-web no-op ceiling with ${connections} connections`);
+		ceiling = await measureCeiling(connections);
+		log(
+			`ceiling: ${ceiling.throughputPerS}/s, p50 ${ceiling.p50Ms} ms, p95 ${ceiling.p95Ms} ms, p99 ${ceiling.p99Ms} ms`,
+		);
+	}
 
 	log(
 		`${suite.name} against ${baseUrl}: ${prepared.flows.map((flow) => `${flow.name} ${flow.vus} users${flow.rate ? ` at ${flow.rate}/s` : ""}`).join(", ")}, ${durationS ? `${durationS} s` : `${requests} requests`}`,
@@ -95,6 +113,7 @@ async function run(options: LoadOptions): Promise<number> {
 			requests,
 			runId,
 			...prepared.settings,
+			...(ceiling ? { ceiling } : {}),
 		},
 		machine: machineRecord(),
 		recorder,
@@ -103,6 +122,7 @@ async function run(options: LoadOptions): Promise<number> {
 	});
 	const written = writeReport(report, options.reportDir);
 	for (const line of verdictLines(report)) process.stdout.write(`${line}\n`);
+	if (ceiling) process.stdout.write(`${ceilingLine(report, ceiling)}\n`);
 	process.stdout.write(`report: ${written.htmlPath}\n        ${written.jsonPath}\n`);
 	if (!report.passed) {
 		const broken = [

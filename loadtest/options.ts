@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 
 export const USAGE = `usage: npm run load -- <suite> [--url <gateway>] [--duration 60s | --requests N] [--rate N | --vus N]
-       [--users N] [--gates full|ci] [--gates-file <json>] [--report-dir <dir>]
+       [--users N] [--gates full|ci] [--gates-file <json>] [--report-dir <dir>] [--ceiling]
        flash-sale: [--units 5000] [--retry-share 0.05] [--release-share 0.02]
        checkout, baseline: [--drain 120]
 suites: flash-sale, browse, cart, checkout, baseline`;
@@ -18,6 +18,8 @@ export interface LoadOptions {
 	gateProfile: string;
 	gatesFile: string | null;
 	reportDir: string;
+	/** Measure the same-run moleculer-web no-op ceiling first, and report the suite's figures against it. */
+	ceiling: boolean;
 	/** Suite options (`--units`, `--drain`, ...), as given. */
 	extra: Record<string, string>;
 }
@@ -66,6 +68,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
 		gateProfile: values.gates ?? "full",
 		gatesFile: values["gates-file"] ?? null,
 		reportDir: values["report-dir"] ?? "loadtest/reports",
+		ceiling: values.ceiling ?? false,
 		extra,
 	};
 }
@@ -85,6 +88,7 @@ function parse(argv: string[]) {
 			gates: { type: "string" },
 			"gates-file": { type: "string" },
 			"report-dir": { type: "string" },
+			ceiling: { type: "boolean" },
 			units: { type: "string" },
 			"retry-share": { type: "string" },
 			"release-share": { type: "string" },
