@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { cleanUp, cleanUpOnExit } from "../bench/support/cleanup";
 import { type Ceiling, measureCeiling } from "./ceiling";
+import { type CpuAccount, startCpuAccounting } from "./cpu-accounting";
 import { startEmbeddedShop } from "./embedded-shop";
 import { DEFAULT_GATES_FILE, evaluateGates, loadGates } from "./gates";
 import { operatorToken } from "./identities";
@@ -39,6 +40,14 @@ function verdictLines(report: LoadReport): string[] {
 		);
 	}
 	return lines;
+}
+
+function cpuLine(cpu: CpuAccount): string {
+	const parts = Object.entries(cpu.msPerRequest)
+		.filter(([, ms]) => ms > 0)
+		.sort((a, b) => b[1] - a[1])
+		.map(([name, ms]) => `${name} ${ms.toFixed(3)}`);
+	return `  CPU: ${cpu.busyCores} of ${cpu.cores} cores busy; ms of CPU per request: ${parts.join(", ")}`;
 }
 
 /** The suite's figures against the same-run no-op ceiling. */
@@ -89,12 +98,14 @@ async function run(options: LoadOptions): Promise<number> {
 	);
 	const startedAt = new Date();
 	recorder.start();
+	const cpuAccount = startCpuAccounting();
 	const stopProgress = startProgress(recorder);
 	const flows = runFlows(baseUrl, prepared.flows, recorder, { durationS, requests });
 	process.once("SIGINT", flows.stop);
 	await flows.done;
 	stopProgress();
 	const measuredS = recorder.elapsedMs() / 1000;
+	const cpu = cpuAccount(recorder.samples.length);
 	const finishedAt = new Date();
 
 	const checks = await prepared.check();
@@ -114,6 +125,7 @@ async function run(options: LoadOptions): Promise<number> {
 			runId,
 			...prepared.settings,
 			...(ceiling ? { ceiling } : {}),
+			cpu,
 		},
 		machine: machineRecord(),
 		recorder,
@@ -122,6 +134,7 @@ async function run(options: LoadOptions): Promise<number> {
 	});
 	const written = writeReport(report, options.reportDir);
 	for (const line of verdictLines(report)) process.stdout.write(`${line}\n`);
+	process.stdout.write(`${cpuLine(cpu)}\n`);
 	if (ceiling) process.stdout.write(`${ceilingLine(report, ceiling)}\n`);
 	process.stdout.write(`report: ${written.htmlPath}\n        ${written.jsonPath}\n`);
 	if (!report.passed) {

@@ -108,7 +108,11 @@ async function main(): Promise<number> {
 	];
 	await waitForServices(baseUrl, nodes);
 	log("every service is up");
-	return runLoad([args[0], "--url", baseUrl, "--ceiling", ...args.slice(1)], { JWT_SECRET: jwtSecret });
+	const names = ["edge", "shop", "inventory", "checkout"];
+	return runLoad([args[0], "--url", baseUrl, "--ceiling", ...args.slice(1)], {
+		JWT_SECRET: jwtSecret,
+		LOAD_WATCH_PIDS: nodes.map((node, i) => `${names[i]}=${node.pid}`).join(","),
+	});
 }
 
 cleanUpOnExit();

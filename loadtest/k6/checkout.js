@@ -33,7 +33,7 @@ export const options = {
 	scenarios: {
 		[SUITE]: {
 			executor: "constant-arrival-rate",
-			rate: envInt("RATE", 100),
+			rate: envInt("RATE", 50),
 			timeUnit: "1s",
 			duration: envDuration("DURATION", "60s"),
 			// One shopper per VU, signed up in setup: the pool cannot grow past the shoppers there are.
