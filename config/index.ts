@@ -42,6 +42,8 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			RATE_LIMIT_WINDOW_S: positiveInt(86_400)({ default: 60 }),
 			RATE_LIMIT_AUTH: nonNegativeNumber({ default: 30 }),
 			RATE_LIMIT_API: nonNegativeNumber({ default: 0 }),
+			CATALOG_CACHE_TTL_S: nonNegativeNumber({ default: 5 }),
+			CATALOG_CACHE_MAX: positiveInt(1_000_000)({ default: 2_000 }),
 			DATA_DIR: str({ default: "./data" }),
 			TRANSPORTER: optionalUrl(["nats"])({ default: "" }),
 			DATABASE_URL: optionalUrl(["mysql", "mariadb"])({ default: "" }),
@@ -141,6 +143,11 @@ export interface AppConfig {
 		/** How long a gateway reuses auth.validate's "valid" for a token: a logout bites within this. */
 		validateCacheMs: number;
 	};
+	/**
+	 * Catalog reads (products.list, get, getMany, getManyBySku) kept in each products node's memory: at
+	 * most `max` answers, each for at most `ttlS` seconds; a write clears every node's. ttlS 0: off.
+	 */
+	catalogCache: { ttlS: number; max: number };
 	dataDir: string;
 	/** NATS URL, or "" for the in-process (embedded) transport. */
 	transporter: string;
@@ -288,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
 			validateCacheMs: e.AUTH_VALIDATE_CACHE_MS,
 		},
+		catalogCache: { ttlS: e.CATALOG_CACHE_TTL_S, max: e.CATALOG_CACHE_MAX },
 		dataDir: path.resolve(e.DATA_DIR),
 		transporter: e.TRANSPORTER,
 		db: { url: e.DATABASE_URL, namePrefix: e.DB_NAME_PREFIX, poolMax: e.DB_POOL_MAX },

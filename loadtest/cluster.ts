@@ -93,11 +93,17 @@ async function main(): Promise<number> {
 		METRICS_ENABLED: "false",
 		LOG_LEVEL: "warn",
 	};
+	// LOAD_CPU_PROF_DIR: every node writes a V8 CPU profile there when it stops (read with
+	// `node --import tsx bench/cpu-profile-summary.ts <file>`).
+	const profileDir = process.env.LOAD_CPU_PROF_DIR;
 	const start = (name: string, services: string, extra: Record<string, string> = {}) =>
 		ChildNode.start({
 			name,
 			script: "bin/shop-node.ts",
 			env: { ...shared, SERVICES: services, NODE_ID: `load-${name}-${id}`, ...extra },
+			nodeFlags: profileDir
+				? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${args[0]}-${id}-${name}.cpuprofile`]
+				: [],
 		});
 	log(`starting the cluster (namespace ${namespace}, databases ${prefix}*), edge on ${baseUrl}`);
 	const nodes = [

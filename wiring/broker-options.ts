@@ -9,6 +9,7 @@ import { operatorCommands } from "../lib/repl/operator-commands";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
 import { InventoryBatchingMiddleware } from "../middlewares/inventory-batching.middleware";
+import { catalogCacher } from "../services/products/catalog-cache";
 import "../config/app-config-of";
 
 /**
@@ -56,6 +57,7 @@ export function brokerOptions(
 		// (Moleculer's typings say a command gets `string[]`; moleculer-repl passes the parsed object.)
 		replOptions: { customCommands: operatorCommands() } as unknown as BrokerOptions["replOptions"],
 		requestTimeout: broker.requestTimeoutMs,
+		cacher: catalogCacher(config),
 		registry: {
 			strategy: "RoundRobin",
 			// Moleculer's preferLocal picks a local endpoint before asking the strategy, which would let

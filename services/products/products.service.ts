@@ -8,6 +8,13 @@ import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
+import {
+	CATALOG_CACHE_KEYS,
+	CATALOG_CHANGED_EVENT,
+	cachedRead,
+	forgetCatalog,
+	onCatalogChanged,
+} from "./catalog-cache";
 import { productsMigrations } from "./migrations";
 import { PRODUCT_TOPIC, type ProductDeletedPayload, type ProductUpsertedPayload } from "./product-topics";
 import { ProductNotFoundError } from "./products.errors";
@@ -95,6 +102,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 						]);
 						return created;
 					});
+					await forgetCatalog(this);
 					setReplyStatus(ctx, 201);
 					return product;
 				},
@@ -105,12 +113,16 @@ export default function productsService(config: AppConfig): ServiceSchema {
 				params: replaceProductParams,
 				async handler(this: ProductsThis, ctx: Context<ProductFields & { id: string }>) {
 					const { id, ...fields } = ctx.params;
-					return this.sequelize.transaction(async (tx) => {
-						const product = await this.repository.replace(id, fields, tx);
-						if (!product) throw new ProductNotFoundError(id);
-						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.upserted, id, upserted(product), correlationIdOf(ctx))]);
-						return product;
+					const product = await this.sequelize.transaction(async (tx) => {
+						const replaced = await this.repository.replace(id, fields, tx);
+						if (!replaced) throw new ProductNotFoundError(id);
+						await this.writeEvents(tx, [
+							newEvent(PRODUCT_TOPIC.upserted, id, upserted(replaced), correlationIdOf(ctx)),
+						]);
+						return replaced;
 					});
+					await forgetCatalog(this);
+					return product;
 				},
 			},
 
@@ -124,6 +136,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 						const payload: ProductDeletedPayload = { id: product.id, sku: product.sku, version: product.version + 1 };
 						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.deleted, product.id, payload, correlationIdOf(ctx))]);
 					});
+					await forgetCatalog(this);
 					setReplyStatus(ctx, 204);
 					return null;
 				},
@@ -132,6 +145,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			get: {
 				rest: "GET /:id",
 				params: productRefParams,
+				cache: cachedRead(CATALOG_CACHE_KEYS.get),
 				async handler(this: ProductsThis, ctx: Context<{ id: string }>) {
 					const product = await this.repository.find(ctx.params.id);
 					if (!product) throw new ProductNotFoundError(ctx.params.id);
@@ -143,6 +157,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			getMany: {
 				visibility: "public",
 				params: getManyParams,
+				cache: cachedRead(CATALOG_CACHE_KEYS.getMany),
 				handler(this: ProductsThis, ctx: Context<{ ids: string[] }>): Promise<Product[]> {
 					return this.repository.findMany([...new Set(ctx.params.ids)]);
 				},
@@ -152,6 +167,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			getManyBySku: {
 				visibility: "public",
 				params: getManyBySkuParams,
+				cache: cachedRead(CATALOG_CACHE_KEYS.getManyBySku),
 				handler(this: ProductsThis, ctx: Context<{ skus: string[] }>): Promise<Product[]> {
 					return this.repository.findManyBySku([...new Set(ctx.params.skus)]);
 				},
@@ -161,10 +177,17 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			list: {
 				rest: "GET /",
 				params: listProductsParams,
+				cache: cachedRead(CATALOG_CACHE_KEYS.list),
 				async handler(this: ProductsThis, ctx: Context<ProductQuery>) {
 					const { items, total } = await this.repository.list(ctx.params);
 					return { items, page: ctx.params.page, size: ctx.params.size, total };
 				},
+			},
+		},
+
+		events: {
+			[CATALOG_CHANGED_EVENT](this: ProductsThis, ctx: Context) {
+				return onCatalogChanged(this, ctx);
 			},
 		},
 

@@ -1,0 +1,48 @@
+/**
+ * Catalog reads are most of a shop's traffic and change rarely: each products node keeps its answers
+ * to list, get, getMany and getManyBySku in memory (Moleculer's MemoryLRU cacher, CATALOG_CACHE_MAX
+ * answers for CATALOG_CACHE_TTL_S each). A write clears the writing node's cache before it answers,
+ * so the writer reads its own write, and broadcasts `products.catalogChanged` so every other products
+ * node clears its own within a transport hop. A node that misses the broadcast (a NATS reconnect), or
+ * a read that raced the write and stored the old answer after the clear, serves it for at most the TTL.
+ */
+import type { BrokerOptions, Context, Service } from "moleculer";
+import type { AppConfig } from "../../config";
+
+export const CATALOG_CHANGED_EVENT = "products.catalogChanged";
+
+/** Cache keys of the cached reads: every parameter that changes the answer. */
+export const CATALOG_CACHE_KEYS = {
+	list: ["page", "size", "category", "q", "minPriceCents", "maxPriceCents", "sort", "activeOnly"],
+	get: ["id"],
+	getMany: ["ids"],
+	getManyBySku: ["skus"],
+} as const;
+
+/** The broker's cacher: only actions that ask for it (`cache: {...}`) are cached; none when the TTL is 0. */
+export function catalogCacher(config: AppConfig): BrokerOptions["cacher"] {
+	if (config.catalogCache.ttlS <= 0) return undefined;
+	return {
+		type: "MemoryLRU",
+		// Answers are shared, not cloned: callers only read them (cart and order pricing, the gateway's JSON).
+		// Long keys (a long search text) are hashed.
+		options: { max: config.catalogCache.max, ttl: config.catalogCache.ttlS, clone: false, maxParamsLength: 256 },
+	};
+}
+
+export function cachedRead(keys: readonly string[]): { keys: string[] } {
+	return { keys: [...keys] };
+}
+
+/** After a write has committed: clear this node's cached reads, and tell the other products nodes. */
+export async function forgetCatalog(service: Service): Promise<void> {
+	if (!service.broker.cacher) return;
+	await service.broker.cacher.clean("products.**");
+	await service.broker.broadcast(CATALOG_CHANGED_EVENT, {}, { groups: ["products"] });
+}
+
+/** The event handler: another node's write. */
+export async function onCatalogChanged(service: Service, ctx: Context): Promise<void> {
+	if (ctx.nodeID === service.broker.nodeID || !service.broker.cacher) return;
+	await service.broker.cacher.clean("products.**");
+}
