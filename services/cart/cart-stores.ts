@@ -19,9 +19,10 @@ export interface CartStore {
 	put(owner: string, line: CartLine): Promise<void>;
 	/**
 	 * Adds `line.quantity` to what the cart holds of the product (with the line's name and price), or
-	 * starts the line; false, changing nothing, when that would pass `maxQuantity`.
+	 * starts the line; false, changing nothing, when that would pass `maxQuantity`. `held`: whether the
+	 * cart held the product when the caller read it (a hint for the first statement; any answer is correct).
 	 */
-	add(owner: string, line: CartLine, maxQuantity: number): Promise<boolean>;
+	add(owner: string, line: CartLine, maxQuantity: number, held?: boolean): Promise<boolean>;
 	remove(owner: string, productId: string): Promise<void>;
 	clear(owner: string): Promise<void>;
 }
@@ -113,8 +114,19 @@ export class UserCarts implements CartStore {
 	 * One conditional UPDATE adds to an existing line, so concurrent adds all count; a line that does
 	 * not exist yet is inserted (a concurrent insert of it makes this one add instead).
 	 */
-	async add(userId: string, line: CartLine, maxQuantity: number): Promise<boolean> {
+	async add(userId: string, line: CartLine, maxQuantity: number, held = true): Promise<boolean> {
 		if (line.quantity > maxQuantity) return false;
+		// A product the cart did not hold a moment ago is most likely still new to it: one INSERT starts
+		// the line (an UPDATE and a SELECT finding nothing first were two statements more per new line).
+		// A concurrent first add that won the INSERT makes this one add to it below.
+		if (!held) {
+			try {
+				await this.insert(userId, line);
+				return true;
+			} catch (err) {
+				if (!isUniqueViolation(err)) throw err;
+			}
+		}
 		// Each turn either adds, finds the limit, or sees the line appear meanwhile (a concurrent first add
 		// committed between the UPDATE and the SELECT, or won the INSERT) and adds on the next turn.
 		for (let attempt = 0; attempt < 5; attempt++) {

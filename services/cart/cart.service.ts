@@ -141,7 +141,8 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 						currency: product.currency,
 						addedAt: Date.now(),
 					};
-					if (!(await ref.store.add(ref.owner, line, MAX_QUANTITY))) throw new CartLimitError("quantity", MAX_QUANTITY);
+					if (!(await ref.store.add(ref.owner, line, MAX_QUANTITY, holds)))
+						throw new CartLimitError("quantity", MAX_QUANTITY);
 					return viewOf.call(this, ctx, ref, products);
 				},
 			},
