@@ -66,7 +66,8 @@ async function run(options: LoadOptions): Promise<number> {
 	const vus = options.vus ?? suite.defaults.vus;
 	const rate = options.rate ?? suite.defaults.rate;
 
-	const baseUrl = options.url ?? (await startEmbeddedShop(log)).baseUrl;
+	const embedded = options.url ? undefined : await startEmbeddedShop(log);
+	const baseUrl = options.url ?? (embedded as { baseUrl: string }).baseUrl;
 	const api = new ShopApi(baseUrl);
 	const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 	const recorder = new Recorder();
@@ -98,7 +99,7 @@ async function run(options: LoadOptions): Promise<number> {
 	);
 	const startedAt = new Date();
 	recorder.start();
-	const cpuAccount = startCpuAccounting();
+	const cpuAccount = startCpuAccounting(embedded ? [{ name: "embedded shop", pid: embedded.node.pid }] : []);
 	const stopProgress = startProgress(recorder);
 	const flows = runFlows(baseUrl, prepared.flows, recorder, { durationS, requests });
 	process.once("SIGINT", flows.stop);

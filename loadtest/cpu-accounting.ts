@@ -27,10 +27,16 @@ function watchedFromEnv(): WatchedProcess[] {
 		.filter((watched) => watched.name && Number.isInteger(watched.pid));
 }
 
-export function startCpuAccounting(): (requests: number) => CpuAccount {
+export function startCpuAccounting(shopNodes: WatchedProcess[] = []): (requests: number) => CpuAccount {
 	const kafka = kafkaProcess();
 	const meter = new CpuMeter(
-		[{ name: "load generator", pid: process.pid }, ...watchedFromEnv(), ...infraProcesses(), ...(kafka ? [kafka] : [])],
+		[
+			{ name: "load generator", pid: process.pid },
+			...shopNodes,
+			...watchedFromEnv(),
+			...infraProcesses(),
+			...(kafka ? [kafka] : []),
+		],
 		os.availableParallelism(),
 	);
 	const from: CpuSnapshot = meter.snapshot();
