@@ -4,8 +4,9 @@ import { parseArgs } from "node:util";
 export const USAGE = `usage: npm run load -- <suite> [--url <gateway>] [--duration 60s | --requests N] [--rate N | --vus N]
        [--users N] [--gates full|ci] [--gates-file <json>] [--report-dir <dir>] [--ceiling]
        flash-sale: [--units 5000] [--retry-share 0.05] [--release-share 0.02]
+       flash-sale-checkout: [--units 500] [--retry-share 0.05] [--drain 180]
        checkout, baseline: [--drain 120]
-suites: flash-sale, browse, cart, checkout, baseline`;
+suites: flash-sale, flash-sale-checkout, browse, cart, checkout, baseline`;
 
 export interface LoadOptions {
 	suite: string;

@@ -151,6 +151,32 @@ describe("npm run load", () => {
 			expect(report.checks.find((check) => check.name === "every order ended")?.passed).toBe(true);
 		}, 240_000);
 
+		it("runs a flash sale through checkout: every order ends, the stock holds exactly the CONFIRMED ones", async () => {
+			const run = await runLoad([
+				"flash-sale-checkout",
+				"--url",
+				url,
+				"--requests",
+				"600",
+				"--units",
+				"60",
+				"--vus",
+				"20",
+				"--gates",
+				"ci",
+			]);
+			expectSuccess(run);
+			const report = run.report as LoadReport;
+			expect(report.checks.map((check) => [check.name, check.passed])).toEqual([
+				["every order ended", true],
+				["each ended exactly once", true],
+				["stock holds exactly the CONFIRMED orders", true],
+				["no oversell", true],
+			]);
+			expect(report.checks[2]?.detail).toMatch(/^60 orders CONFIRMED, \d+ CANCELLED for INSUFFICIENT_STOCK/);
+			expect(gate(report, "oversold")?.measured).toBe(0);
+		}, 240_000);
+
 		it("exits 1 naming the breached gate and what it measured", async () => {
 			const gatesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "shop-gates-")), "gates.json");
 			fs.writeFileSync(
