@@ -106,18 +106,26 @@ async function main(): Promise<number> {
 				: [],
 		});
 	log(`starting the cluster (namespace ${namespace}, databases ${prefix}*), edge on ${baseUrl}`);
-	const nodes = [
-		start("edge", "gateway,auth,events", { HOST: "127.0.0.1", PORT: String(port), RATE_LIMIT_AUTH: "0" }),
-		start("shop", "users,products,cart"),
-		start("inventory", "inventory"),
-		start("checkout", "orders,payments", { PAYMENTS_WEBHOOK_URL: `${baseUrl}/api/payments/webhook` }),
+	// LOAD_INVENTORY_NODES: inventory nodes to start (default 1), e.g. 2 to SIGKILL one mid-sale; their
+	// NODE_IDs are load-inventory-<n>-<id> and their pids are printed.
+	const inventoryNodes = Number(process.env.LOAD_INVENTORY_NODES ?? 1);
+	const named: [string, ChildNode][] = [
+		["edge", start("edge", "gateway,auth,events", { HOST: "127.0.0.1", PORT: String(port), RATE_LIMIT_AUTH: "0" })],
+		["shop", start("shop", "users,products,cart")],
+		...Array.from({ length: Math.max(1, inventoryNodes) }, (_, i): [string, ChildNode] => {
+			const name = inventoryNodes > 1 ? `inventory-${i + 1}` : "inventory";
+			return [name, start(name, "inventory")];
+		}),
+		["checkout", start("checkout", "orders,payments", { PAYMENTS_WEBHOOK_URL: `${baseUrl}/api/payments/webhook` })],
 	];
-	await waitForServices(baseUrl, nodes);
-	log("every service is up");
-	const names = ["edge", "shop", "inventory", "checkout"];
+	await waitForServices(
+		baseUrl,
+		named.map(([, node]) => node),
+	);
+	log(`every service is up; nodes: ${named.map(([name, node]) => `${name} pid ${node.pid}`).join(", ")}`);
 	return runLoad([args[0], "--url", baseUrl, "--ceiling", ...args.slice(1)], {
 		JWT_SECRET: jwtSecret,
-		LOAD_WATCH_PIDS: nodes.map((node, i) => `${names[i]}=${node.pid}`).join(","),
+		LOAD_WATCH_PIDS: named.map(([name, node]) => `${name}=${node.pid}`).join(","),
 	});
 }
 

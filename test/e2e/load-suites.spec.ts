@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,47 +5,13 @@ import { freePort } from "../../bench/support/free-port";
 import type { LoadReport } from "../../loadtest/report/load-report";
 import { uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
+import { runLoad as _runLoad, expectSuccess, gateOf } from "../support/load-run";
 import { gatewayUrl, NodeProcess } from "../support/node-process";
 import { testNamespace } from "../support/test-namespaces";
 
-const ROOT = path.resolve(__dirname, "../..");
 const JWT_SECRET = "load-suite-test-secret-of-at-least-32-bytes";
-
-interface LoadRun {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-	report: LoadReport | undefined;
-}
-
-/** `npm run load -- <args>` as a user runs it; the report it wrote, if any. */
-function runLoad(args: string[], env: Record<string, string> = {}): Promise<LoadRun> {
-	const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-load-report-"));
-	return new Promise((resolve) => {
-		const child = spawn(process.execPath, ["--import", "tsx", "loadtest/cli.ts", ...args, "--report-dir", reportDir], {
-			cwd: ROOT,
-			env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", JWT_SECRET, ...env },
-		});
-		let stdout = "";
-		let stderr = "";
-		child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-		child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-		child.once("exit", (code) => {
-			const json = fs.readdirSync(reportDir).find((name) => name.endsWith(".json"));
-			const html = fs.readdirSync(reportDir).find((name) => name.endsWith(".html"));
-			const report = json ? (JSON.parse(fs.readFileSync(path.join(reportDir, json), "utf8")) as LoadReport) : undefined;
-			if (report && !html) throw new Error("a JSON report without its HTML report");
-			resolve({ code, stdout, stderr, report });
-		});
-	});
-}
-
-/** Exit code 0, or the run's output to say why not. */
-function expectSuccess(run: LoadRun): void {
-	if (run.code !== 0) throw new Error(`npm run load exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
-}
-
-const gate = (report: LoadReport, metric: string) => report.gates.find((g) => g.metric === metric);
+const runLoad = (args: string[], env: Record<string, string> = {}) => _runLoad(args, { JWT_SECRET, ...env });
+const gate = gateOf;
 
 describe("npm run load", () => {
 	it("runs a flash sale against the embedded shop it starts itself: zero oversell, no 5xx, every gate checked", async () => {
