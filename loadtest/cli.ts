@@ -19,7 +19,7 @@ import { writeReport } from "./report/write-report";
 import { runFlows } from "./run-flows";
 import { ShopApi } from "./shop-api";
 import { SUITES } from "./suites";
-import { buildReport, machineRecord } from "./summarize";
+import { buildReport, codeCommit, machineRecord } from "./summarize";
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
 
@@ -124,6 +124,7 @@ async function run(options: LoadOptions): Promise<number> {
 			durationS,
 			requests,
 			runId,
+			commit: codeCommit(),
 			...prepared.settings,
 			...(ceiling ? { ceiling } : {}),
 			cpu,

@@ -1,4 +1,5 @@
 /** Turns a run's samples, checks and gates into the report's numbers. */
+import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { machineInfo } from "../bench/support/machine-info";
 import { percentile, summarizeLatencies } from "./percentiles";
@@ -15,6 +16,18 @@ import type {
 
 /** Histogram bucket bounds: 0.5 ms doubling... to ~65 s. */
 const BUCKET_BOUNDS = Array.from({ length: 18 }, (_, i) => 0.5 * 2 ** i);
+
+/** The commit of the code that ran the load (`-dirty` with uncommitted changes); "unknown" outside a git checkout. */
+export function codeCommit(): string {
+	try {
+		const git = (...args: string[]) =>
+			execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+		const commit = git("rev-parse", "--short", "HEAD").trim();
+		return git("status", "--porcelain", "--untracked-files=no").trim() ? `${commit}-dirty` : commit;
+	} catch {
+		return "unknown";
+	}
+}
 
 export function machineRecord(): MachineRecord {
 	const info = machineInfo();
