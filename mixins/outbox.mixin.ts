@@ -124,6 +124,12 @@ export function OutboxMixin() {
 						this.logger.error(
 							`Outbox event ${envelope.eventId} (${envelope.type}) FAILED after ${attempts} attempts: ${err.message}`,
 						);
+					} else if (!this.broker.started) {
+						// Events written while the node starts (the embedded demo catalog's) find the channels adapter
+						// not connected yet; the retry publishes them once it is. Not worth a warning on every start.
+						this.logger.debug(
+							`Outbox publish of ${envelope.eventId} waits for the node to start (attempt ${attempts}): ${err.message}`,
+						);
 					} else {
 						this.logger.warn(
 							`Outbox publish of ${envelope.eventId} failed (attempt ${attempts}), will retry: ${err.message}`,

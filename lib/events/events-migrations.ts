@@ -1,4 +1,5 @@
 import { DataTypes } from "sequelize";
+import { longText } from "../db/long-text";
 import type { Migration } from "../db/migrator";
 
 /** The producer side: events written in the business transaction, published by the relay. */
@@ -10,7 +11,7 @@ export const outboxMigration: Migration = {
 			event_id: { type: DataTypes.STRING(36), allowNull: false, unique: true },
 			topic: { type: DataTypes.STRING(128), allowNull: false },
 			event_key: { type: DataTypes.STRING(191), allowNull: false },
-			envelope: { type: DataTypes.TEXT("long"), allowNull: false },
+			envelope: { type: longText(qi), allowNull: false },
 			status: { type: DataTypes.STRING(16), allowNull: false },
 			attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
 			next_attempt_at: { type: DataTypes.BIGINT, allowNull: false },

@@ -6,7 +6,7 @@ import { UnauthorizedError } from "../../lib/auth/auth.errors";
 import { requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import type { KvStore } from "../../lib/kv";
-import { setReplyStatus } from "../../lib/reply-status";
+import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { KvMixin } from "../../mixins/kv.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
@@ -78,7 +78,8 @@ export default function authService(config: AppConfig): ServiceSchema {
 						CUSTOMER_ROLE,
 					]);
 					this.countMetric(LOGINS_METRIC, { result: "signup" });
-					setReplyStatus(ctx, 201);
+					// The account made: the caller's own profile.
+					replyCreated(ctx, "/api/users/me");
 					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
 				},
 			},

@@ -7,7 +7,7 @@ import { defineService } from "../../lib/define-schema";
 import type { OrderLine } from "../../lib/events/checkout-topics";
 import type { OutboxRepository } from "../../lib/events/outbox.repository";
 import { correlationIdOf } from "../../lib/observability/correlation-id";
-import { setReplyStatus } from "../../lib/reply-status";
+import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
@@ -154,7 +154,7 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 						if (winner) return winner;
 						throw new IdempotencyKeyReusedError();
 					}
-					setReplyStatus(ctx, 201);
+					replyCreated(ctx, `/api/orders/${order.orderId}`);
 					// As written: PENDING with its one history entry (no read back).
 					const created = {
 						...order,

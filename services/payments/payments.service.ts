@@ -4,7 +4,7 @@ import type { AppConfig } from "../../config";
 import { callerOf, isAdmin, requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
 import { correlationIdOf } from "../../lib/observability/correlation-id";
-import { setReplyStatus } from "../../lib/reply-status";
+import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
@@ -121,7 +121,8 @@ export default function paymentsService(config: AppConfig): ServiceSchema {
 					if (payment.status === "CREATED") {
 						current = (await this.intents.request(payment.paymentId, correlationIdOf(ctx), "retry")).payment ?? payment;
 					}
-					setReplyStatus(ctx, created ? 201 : 200);
+					if (created) replyCreated(ctx, `/api/payments/${payment.paymentId}`);
+					else setReplyStatus(ctx, 200);
 					return paymentView(current);
 				},
 			},

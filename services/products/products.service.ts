@@ -4,7 +4,7 @@ import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
 import { newEvent } from "../../lib/events/event-envelope";
 import { correlationIdOf } from "../../lib/observability/correlation-id";
-import { setReplyStatus } from "../../lib/reply-status";
+import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
@@ -103,7 +103,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 						return created;
 					});
 					await forgetCatalog(this);
-					setReplyStatus(ctx, 201);
+					replyCreated(ctx, `/api/products/${product.id}`);
 					return product;
 				},
 			},

@@ -3,7 +3,7 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
-import { setReplyStatus } from "../../lib/reply-status";
+import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { usersMigrations } from "./migrations";
 import { AddressLimitError, AddressNotFoundError } from "./users.errors";
@@ -88,7 +88,7 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 				async handler(this: UsersThis, ctx: Context<AddressFields>) {
 					const address = await this.repository.addAddress(userIdOf(ctx), ctx.params, MAX_ADDRESSES);
 					if (!address) throw new AddressLimitError(MAX_ADDRESSES);
-					setReplyStatus(ctx, 201);
+					replyCreated(ctx, `/api/users/me/addresses/${address.id}`);
 					return address;
 				},
 			},

@@ -29,6 +29,7 @@ describe("a node process", () => {
 			body: JSON.stringify({ email: `e2e-${uniqueId()}@example.com`, password: "a long enough password" }),
 		});
 		expect(signup.status).toBe(201);
+		expect(signup.headers.get("location")).toBe("/api/users/me");
 		const { accessToken } = (await signup.json()) as { accessToken: string };
 		const demo = await fetch(`${url}/api/inventory/stock/DEMO-MUG`, {
 			headers: { "x-api-version": "v1", authorization: `Bearer ${accessToken}` },
@@ -41,6 +42,13 @@ describe("a node process", () => {
 			"DEMO-TSHIRT",
 		]);
 		expect(await node.stop("SIGTERM")).toBe(0);
+		// A healthy first start warns of nothing (the demo catalog's events used to warn "Adapter not yet
+		// connected", and Sequelize that SQLite has no LONGTEXT).
+		const warnings = node
+			.text()
+			.split("\n")
+			.filter((line) => /"level":"(warn|error|fatal)"|Warning/.test(line));
+		expect(warnings).toEqual([]);
 	});
 
 	it("when TRANSPORTER has an unknown scheme, then it exits 2 with one line naming the variable", async () => {

@@ -181,6 +181,7 @@ describe.each([
 
 		const placed = await placeOrder(token, { fromCart: true, paymentMethod: "sandbox_authorize" });
 		expect(placed.status).toBe(201);
+		expect(placed.headers.get("location")).toBe(`/api/orders/${placed.body.orderId}`);
 		expect(placed.body).toMatchObject({
 			status: "PENDING",
 			totals: { EUR: 2 * 1200 + 2000 },

@@ -51,6 +51,7 @@ describe.each([
 	it("when an operator creates a product, then anyone can read it and its upserted event is in the outbox", async () => {
 		const created = await call("POST", "/", mug(), admin);
 		expect(created.status).toBe(201);
+		expect(created.headers.get("location")).toBe(`/api/products/${created.body.id}`);
 		expect(created.body).toMatchObject({
 			name: "Enamel mug",
 			priceCents: 1299,

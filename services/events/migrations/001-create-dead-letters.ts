@@ -1,4 +1,5 @@
 import { DataTypes } from "sequelize";
+import { longText } from "../../../lib/db/long-text";
 import type { Migration } from "../../../lib/db/migrator";
 
 /** Messages the consumers gave up on, kept for operators to inspect and requeue. */
@@ -11,7 +12,7 @@ export const createDeadLetters: Migration = {
 			original_channel: { type: DataTypes.STRING(191), allowNull: false },
 			original_group: { type: DataTypes.STRING(191), allowNull: true },
 			error: { type: DataTypes.STRING(1000), allowNull: true },
-			payload: { type: DataTypes.TEXT("long"), allowNull: false },
+			payload: { type: longText(qi), allowNull: false },
 			received_at: { type: DataTypes.BIGINT, allowNull: false },
 			requeued_at: { type: DataTypes.BIGINT, allowNull: true },
 		});

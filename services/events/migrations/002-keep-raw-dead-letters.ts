@@ -1,4 +1,5 @@
 import { DataTypes } from "sequelize";
+import { longText } from "../../../lib/db/long-text";
 import type { Migration } from "../../../lib/db/migrator";
 
 /**
@@ -10,7 +11,7 @@ export const keepRawDeadLetters: Migration = {
 	async up(qi) {
 		await qi.addColumn("dead_letters", "raw_payload", { type: DataTypes.BLOB("long"), allowNull: true });
 		await qi.addColumn("dead_letters", "message_key", { type: DataTypes.BLOB, allowNull: true });
-		await qi.addColumn("dead_letters", "headers", { type: DataTypes.TEXT("long"), allowNull: true });
+		await qi.addColumn("dead_letters", "headers", { type: longText(qi), allowNull: true });
 		await qi.addColumn("dead_letters", "original_partition", { type: DataTypes.INTEGER, allowNull: true });
 		await qi.addColumn("dead_letters", "original_offset", { type: DataTypes.STRING(20), allowNull: true });
 	},
