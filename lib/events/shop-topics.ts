@@ -4,7 +4,8 @@
  * not EVENTS_KAFKA_PARTITIONS: each node creates them all up front instead (kafka-topics.middleware.ts).
  * A new producing service adds its topics here.
  */
-import { PRODUCT_TOPIC } from "../../services/products/product-topics";
+
 import { TOPIC } from "./checkout-topics";
+import { PRODUCT_TOPIC } from "./product-topics";
 
 export const PRODUCED_TOPICS: readonly string[] = [...Object.values(TOPIC), ...Object.values(PRODUCT_TOPIC)];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { isUniqueViolation } from "../../lib/db/query-results";
-import type { ProductUpsertedPayload } from "./product-topics";
+import type { ProductUpsertedPayload } from "../../lib/events/product-topics";
 import { SkuTakenError } from "./products.errors";
 import type { ProductSort } from "./products.params";
 

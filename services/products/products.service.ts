@@ -3,6 +3,11 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
 import { newEvent } from "../../lib/events/event-envelope";
+import {
+	PRODUCT_TOPIC,
+	type ProductDeletedPayload,
+	type ProductUpsertedPayload,
+} from "../../lib/events/product-topics";
 import { correlationIdOf } from "../../lib/observability/correlation-id";
 import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
@@ -16,7 +21,6 @@ import {
 	onCatalogChanged,
 } from "./catalog-cache";
 import { productsMigrations } from "./migrations";
-import { PRODUCT_TOPIC, type ProductDeletedPayload, type ProductUpsertedPayload } from "./product-topics";
 import { ProductNotFoundError } from "./products.errors";
 import {
 	createProductParams,
