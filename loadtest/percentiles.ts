@@ -1,10 +1,9 @@
+import { percentile as nearestRank } from "../bench/support/percentile";
 import type { LatencySummary } from "./report/load-report";
 
 /** The p-th percentile (nearest rank) of ascending `sorted`; null when empty. */
 export function percentile(sorted: ArrayLike<number>, p: number): number | null {
-	if (sorted.length === 0) return null;
-	const rank = Math.ceil((p / 100) * sorted.length);
-	return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
+	return nearestRank(sorted, p) ?? null;
 }
 
 const round = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);

@@ -2,29 +2,23 @@
  * The live line while a suite runs: elapsed, requests, rate, p95 so far and errors by code. Redrawn
  * in place each second on a terminal; a plain line every 10 s otherwise (CI logs).
  */
-import { percentile } from "./percentiles";
 import type { Recorder } from "./recorder";
 
 const TOP_ERRORS = 4;
 
 export function progressText(recorder: Recorder): string {
 	const elapsedS = recorder.elapsedMs() / 1000;
-	const samples = recorder.samples;
-	const latencies = Float64Array.from(samples, (sample) => sample.latencyMs).sort();
-	const p95 = percentile(latencies, 95);
-	const errors = new Map<string, number>();
-	for (const sample of samples) {
-		if (sample.errorKey) errors.set(sample.errorKey, (errors.get(sample.errorKey) ?? 0) + 1);
-	}
-	const topErrors = [...errors.entries()]
+	const requests = recorder.samples.length;
+	const p95 = recorder.approximateP95();
+	const topErrors = [...recorder.errorCounts.entries()]
 		.sort((a, b) => b[1] - a[1])
 		.slice(0, TOP_ERRORS)
 		.map(([key, count]) => `${key} ${count}`)
 		.join(", ");
 	return [
 		`${elapsedS.toFixed(0)} s`,
-		`${samples.length} requests`,
-		`${elapsedS > 0 ? Math.round(samples.length / elapsedS) : 0}/s`,
+		`${requests} requests`,
+		`${elapsedS > 0 ? Math.round(requests / elapsedS) : 0}/s`,
 		`p95 ${p95 === null ? "-" : p95.toFixed(1)} ms`,
 		`answers not 2xx: ${topErrors || "none"}`,
 	].join("  ");

@@ -4,17 +4,11 @@
  * every gate with its median measurement and how many runs passed it).
  */
 import fs from "node:fs";
+import { median } from "../bench/support/median";
 import type { Ceiling } from "./ceiling";
 import type { CpuAccount } from "./cpu-accounting";
 import type { LoadReport } from "./report/load-report";
 
-const median = (values: number[]): number => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2
-		? (sorted[middle] as number)
-		: ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
 function suiteTable(reports: LoadReport[]): string[] {

@@ -1,3 +1,5 @@
+import { percentile } from "./percentile";
+
 /**
  * Keeps every latency sample (ms) in a growable Float64Array: exact percentiles, no histogram
  * bucketing error, and a few MB even at 30k samples/s for 10 s.
@@ -23,9 +25,6 @@ export class LatencyRecorder {
 	percentiles(points: readonly number[]): number[] {
 		if (this.size === 0) return points.map(() => Number.NaN);
 		const sorted = this.samples.slice(0, this.size).sort();
-		return points.map((p) => {
-			const rank = Math.ceil((p / 100) * sorted.length);
-			return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
-		});
+		return points.map((p) => percentile(sorted, p) as number);
 	}
 }

@@ -8,11 +8,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Flow } from "../flow";
-import { signUpShoppers } from "../identities";
 import type { CheckResult } from "../report/load-report";
 import { bearer, inParallel, VERSION_HEADER } from "../shop-api";
 import type { Suite, SuiteContext } from "../suite";
 import { drainOrders } from "./checkout";
+import { openFlashSale } from "./flash-sale-setup";
 
 interface Buyer {
 	headers: Record<string, string>;
@@ -26,20 +26,10 @@ export const flashSaleCheckout: Suite = {
 	defaults: { vus: 200, rate: null, durationS: null, requests: 5_000 },
 
 	async prepare(context: SuiteContext) {
-		const { api, operator, runId, recorder } = context;
-		const units = context.extra.units === undefined ? 500 : Number(context.extra.units);
-		if (!(Number.isInteger(units) && units > 0)) throw new Error("--units must be a positive integer");
+		const { api, operator, recorder } = context;
 		const retryShare = context.extra["retry-share"] === undefined ? 0.05 : Number(context.extra["retry-share"]);
 		const drainS = context.extra.drain === undefined ? 180 : Number(context.extra.drain);
-		const sku = `FLASH-CHK-${runId}`;
-		const users = context.users ?? Math.min(context.vus, 200);
-		await api.expect([201], "POST", "/api/products", {
-			token: operator,
-			body: { sku, name: `Flash sale ${runId}`, category: "load-flash", priceCents: 1_999, currency: "EUR" },
-		});
-		await api.expect([200], "POST", "/api/inventory/stock", { token: operator, body: { sku, available: units } });
-		context.log(`checkout flash sale of ${units} units of ${sku}; signing up ${users} shoppers`);
-		const shoppers = await signUpShoppers(api, runId, users);
+		const { sku, units, users, shoppers } = await openFlashSale(context, "FLASH-CHK", 500);
 
 		const placed = new Set<string>();
 		const body = JSON.stringify({ items: [{ sku, quantity: 1 }], paymentMethod: "sandbox_authorize" });

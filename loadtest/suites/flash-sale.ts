@@ -6,10 +6,10 @@
  * without a success, no success without a reservation, no 5xx.
  */
 import type { Flow } from "../flow";
-import { signUpShoppers } from "../identities";
 import type { CheckResult } from "../report/load-report";
 import { bearer, VERSION_HEADER } from "../shop-api";
 import type { Suite, SuiteContext } from "../suite";
+import { openFlashSale } from "./flash-sale-setup";
 
 type OrderState = "reserved" | "released" | "refused" | "unknown";
 
@@ -35,20 +35,9 @@ export const flashSale: Suite = {
 
 	async prepare(context: SuiteContext) {
 		const { api, operator, runId, recorder } = context;
-		const units = context.extra.units === undefined ? 5_000 : Number(context.extra.units);
-		if (!(Number.isInteger(units) && units > 0)) throw new Error("--units must be a positive integer");
 		const retryShare = share(context.extra, "retry-share", 0.05);
 		const releaseShare = share(context.extra, "release-share", 0.02);
-		const sku = `FLASH-${runId}`;
-		const users = context.users ?? Math.min(context.vus, 200);
-
-		await api.expect([201], "POST", "/api/products", {
-			token: operator,
-			body: { sku, name: `Flash sale ${runId}`, category: "load-flash", priceCents: 1_999, currency: "EUR" },
-		});
-		await api.expect([200], "POST", "/api/inventory/stock", { token: operator, body: { sku, available: units } });
-		context.log(`flash sale of ${units} units of ${sku}; signing up ${users} shoppers`);
-		const shoppers = await signUpShoppers(api, runId, users);
+		const { sku, units, users, shoppers } = await openFlashSale(context, "FLASH", 5_000);
 
 		const orders = new Map<string, { state: OrderState; reservationId?: string }>();
 		const reserved = (orderId: string, reservationId: string) => {

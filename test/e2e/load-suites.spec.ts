@@ -5,13 +5,12 @@ import { freePort } from "../../bench/support/free-port";
 import type { LoadReport } from "../../loadtest/report/load-report";
 import { uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
-import { runLoad as _runLoad, expectSuccess, gateOf } from "../support/load-run";
+import { expectSuccess, gateOf, runLoad as runLoadWithEnv } from "../support/load-run";
 import { gatewayUrl, NodeProcess } from "../support/node-process";
 import { testNamespace } from "../support/test-namespaces";
 
 const JWT_SECRET = "load-suite-test-secret-of-at-least-32-bytes";
-const runLoad = (args: string[], env: Record<string, string> = {}) => _runLoad(args, { JWT_SECRET, ...env });
-const gate = gateOf;
+const runLoad = (args: string[], env: Record<string, string> = {}) => runLoadWithEnv(args, { JWT_SECRET, ...env });
 
 describe("npm run load", () => {
 	it("runs a flash sale against the embedded shop it starts itself: zero oversell, no 5xx, every gate checked", async () => {
@@ -37,10 +36,10 @@ describe("npm run load", () => {
 		expect(report.statuses["200"]).toBeGreaterThanOrEqual(400);
 		expect(report.statuses["409"]).toBeGreaterThan(0);
 		expect(Object.keys(report.statuses).filter((status) => status >= "500")).toEqual([]);
-		expect(gate(report, "oversold")?.measured).toBe(0);
-		expect(gate(report, "unbacked_successes")?.measured).toBe(0);
-		expect(gate(report, "double_reservations")?.measured).toBe(0);
-		expect(gate(report, "http_req_duration{outcome:sold_out}")?.measured).toBeGreaterThan(0);
+		expect(gateOf(report, "oversold")?.measured).toBe(0);
+		expect(gateOf(report, "unbacked_successes")?.measured).toBe(0);
+		expect(gateOf(report, "double_reservations")?.measured).toBe(0);
+		expect(gateOf(report, "http_req_duration{outcome:sold_out}")?.measured).toBeGreaterThan(0);
 		expect(report.checks.map((check) => [check.name, check.passed])).toEqual(
 			expect.arrayContaining([
 				["no oversell", true],
@@ -111,8 +110,8 @@ describe("npm run load", () => {
 			const report = run.report as LoadReport;
 			expect(report.settings.target).toBe("external");
 			expect(new Set(report.steps.map((step) => step.flow))).toEqual(new Set(["browse", "cart", "checkout"]));
-			expect(gate(report, "cart_consistency")?.measured).toBeGreaterThan(0.99);
-			expect(gate(report, "checkout_success")?.measured).toBeGreaterThan(0.95);
+			expect(gateOf(report, "cart_consistency")?.measured).toBeGreaterThan(0.99);
+			expect(gateOf(report, "checkout_success")?.measured).toBeGreaterThan(0.95);
 			expect(report.checks.find((check) => check.name === "every order ended")?.passed).toBe(true);
 		}, 240_000);
 
@@ -139,7 +138,7 @@ describe("npm run load", () => {
 				["no oversell", true],
 			]);
 			expect(report.checks[2]?.detail).toMatch(/^60 orders CONFIRMED, \d+ CANCELLED for INSUFFICIENT_STOCK/);
-			expect(gate(report, "oversold")?.measured).toBe(0);
+			expect(gateOf(report, "oversold")?.measured).toBe(0);
 		}, 240_000);
 
 		it("exits 1 naming the breached gate and what it measured", async () => {
