@@ -18,7 +18,13 @@ function answers(url: string): Promise<boolean> {
  */
 export default async function globalSetup(): Promise<void> {
 	const run = currentRun();
-	const wanted = { mariadb: infra.databaseUrl, redis: infra.redisUrl, nats: infra.natsUrl, kafka: infra.kafkaUrl };
+	const wanted = {
+		mariadb: infra.databaseUrl,
+		redis: infra.redisUrl,
+		nats: infra.natsUrl,
+		kafka: infra.kafkaUrl,
+		opensearch: infra.searchUrl,
+	};
 	const missing: string[] = [];
 	for (const [name, url] of Object.entries(wanted)) {
 		if (!(await answers(url))) missing.push(name);

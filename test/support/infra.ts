@@ -1,10 +1,12 @@
 /**
  * Where the real infrastructure for tests lives. Defaults match `infra/local`; override with
- * TEST_DATABASE_URL, TEST_REDIS_URL, TEST_NATS_URL, TEST_KAFKA_URL to point at other servers.
+ * TEST_DATABASE_URL, TEST_REDIS_URL, TEST_NATS_URL, TEST_KAFKA_URL, TEST_SEARCH_URL to point at other servers.
  */
 export const infra = {
 	databaseUrl: process.env.TEST_DATABASE_URL ?? "mysql://shop:shop@127.0.0.1:3306",
 	redisUrl: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
 	natsUrl: process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222",
 	kafkaUrl: process.env.TEST_KAFKA_URL ?? "kafka://127.0.0.1:9092",
+	/** OpenSearch (`infra/local/infra up opensearch`); indexes of tests are named `test-<run>-<id>-...`. */
+	searchUrl: process.env.TEST_SEARCH_URL ?? "http://127.0.0.1:9200",
 };
