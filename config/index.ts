@@ -107,6 +107,12 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			PAYMENT_SANDBOX_WEBHOOK_DELAY_MS: nonNegativeNumber({ default: 50 }),
 			PAYMENT_SANDBOX_DUPLICATE_RATE: nonNegativeNumber({ default: 0 }),
 			PAYMENT_SANDBOX_REORDER_RATE: nonNegativeNumber({ default: 0 }),
+			SEARCH_URL: optionalUrl(["http", "https"])({ default: "" }),
+			SEARCH_ENGINE: str({ default: "opensearch", choices: ["opensearch", "elasticsearch"] }),
+			SEARCH_INDEX: str({ default: "shop-products" }),
+			SEARCH_REINDEX_PAGE_SIZE: positiveInt(5_000)({ default: 500 }),
+			SEARCH_RELEVANCE_TARGET_PASS_RATE: nonNegativeNumber({ default: 0.9 }),
+			SEARCH_RELEVANCE_MAX_AGE_DAYS: positiveInt(3650)({ default: 180 }),
 		},
 		{
 			reporter: ({ errors }) => {
@@ -223,6 +229,18 @@ export interface AppConfig {
 		/** The built-in sandbox provider: its answer latency, webhook delay, and how often it misbehaves. */
 		sandbox: { latencyMs: number; webhookDelayMs: number; duplicateRate: number; reorderRate: number };
 	};
+	search: {
+		/** OpenSearch or Elasticsearch; "" = the embedded in-process index, rebuilt from the catalog at start. */
+		url: string;
+		engine: "opensearch" | "elasticsearch";
+		/** The alias searches go through; each (re)build is an index named after it. */
+		index: string;
+		reindexPageSize: number;
+		/** The share of the curated relevance queries that must pass (`meetsTarget`). */
+		relevanceTargetPassRate: number;
+		/** The relevance dataset is stale (health fails) when curated longer ago than this. */
+		relevanceMaxAgeDays: number;
+	};
 	/** True when no external infrastructure is configured. */
 	embedded: boolean;
 }
@@ -272,6 +290,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		throw new ConfigError(
 			"invalid configuration: PAYMENTS_WEBHOOK_SECRET must be set to a private secret when NODE_ENV=production",
 		);
+	}
+	if (e.SEARCH_RELEVANCE_TARGET_PASS_RATE > 1) {
+		throw new ConfigError("invalid configuration: SEARCH_RELEVANCE_TARGET_PASS_RATE must be a ratio in 0..1");
+	}
+	if (!/^[a-z0-9][a-z0-9_-]{0,200}$/.test(e.SEARCH_INDEX)) {
+		throw new ConfigError("invalid configuration: SEARCH_INDEX must be a lowercase index name ([a-z0-9_-])");
 	}
 	return {
 		env: e.NODE_ENV as AppConfig["env"],
@@ -365,6 +389,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 				duplicateRate: e.PAYMENT_SANDBOX_DUPLICATE_RATE,
 				reorderRate: e.PAYMENT_SANDBOX_REORDER_RATE,
 			},
+		},
+		search: {
+			url: e.SEARCH_URL,
+			engine: e.SEARCH_ENGINE as "opensearch" | "elasticsearch",
+			index: e.SEARCH_INDEX,
+			reindexPageSize: e.SEARCH_REINDEX_PAGE_SIZE,
+			relevanceTargetPassRate: e.SEARCH_RELEVANCE_TARGET_PASS_RATE,
+			relevanceMaxAgeDays: e.SEARCH_RELEVANCE_MAX_AGE_DAYS,
 		},
 		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
 	};

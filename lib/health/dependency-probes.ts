@@ -42,6 +42,7 @@ export class DependencyProbes {
 			keyValue: this.redisProbe(),
 			transporter: this.transporterProbe(),
 			events: this.eventsProbe(),
+			...this.searchProbe(),
 		};
 		const entries = await Promise.all(
 			Object.entries(probes).map(async ([name, [kind, probe]]) => [name, await this.measure(kind, probe)] as const),
@@ -56,6 +57,23 @@ export class DependencyProbes {
 		await this.kafkaAdmin?.disconnect().catch(() => undefined);
 		const nc = await this.jetstream?.catch(() => undefined);
 		await nc?.close().catch(() => undefined);
+	}
+
+	/** Only where search runs: the engine is that service's dependency, and its outage is search's alone. */
+	private searchProbe(): Record<string, [string, Probe]> {
+		const runsSearch = this.config.services.length === 0 || this.config.services.includes("search");
+		if (!runsSearch) return {};
+		const { url, engine } = this.config.search;
+		if (!url) return { search: ["embedded", async () => {}] };
+		return {
+			search: [
+				engine,
+				async () => {
+					const answer = await fetch(url, { signal: AbortSignal.timeout(this.config.health.timeoutMs) });
+					if (!answer.ok) throw new Error(`${engine} answered ${answer.status}`);
+				},
+			],
+		};
 	}
 
 	private async measure(kind: string, probe: Probe): Promise<DependencyHealth> {

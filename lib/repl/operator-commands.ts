@@ -47,6 +47,44 @@ function nodesWithAction(broker: ServiceBroker, action: string): string[] {
 	return (list?.endpoints ?? []).map((ep) => ep.id);
 }
 
+interface ReindexJobView {
+	jobId: string;
+	status: string;
+	processed: number;
+	total: number | null;
+	error: string | null;
+}
+
+/** A new reindex job, or the one already running (which the command then follows). */
+async function startOrFollowReindex(broker: ServiceBroker, print: Print): Promise<ReindexJobView | null> {
+	try {
+		return await broker.call<ReindexJobView, object>("search.reindex", {});
+	} catch (err) {
+		const { type, data } = err as { type?: string; data?: { jobId?: string } };
+		if (type === "SERVICE_NOT_FOUND") {
+			print("no node runs the search service: start one (SERVICES=search) or attach to a cluster that has it");
+			return null;
+		}
+		if (type !== "REINDEX_RUNNING" || !data?.jobId) throw err;
+		print(`reindex ${data.jobId} is already running: following it`);
+		return broker.call<ReindexJobView, object>("search.reindexStatus", { jobId: data.jobId });
+	}
+}
+
+/** One line per progress step until the job ends. */
+async function followReindex(broker: ServiceBroker, first: ReindexJobView, print: Print): Promise<void> {
+	let job = first;
+	let last = "";
+	for (;;) {
+		const line = `reindex ${job.jobId}: ${job.status} ${job.processed}/${job.total ?? "?"} products${job.error ? ` (${job.error})` : ""}`;
+		if (line !== last) print(line);
+		last = line;
+		if (job.status !== "RUNNING") return;
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		job = await broker.call<ReindexJobView, object>("search.reindexStatus", { jobId: job.jobId });
+	}
+}
+
 function json(value: unknown): string {
 	return JSON.stringify(value, null, 2);
 }
@@ -151,6 +189,15 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 			],
 			async action(broker, args) {
 				await show(broker, "events.deadLetters", { open: !args.options.all, limit: Number(args.options.limit ?? 20) });
+			},
+		},
+		{
+			command: "reindex",
+			description:
+				"Rebuild the search index from the catalog and follow it to the end (the old index serves until then)",
+			async action(broker) {
+				const job = await startOrFollowReindex(broker, print);
+				if (job) await followReindex(broker, job, print);
 			},
 		},
 		{

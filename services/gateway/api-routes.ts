@@ -30,6 +30,19 @@ export const PRODUCTS_ALIASES: Record<string, string> = {
 	"DELETE /:id": "products.remove",
 };
 
+/** `/api/search`: searches are public (the reference's route policy); the index's upkeep is an operator's. */
+export const SEARCH_ALIASES: Record<string, string> = {
+	"GET /products": "search.products",
+	"GET /autocomplete": "search.autocomplete",
+	"POST /index/products": "search.indexProduct",
+	"POST /index/products/bulk": "search.indexProducts",
+	"DELETE /index/products/:productId": "search.removeFromIndex",
+	"POST /reindex/products": "search.reindex",
+	"GET /reindex/:jobId": "search.reindexStatus",
+	"GET /admin/relevance/evaluate": "search.evaluateRelevance",
+	"GET /admin/relevance/dataset/health": "search.datasetHealth",
+};
+
 /** `/api/cart`: a guest's cart (by `cartId`) without a token, the caller's own with one. */
 export const CART_ALIASES: Record<string, string> = {
 	"GET /": "cart.get",
@@ -61,6 +74,13 @@ const ROLE_BY_ACTION: Record<string, string> = {
 	"payments.setOutageMode": ADMIN_ROLE,
 	"payments.deadLetters": ADMIN_ROLE,
 	"payments.requeueDeadLetter": ADMIN_ROLE,
+	"search.indexProduct": ADMIN_ROLE,
+	"search.indexProducts": ADMIN_ROLE,
+	"search.removeFromIndex": ADMIN_ROLE,
+	"search.reindex": ADMIN_ROLE,
+	"search.reindexStatus": ADMIN_ROLE,
+	"search.evaluateRelevance": ADMIN_ROLE,
+	"search.datasetHealth": ADMIN_ROLE,
 };
 
 export function roleNeededFor(action: string | undefined): string | undefined {

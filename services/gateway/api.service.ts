@@ -19,6 +19,7 @@ import {
 	PAYMENTS_WEBHOOK_ALIASES,
 	PRODUCTS_ALIASES,
 	roleNeededFor,
+	SEARCH_ALIASES,
 	USERS_ALIASES,
 } from "./api-routes";
 import { bearerTokenOf, requireRole } from "./bearer-auth";
@@ -183,6 +184,10 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				route("/api/products", PRODUCTS_ALIASES, {
 					authorization: "requireRoleIfAny",
 					limit: ["products", limits.api],
+				}),
+				route("/api/search", SEARCH_ALIASES, {
+					authorization: "requireRoleIfAny",
+					limit: ["search", limits.api],
 				}),
 				// Guests and shoppers alike: the token, when sent, picks the shopper's own cart.
 				route("/api/cart", CART_ALIASES, { limit: ["cart", limits.api] }),

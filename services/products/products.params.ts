@@ -34,7 +34,15 @@ export const getManyBySkuParams = {
 	skus: { type: "array", items: { type: "string", min: 1, max: 64 }, min: 1, max: 100 },
 } as const;
 
-export const SORTS = ["newest", "price_asc", "price_desc", "name"] as const;
+/** For search's reindex: a keyset page of the whole catalog. */
+export const exportPageParams = {
+	$$strict: true,
+	afterId: { ...productIdParam, optional: true },
+	limit: { type: "number", integer: true, min: 1, max: 5_000 },
+} as const;
+
+/** `relevance` (the default with `q`) asks search; without `q`, or when search cannot answer, it is `newest`. */
+export const SORTS = ["relevance", "newest", "price_asc", "price_desc", "name"] as const;
 export type ProductSort = (typeof SORTS)[number];
 
 /** Query string values arrive as strings: `convert` turns them into numbers and booleans. */
@@ -46,6 +54,6 @@ export const listProductsParams = {
 	q: { type: "string", trim: true, min: 1, max: 100, pattern: NO_CONTROL_CHARS, optional: true },
 	minPriceCents: { ...productFields.priceCents, convert: true, optional: true },
 	maxPriceCents: { ...productFields.priceCents, convert: true, optional: true },
-	sort: { type: "enum", values: [...SORTS], optional: true, default: "newest" },
+	sort: { type: "enum", values: [...SORTS], optional: true },
 	activeOnly: { type: "boolean", convert: true, optional: true, default: true },
 } as const;

@@ -58,6 +58,8 @@ function fieldValues(f: ProductFields): unknown[] {
 
 /** Every sort ends on the id, so pages never repeat or skip a product whose key ties. */
 const ORDER_BY: Record<ProductSort, string> = {
+	// SQL has no relevance: a search it answers (search unavailable) comes newest first.
+	relevance: "created_at DESC, id",
 	newest: "created_at DESC, id",
 	price_asc: "price_cents ASC, id",
 	price_desc: "price_cents DESC, id",
@@ -147,6 +149,18 @@ export class ProductsRepository {
 		const rows = await this.db.query<ProductRow>(
 			`SELECT ${COLUMNS} FROM products WHERE sku IN (${skus.map(() => "?").join(", ")})`,
 			{ replacements: [...skus], type: QueryTypes.SELECT },
+		);
+		return rows.map(toProduct);
+	}
+
+	/**
+	 * Every product, active or not, in id order from after `afterId`: a keyset page that neither skips
+	 * nor repeats a product while the catalog changes (an offset page would), for search's reindex.
+	 */
+	async scan(afterId: string | undefined, limit: number): Promise<Product[]> {
+		const rows = await this.db.query<ProductRow>(
+			`SELECT ${COLUMNS} FROM products ${afterId === undefined ? "" : "WHERE id > ?"} ORDER BY id LIMIT ?`,
+			{ replacements: afterId === undefined ? [limit] : [afterId, limit], type: QueryTypes.SELECT },
 		);
 		return rows.map(toProduct);
 	}

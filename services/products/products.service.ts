@@ -22,15 +22,19 @@ import {
 } from "./catalog-cache";
 import { productsMigrations } from "./migrations";
 import { ProductNotFoundError } from "./products.errors";
+import { PRODUCTS_METRIC, productsMetrics } from "./products.metrics";
 import {
 	createProductParams,
+	exportPageParams,
 	getManyBySkuParams,
 	getManyParams,
 	listProductsParams,
+	type ProductSort,
 	productRefParams,
 	replaceProductParams,
 } from "./products.params";
 import { type Product, type ProductFields, type ProductQuery, ProductsRepository } from "./products.repository";
+import { markFallback, searchFirst } from "./search-first";
 
 interface ProductsVars {
 	sequelize: Sequelize;
@@ -89,7 +93,7 @@ export default function productsService(config: AppConfig): ServiceSchema {
 		// DbMixin last: Moleculer runs the last mixin's `started` first, and the outbox needs its connection.
 		mixins: [
 			OutboxMixin(),
-			MetricsMixin([...outboxMetrics]),
+			MetricsMixin([...outboxMetrics, ...productsMetrics]),
 			DbMixin({ database: "products", migrations: productsMigrations }),
 		],
 
@@ -177,14 +181,39 @@ export default function productsService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/**
+			 * For search's reindex: `{items, nextAfterId}`, up to `limit` products (inactive ones too) after
+			 * `afterId` in id order; `nextAfterId` is null after the last page. Never cached: a reindex reads
+			 * the catalog as it is.
+			 */
+			exportPage: {
+				visibility: "public",
+				params: exportPageParams,
+				async handler(this: ProductsThis, ctx: Context<{ afterId?: string; limit: number }>) {
+					const items = await this.repository.scan(ctx.params.afterId, ctx.params.limit);
+					const last = items.length === ctx.params.limit ? items[items.length - 1] : undefined;
+					return { items, nextAfterId: last?.id ?? null };
+				},
+			},
+
 			/** `{items, page, size, total}`: newest first unless `sort` says otherwise; active products only by default. */
 			list: {
 				rest: "GET /",
 				params: listProductsParams,
-				cache: cachedRead(CATALOG_CACHE_KEYS.list),
-				async handler(this: ProductsThis, ctx: Context<ProductQuery>) {
-					const { items, total } = await this.repository.list(ctx.params);
-					return { items, page: ctx.params.page, size: ctx.params.size, total };
+				// A text search is not cached: search's index follows the catalog's events, not its writes.
+				cache: { ...cachedRead(CATALOG_CACHE_KEYS.list), enabled: (ctx: Context<ProductQuery>) => !ctx.params.q },
+				async handler(this: ProductsThis, ctx: Context<Omit<ProductQuery, "sort"> & { sort?: ProductSort }>) {
+					const { page, size, q } = ctx.params;
+					const sort = ctx.params.sort ?? (q ? "relevance" : "newest");
+					if (q && sort === "relevance") {
+						const found = await searchFirst(ctx, { ...ctx.params, q, sort }, (ids) => this.repository.findMany(ids));
+						if ("items" in found) return { items: found.items, page, size, total: found.total };
+						markFallback(ctx, found.reason);
+						this.countMetric(PRODUCTS_METRIC.searchFallbacks, { reason: found.reason });
+						if (found.error) this.logger.debug(`Search did not answer, SQL did: ${found.error.message}`);
+					}
+					const { items, total } = await this.repository.list({ ...ctx.params, sort });
+					return { items, page, size, total };
 				},
 			},
 		},

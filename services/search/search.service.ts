@@ -1,0 +1,263 @@
+import { randomUUID } from "node:crypto";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import type { AppConfig } from "../../config";
+import { defineService } from "../../lib/define-schema";
+import type { EventEnvelope } from "../../lib/events/event-envelope";
+import { setReplyStatus } from "../../lib/reply-status";
+import { DbMixin } from "../../mixins/db.mixin";
+import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
+import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
+import { createSearchEngine } from "./engines/create-engine";
+import type { ChangeOutcome, IndexChange, SearchDocument, SearchEngine, SearchQuery } from "./engines/search-engine";
+import { productIndexChannels } from "./index-channels";
+import { searchMigrations } from "./migrations";
+import { type CatalogPage, runReindex } from "./reindex-job";
+import { type ReindexJob, ReindexJobsRepository } from "./reindex-jobs.repository";
+import { relevanceActions } from "./relevance-actions";
+import { ReindexJobNotFoundError, ReindexRunningError, SearchUnavailableError } from "./search.errors";
+import { SEARCH_METRIC, searchMetrics } from "./search.metrics";
+import {
+	autocompleteParams,
+	indexProductParams,
+	indexProductsBulkParams,
+	reindexJobParams,
+	removeFromIndexParams,
+	searchProductsParams,
+} from "./search.params";
+
+interface SearchVars {
+	sequelize: Sequelize;
+	engine: SearchEngine;
+	jobs: ReindexJobsRepository;
+	/** The rebuild this node runs, if any (awaited on stop). */
+	reindexing: Promise<void> | null;
+}
+
+export interface SearchMethods extends MetricsMethods, DedupMethods {
+	indexFromEvent(envelope: EventEnvelope, change: IndexChange): Promise<void>;
+	applyChanges(changes: readonly IndexChange[], source: "event" | "api"): Promise<ChangeOutcome[]>;
+	/** Runs an engine call; a failure is logged and becomes 503 SEARCH_UNAVAILABLE. */
+	engineCall<T>(operation: string, call: () => Promise<T>): Promise<T>;
+	startReindex(): Promise<ReindexJob>;
+}
+
+export type SearchThis = Service & SearchVars & SearchMethods;
+
+/** How long a start waits for the engine (a search server starting beside us) before it gives up. */
+const ENGINE_START_WAIT_MS = 60_000;
+
+async function startEngine(engine: SearchEngine, log: (msg: string) => void): Promise<void> {
+	const deadline = Date.now() + ENGINE_START_WAIT_MS;
+	for (;;) {
+		try {
+			await engine.start();
+			return;
+		} catch (err) {
+			if (Date.now() > deadline) {
+				throw new Error(`search: the ${engine.kind} engine did not start: ${(err as Error).message}`);
+			}
+			log(`Waiting for the ${engine.kind} engine: ${(err as Error).message}`);
+			await new Promise((resolve) => setTimeout(resolve, 2_000));
+		}
+	}
+}
+
+/**
+ * Product search over an index that follows the catalog: OpenSearch (or Elasticsearch) when SEARCH_URL
+ * is set, else an in-process index rebuilt from the catalog at start. Reads are public; index writes,
+ * reindex and relevance are an operator's. See API_DOCS.md.
+ */
+export default function searchService(config: AppConfig): ServiceSchema {
+	// A shared engine is written once per event by any search node; an in-process index lives in one
+	// node's memory, so each node needs every event: one consumer group per node.
+	const group = config.search.url ? "search" : `search-${config.nodeId}`;
+	return defineService<SearchVars, SearchMethods>({
+		name: "search",
+		// DbMixin last: Moleculer runs the last mixin's `started` first, and the others need its connection.
+		mixins: [
+			DedupMixin(),
+			MetricsMixin([...searchMetrics, ...dedupMetrics]),
+			DbMixin({ database: "search", migrations: searchMigrations }),
+		],
+
+		channels: productIndexChannels(group),
+
+		actions: {
+			/** `{items, page, size, total, facets}`: the products list's shape, each item with its `score`. */
+			products: {
+				rest: "GET /products",
+				params: searchProductsParams,
+				async handler(this: SearchThis, ctx: Context<SearchQuery>) {
+					const query = ctx.params;
+					const found = await this.engineCall("search", () => this.engine.search(query));
+					return { items: found.items, page: query.page, size: query.size, total: found.total, facets: found.facets };
+				},
+			},
+
+			autocomplete: {
+				rest: "GET /autocomplete",
+				params: autocompleteParams,
+				async handler(this: SearchThis, ctx: Context<{ q: string; limit: number }>) {
+					const suggestions = await this.engineCall("autocomplete", () =>
+						this.engine.autocomplete(ctx.params.q, ctx.params.limit),
+					);
+					return { suggestions };
+				},
+			},
+
+			/** An operator's direct write of one product (the events do this by themselves). */
+			indexProduct: {
+				rest: "POST /index/products",
+				params: indexProductParams,
+				async handler(this: SearchThis, ctx: Context<SearchDocument>) {
+					const [outcome] = await this.applyChanges([{ kind: "upsert", document: ctx.params }], "api");
+					return { productId: ctx.params.id, version: ctx.params.version, outcome };
+				},
+			},
+
+			indexProducts: {
+				rest: "POST /index/products/bulk",
+				params: indexProductsBulkParams,
+				async handler(this: SearchThis, ctx: Context<{ products: SearchDocument[] }>) {
+					const changes = ctx.params.products.map((document) => ({ kind: "upsert" as const, document }));
+					const outcomes = await this.applyChanges(changes, "api");
+					return {
+						applied: outcomes.filter((o) => o === "applied").length,
+						stale: outcomes.filter((o) => o === "stale").length,
+					};
+				},
+			},
+
+			/**
+			 * Takes a product out of the index. Without `version`, the catalog's current one is used (a later
+			 * change of the product brings it back); a product the catalog no longer has stays out for good.
+			 */
+			removeFromIndex: {
+				rest: "DELETE /index/products/:productId",
+				params: removeFromIndexParams,
+				async handler(this: SearchThis, ctx: Context<{ productId: string; version?: number }>) {
+					const { productId } = ctx.params;
+					const version = ctx.params.version ?? (await catalogVersionOf(ctx, productId));
+					const [outcome] = await this.applyChanges([{ kind: "delete", id: productId, version }], "api");
+					return { productId, version, outcome };
+				},
+			},
+
+			/** Starts a rebuild from the catalog: 202 with the job; `GET /reindex/:jobId` follows it. */
+			reindex: {
+				rest: "POST /reindex/products",
+				async handler(this: SearchThis, ctx: Context) {
+					const job = await this.startReindex();
+					setReplyStatus(ctx, 202);
+					return { ...job, statusUrl: `/api/search/reindex/${job.jobId}` };
+				},
+			},
+
+			reindexStatus: {
+				rest: "GET /reindex/:jobId",
+				params: reindexJobParams,
+				async handler(this: SearchThis, ctx: Context<{ jobId: string }>) {
+					const job = await this.jobs.find(ctx.params.jobId);
+					if (!job) throw new ReindexJobNotFoundError(ctx.params.jobId);
+					return job;
+				},
+			},
+
+			/** For the REPL and health: the engine, its size, the running rebuild. */
+			status: {
+				visibility: "public",
+				async handler(this: SearchThis) {
+					const documents = await this.engineCall("search", () => this.engine.count());
+					return { engine: this.engine.kind, documents, reindex: (await this.jobs.running()) ?? null };
+				},
+			},
+
+			...relevanceActions(config),
+		},
+
+		methods: {
+			async indexFromEvent(envelope, change) {
+				await this.consumeOnce(envelope, "search", async () => {
+					await this.applyChanges([change], "event");
+				});
+			},
+
+			async applyChanges(changes, source) {
+				const outcomes = await this.engineCall("index", () => this.engine.apply(changes));
+				for (const outcome of outcomes) this.countMetric(SEARCH_METRIC.indexChanges, { source, outcome });
+				return outcomes;
+			},
+
+			async engineCall(operation, call) {
+				try {
+					return await call();
+				} catch (err) {
+					this.countMetric(SEARCH_METRIC.engineErrors, { operation });
+					this.logger.warn(`Search engine ${operation} failed: ${(err as Error).message}`);
+					throw new SearchUnavailableError();
+				}
+			},
+
+			async startReindex() {
+				// An in-process index is this node's own: only this node's rebuild can be in its way.
+				const running = await this.jobs.running(this.engine.kind === "embedded" ? this.broker.nodeID : undefined);
+				if (running) throw new ReindexRunningError(running.jobId);
+				const jobId = randomUUID();
+				const total = await catalogSize(this);
+				await this.jobs.create(jobId, this.broker.nodeID, total);
+				this.reindexing = runReindex(jobId, total, {
+					engine: this.engine,
+					jobs: this.jobs,
+					pageSize: config.search.reindexPageSize,
+					readPage: (afterId, limit) =>
+						this.broker.call<CatalogPage, { afterId?: string; limit: number }>("products.exportPage", {
+							...(afterId === undefined ? {} : { afterId }),
+							limit,
+						}),
+					log: (message) => this.logger.info(message),
+					added: (count) => this.countMetric(SEARCH_METRIC.reindexed, undefined, count),
+				})
+					.catch(() => undefined)
+					.finally(() => {
+						this.reindexing = null;
+					});
+				return (await this.jobs.find(jobId)) as ReindexJob;
+			},
+		},
+
+		async started(this: SearchThis) {
+			this.jobs = new ReindexJobsRepository(this.sequelize);
+			this.reindexing = null;
+			this.engine = createSearchEngine(config);
+			await startEngine(this.engine, (msg) => this.logger.info(msg));
+			if (this.engine.kind === "embedded") {
+				// The in-process index starts empty: fill it from the catalog once products answers. In the
+				// background, so this node's start (and the products service in it) is not held up.
+				this.broker
+					.waitForServices(["products"], ENGINE_START_WAIT_MS)
+					.then(() => this.startReindex())
+					.catch((err: Error) => this.logger.warn(`Initial index build: ${err.message}`));
+			}
+		},
+
+		async stopped(this: SearchThis) {
+			await this.reindexing;
+			await this.engine?.stop();
+		},
+	});
+}
+
+/** The catalog's product count, inactive ones included (what a reindex reads). */
+async function catalogSize(service: Service): Promise<number> {
+	const page = await service.broker.call<{ total: number }, object>("products.list", { size: 1, activeOnly: false });
+	return page.total;
+}
+
+/** The product's version in the catalog, or the largest safe integer when it is gone (stays out of the index). */
+async function catalogVersionOf(ctx: Context, productId: string): Promise<number> {
+	const [product] = await ctx.call<Array<{ version: number }>, { ids: string[] }>("products.getMany", {
+		ids: [productId],
+	});
+	return product?.version ?? Number.MAX_SAFE_INTEGER;
+}
