@@ -294,8 +294,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	if (e.SEARCH_RELEVANCE_TARGET_PASS_RATE > 1) {
 		throw new ConfigError("invalid configuration: SEARCH_RELEVANCE_TARGET_PASS_RATE must be a ratio in 0..1");
 	}
-	if (!/^[a-z0-9][a-z0-9_-]{0,200}$/.test(e.SEARCH_INDEX)) {
-		throw new ConfigError("invalid configuration: SEARCH_INDEX must be a lowercase index name ([a-z0-9_-])");
+	if (!/^[a-z0-9][a-z0-9._-]{0,200}$/.test(e.SEARCH_INDEX)) {
+		throw new ConfigError(
+			"invalid configuration: SEARCH_INDEX must be a lowercase index name ([a-z0-9._-], starting with a letter or digit)",
+		);
 	}
 	return {
 		env: e.NODE_ENV as AppConfig["env"],

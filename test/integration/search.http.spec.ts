@@ -10,7 +10,7 @@ import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { waitFor } from "../support/events/harness";
 import { api, ERROR_SHAPE, gatewayBaseUrl, type JsonResponse } from "../support/http";
 import { infra } from "../support/infra";
-import { currentRun } from "../support/test-namespaces";
+import { testNamespace } from "../support/test-namespaces";
 
 /** The issue's bound: a product change is searchable within 2 s of its commit. */
 const SEARCHABLE_WITHIN_MS = 2_000;
@@ -23,7 +23,7 @@ describe.each([
 			DATABASE_URL: infra.databaseUrl,
 			EVENTS_URL: infra.kafkaUrl,
 			SEARCH_URL: infra.searchUrl,
-			SEARCH_INDEX: `test-${currentRun()}-${uniqueId()}-products`,
+			SEARCH_INDEX: `${testNamespace("test")}.products`,
 		}),
 	],
 ])("search through the gateway (%s)", (_label, envOf) => {

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { removeEventData } from "./event-stores";
 import { infra } from "./infra";
+import { removeSearchIndexes } from "./search-indexes";
 import { dropStaleTestDatabases } from "./stale-test-databases";
 import { answersTcp } from "./tcp";
 import { currentRun, ofStaleRuns } from "./test-namespaces";
@@ -44,5 +45,7 @@ export default async function globalSetup(): Promise<void> {
 			`\n[test] removed what earlier runs left: ${removed.kafkaTopics} Kafka topic(s), ${removed.jetstreamStreams} JetStream stream(s), ${removed.redisKeys} Redis key(s)\n`,
 		);
 	}
+	const indexes = await removeSearchIndexes(infra.searchUrl, (name) => ofStaleRuns(name));
+	if (indexes > 0) process.stdout.write(`\n[test] removed ${indexes} search index(es) earlier runs left\n`);
 	process.stdout.write(`[test] run ${run}\n`);
 }

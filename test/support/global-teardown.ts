@@ -1,5 +1,6 @@
 import { removeEventData } from "./event-stores";
 import { infra } from "./infra";
+import { removeSearchIndexes } from "./search-indexes";
 import { ofThisRun } from "./test-namespaces";
 
 /**
@@ -12,7 +13,8 @@ export default async function globalTeardown(): Promise<void> {
 		{ kafka: infra.kafkaUrl, nats: infra.natsUrl, redis: infra.redisUrl },
 		ofThisRun,
 	);
+	const indexes = await removeSearchIndexes(infra.searchUrl, ofThisRun);
 	process.stdout.write(
-		`\n[test] removed this run's ${removed.kafkaTopics} Kafka topic(s), ${removed.jetstreamStreams} JetStream stream(s), ${removed.redisKeys} Redis key(s)\n`,
+		`\n[test] removed this run's ${removed.kafkaTopics} Kafka topic(s), ${removed.jetstreamStreams} JetStream stream(s), ${removed.redisKeys} Redis key(s), ${indexes} search index(es)\n`,
 	);
 }

@@ -4,7 +4,6 @@
  * has (aliases, concurrent starts, outages). Every engine gets its own index prefix under this file's
  * run prefix; afterAll deletes every index under it.
  */
-import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import {
 	type ClusterEngineOptions,
@@ -12,10 +11,12 @@ import {
 	SearchEngineError,
 } from "../../../services/search/engines/opensearch-engine";
 import type { SearchDocument, SearchEngine } from "../../../services/search/engines/search-engine";
+import { testNamespace } from "../../support/test-namespaces";
 import { describeSearchEngine, product } from "./search-engine.behaviour";
 
 const SEARCH_URL = process.env.SEARCH_URL ?? "http://127.0.0.1:9200";
-const RUN_PREFIX = `test-${randomBytes(4).toString("hex")}`;
+/** A test namespace, so the global set-up and teardown remove what a crashed run left. */
+const RUN_PREFIX = `${testNamespace("test")}.os`;
 let engines = 0;
 
 function newEngine(options: Partial<ClusterEngineOptions> = {}): OpenSearchEngine {
