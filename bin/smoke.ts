@@ -1,6 +1,6 @@
 /**
  * `npm run smoke -- [--url http://127.0.0.1:3000] [--expect a,b,...]`: checks a running shop as a new user
- * would after starting it: the health of every expected service, a browse, a cart, a reservation (stock set
+ * would after starting it: the health of every expected service, a browse, a search, a cart, a reservation (stock set
  * by an operator token signed like `npm run token`, so JWT_SECRET must be the gateway's), the admin outbox
  * route, and the REPL's `outbox` command (run on a short-lived node joining TRANSPORTER/NAMESPACE, when
  * TRANSPORTER is set). One line per check; exit 1 naming the first failure.
@@ -13,7 +13,7 @@ import { signAccessToken } from "../lib/auth/access-token";
 import { operatorCommands } from "../lib/repl/operator-commands";
 import { brokerOptions } from "../wiring/broker-options";
 
-const DEFAULT_EXPECTED = ["api", "auth", "users", "products", "cart", "inventory", "events"];
+const DEFAULT_EXPECTED = ["api", "auth", "users", "products", "cart", "inventory", "events", "search"];
 
 class SmokeFailure extends Error {}
 
@@ -92,13 +92,20 @@ async function main(): Promise<void> {
 		return `${json.nodes.length} node(s), ${running.size} service(s)`;
 	});
 
-	let product: { id: string; sku: string } | undefined;
+	let product: { id: string; sku: string; name: string } | undefined;
 	await step("browse", async () => {
 		const { status, json } = await call(base, "GET", "/products?size=5");
 		check(status === 200, `GET /api/products answered ${status}`);
-		product = (json.items as Array<{ id: string; sku: string; active: boolean }>).find((p) => p.active);
+		product = (json.items as Array<{ id: string; sku: string; name: string; active: boolean }>).find((p) => p.active);
 		check(product, "the catalog has no active product to put in a cart (seed one or set SEED_DEMO_DATA)");
 		return `${json.total} product(s)`;
+	});
+
+	await step("search", async () => {
+		const word = encodeURIComponent(product?.name.split(/\s+/)[0] ?? "a");
+		const { status, json } = await call(base, "GET", `/search/products?q=${word}&size=5`);
+		check(status === 200, `GET /api/search/products answered ${status}: ${JSON.stringify(json)}`);
+		return `${json.total} hit(s) for "${decodeURIComponent(word)}"`;
 	});
 
 	let user = "";

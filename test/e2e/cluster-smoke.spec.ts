@@ -47,7 +47,10 @@ describe("the README's cluster recipe", () => {
 			return node;
 		};
 		const edge = start("gateway,auth,events", "edge", { PORT: "0", LOG_LEVEL: "info" });
-		start("users,products,cart", "shop");
+		start("users,products,cart,search", "shop", {
+			SEARCH_URL: infra.searchUrl,
+			SEARCH_INDEX: `${shared.NAMESPACE}.products`,
+		});
 		start("inventory", "inv-1");
 		start("inventory", "inv-2");
 		start("orders,payments", "checkout");
@@ -73,7 +76,18 @@ describe("the README's cluster recipe", () => {
 			await new Promise((r) => setTimeout(r, 300));
 		}
 		// Every node joined once its services are seen; the smoke check waits for nothing itself.
-		const expected = ["api", "auth", "events", "users", "products", "cart", "inventory", "orders", "payments"];
+		const expected = [
+			"api",
+			"auth",
+			"events",
+			"users",
+			"products",
+			"cart",
+			"search",
+			"inventory",
+			"orders",
+			"payments",
+		];
 		for (let attempt = 0; ; attempt++) {
 			const health = (await (await fetch(`${url}/api/health`)).json()) as { nodes: Array<{ services: string[] }> };
 			const running = new Set(health.nodes.flatMap((n) => n.services));
@@ -84,6 +98,7 @@ describe("the README's cluster recipe", () => {
 
 		const smoke = await runSmoke(url, shared);
 		expect(smoke.output).toContain("ok   REPL outbox");
+		expect(smoke.output).toMatch(/ok {3}search/);
 		expect(smoke.output).toContain("smoke: all checks passed");
 		expect(smoke.code).toBe(0);
 
