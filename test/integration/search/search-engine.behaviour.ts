@@ -305,6 +305,15 @@ export function describeSearchEngine(
 				expect(await idsOf({ q: "mpyse" })).toEqual([]);
 			});
 
+			it("when two neighbouring letters are swapped, then it is one typo", async () => {
+				const poster = product({ name: "Concert Poster" });
+				await index(poster);
+
+				expect(await idsOf({ q: "postre" })).toEqual([poster.id]);
+				expect(await idsOf({ q: "ocncert postre" })).toEqual([poster.id]);
+				expect(await idsOf({ q: "psotre" })).toEqual([]);
+			});
+
 			it("when a term of 8 or more characters has two typos, then it still matches, but not with three", async () => {
 				const headphones = product({ name: "Wireless Headphones" });
 				await index(headphones);

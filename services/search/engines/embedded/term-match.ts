@@ -9,11 +9,26 @@ import type { QueryTerm } from "./text-index";
  */
 export function editsToMatch(term: QueryTerm, indexTerm: string): number | null {
 	if (indexTerm === term.text || (term.prefix && indexTerm.startsWith(term.text))) return 0;
-	if (term.alternatives.includes(indexTerm))
+	if (term.alternatives.includes(indexTerm)) {
+		if (isTransposition(term.text, indexTerm)) return 1;
 		return Math.max(1, prefixEditDistanceWithin(term.text, indexTerm, term.maxEdits));
+	}
 	if (term.maxEdits === 0) return null;
 	const distance = editDistanceWithin(term.text, indexTerm, term.maxEdits);
 	return distance <= term.maxEdits ? distance : null;
+}
+
+/** Whether `b` is `a` with one pair of neighbouring letters swapped. */
+function isTransposition(a: string, b: string): boolean {
+	if (a.length !== b.length) return false;
+	let first = -1;
+	for (let i = 0; i < a.length; i++) {
+		if (a[i] === b[i]) continue;
+		if (first !== -1)
+			return i === first + 1 && a[first] === b[i] && a[i] === b[first] && a.slice(i + 1) === b.slice(i + 1);
+		first = i;
+	}
+	return false;
 }
 
 /** Per query term, the edits an index term needs; memoized over one query's distinct index terms. */
