@@ -48,6 +48,12 @@ describe("REPL operator commands", () => {
 		return printed.join("\n");
 	}
 
+	it("when an operator reindexes search in a cluster without a search node, then one line says which service to start", async () => {
+		expect(await run("reindex")).toBe(
+			"no node runs the search service: start one (SERVICES=search) or attach to a cluster that has it",
+		);
+	});
+
 	it("when an operator asks for a SKU's stock, then it prints the stock view", async () => {
 		const sku = `OPS-${uniqueId()}`;
 		await operator.call("inventory.setStock", { sku, available: 12 });

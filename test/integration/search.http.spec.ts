@@ -1,6 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../config";
 import { signAccessToken } from "../../lib/auth/access-token";
+import { operatorCommands } from "../../lib/repl/operator-commands";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
 import productsService from "../../services/products/products.service";
@@ -196,6 +197,13 @@ describe.each([
 		expect(done.processed).toBeGreaterThanOrEqual(done.total);
 		expect(skusOf(await search("q=apron"))).toContain(product.sku);
 		expect((await get(`/api/search/reindex/${uniqueId()}`, admin)).status).toBe(400);
+	});
+
+	it("when an operator runs the REPL's reindex, then it prints the job's progress until COMPLETED", async () => {
+		const printed: string[] = [];
+		const reindex = operatorCommands((line) => printed.push(line)).find((c) => c.command === "reindex");
+		await reindex?.action(broker, { options: {} });
+		expect(printed[printed.length - 1]).toMatch(/^reindex [0-9a-f-]{36}: COMPLETED (\d+)\/\1 products$/);
 	});
 
 	it("when the catalog is searched with q, then search ranks it; with search gone, SQL answers and says so", async () => {
