@@ -6,6 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { bool, cleanEnv, host, str } from "envalid";
+import { trustedProxyMatcher } from "../lib/net/client-ip";
 import {
 	byteSize,
 	nameList,
@@ -15,6 +16,7 @@ import {
 	positiveSeconds,
 	tcpPort,
 } from "./env-validators";
+import { type DownstreamLimits, type DownstreamOverride, downstreamOverrides, originList } from "./gateway-validators";
 
 export class ConfigError extends Error {
 	constructor(message: string) {
@@ -39,9 +41,17 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			JWT_TTL_S: positiveInt(86_400)({ default: 900 }),
 			REFRESH_TOKEN_TTL_S: positiveInt(365 * 86_400)({ default: 30 * 86_400 }),
 			AUTH_VALIDATE_CACHE_MS: nonNegativeNumber({ default: 1000 }),
+			AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: nonNegativeNumber({ default: 10 }),
+			AUTH_LOGIN_MAX_FAILURES_PER_IP: nonNegativeNumber({ default: 100 }),
+			AUTH_LOGIN_FAILURE_WINDOW_S: positiveInt(86_400)({ default: 900 }),
+			ADMIN_EMAIL: str({ default: "" }),
+			ADMIN_PASSWORD: str({ default: "" }),
+			TRUSTED_PROXIES: str({ default: "" }),
 			RATE_LIMIT_WINDOW_S: positiveInt(86_400)({ default: 60 }),
 			RATE_LIMIT_AUTH: nonNegativeNumber({ default: 30 }),
 			RATE_LIMIT_API: nonNegativeNumber({ default: 0 }),
+			CORS_ORIGINS: originList({ default: [] }),
+			GATEWAY_DOWNSTREAM: downstreamOverrides({ default: {} }),
 			CATALOG_CACHE_TTL_S: nonNegativeNumber({ default: 5 }),
 			CATALOG_CACHE_MAX: positiveInt(1_000_000)({ default: 2_000 }),
 			DATA_DIR: str({ default: "./data" }),
@@ -56,7 +66,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			METRICS_HOST: host({ default: "127.0.0.1" }),
 			METRICS_PORT: tcpPort({ default: 3030 }),
 			LOG_LEVEL: str({ default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace"] }),
-			LOG_FORMAT: str({ default: "json", choices: ["json", "text"] }),
+			LOG_FORMAT: str({ default: "auto", choices: ["auto", "json", "text"] }),
 			REQUEST_TIMEOUT_MS: positiveInt()({ default: 10_000 }),
 			HEARTBEAT_INTERVAL_S: positiveSeconds(60)({ default: 0.5 }),
 			HEARTBEAT_TIMEOUT_S: positiveSeconds(300)({ default: 2 }),
@@ -146,9 +156,18 @@ export interface AppConfig {
 		jwtIssuer: string;
 		accessTokenTtlS: number;
 		refreshTokenTtlS: number;
-		/** How long a gateway reuses auth.validate's "valid" for a token: a logout bites within this. */
+		/** How long a gateway reuses auth.validate's "valid" for a token, unless a revocation broadcast names it first. */
 		validateCacheMs: number;
 	};
+	/**
+	 * Failed logins refused with a 429 past `maxFailuresPerAccount` per email or `maxFailuresPerIp` per client
+	 * address within `windowMs` (counted in the auth service's key-value store); 0 = no such limit.
+	 */
+	loginLimits: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowMs: number };
+	/** ADMIN_EMAIL / ADMIN_PASSWORD: the auth service's start makes sure this admin account exists; null when unset. */
+	adminAccount: { email: string; password: string } | null;
+	/** Peers (IPs and CIDRs) whose `X-Forwarded-For` is believed; empty = the socket's address is the client's. */
+	trustedProxies: string[];
 	/**
 	 * Catalog reads (products.list, get, getMany, getManyBySku) kept in each products node's memory: at
 	 * most `max` answers, each for at most `ttlS` seconds; a write clears every node's. ttlS 0: off.
@@ -161,7 +180,12 @@ export interface AppConfig {
 	redis: { url: string };
 	tracing: { zipkinUrl: string };
 	metrics: { enabled: boolean; host: string; port: number };
-	logging: { level: string; format: "json" | "text" };
+	/** `auto`: coloured text lines on a terminal, JSON lines otherwise (lib/observability/log-format.ts). */
+	logging: { level: string; format: "auto" | "json" | "text" };
+	/** Browser origins allowed to call the API (`*`: any); empty: no CORS headers at all. */
+	cors: { origins: string[] };
+	/** The gateway's timeout, breaker and bulkhead per downstream service: `defaults`, and per-service `overrides`. */
+	downstream: { defaults: DownstreamLimits; overrides: Record<string, DownstreamOverride> };
 	broker: {
 		requestTimeoutMs: number;
 		heartbeatIntervalS: number;
@@ -262,6 +286,38 @@ function jwtSecretOf(nodeEnv: string, secret: string): string {
 	return secret || DEV_JWT_SECRET;
 }
 
+/**
+ * Both or neither; the password under signup's rule (8..128 characters), in every environment: a shorter
+ * one could not log in, and production must not start with an operator account that is easy to guess.
+ */
+function adminAccountOf(rawEmail: string, password: string): AppConfig["adminAccount"] {
+	const email = rawEmail.trim().toLowerCase();
+	if (email === "" && password === "") return null;
+	if (email === "" || password === "") {
+		throw new ConfigError("invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
+	}
+	if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+		throw new ConfigError("invalid configuration: ADMIN_EMAIL must be an email address");
+	}
+	if (password.length < 8 || password.length > 128) {
+		throw new ConfigError("invalid configuration: ADMIN_PASSWORD must be 8..128 characters (the signup rule)");
+	}
+	return { email, password };
+}
+
+function trustedProxiesOf(list: string): string[] {
+	const entries = list
+		.split(",")
+		.map((entry) => entry.trim())
+		.filter(Boolean);
+	try {
+		trustedProxyMatcher(entries);
+	} catch (err) {
+		throw new ConfigError(`invalid configuration: TRUSTED_PROXIES: ${(err as Error).message}`);
+	}
+	return entries;
+}
+
 /** Parses and validates an environment. Pure: tests pass their own `env`. Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	const e = readEnv(env);
@@ -272,6 +328,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		throw new ConfigError("invalid configuration: CIRCUIT_BREAKER_THRESHOLD must be a ratio in 0..1");
 	}
 	const jwtSecret = jwtSecretOf(e.NODE_ENV, e.JWT_SECRET);
+	const adminAccount = adminAccountOf(e.ADMIN_EMAIL, e.ADMIN_PASSWORD);
+	const trustedProxies = trustedProxiesOf(e.TRUSTED_PROXIES);
 	// Checked where orders runs (its payment wait is the one that matters): a hold that expired while its
 	// order still waits for payment would confirm nothing once paid. Give orders nodes inventory's TTL too.
 	const runsOrders = e.SERVICES.length === 0 || e.SERVICES.includes("orders");
@@ -321,6 +379,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
 			validateCacheMs: e.AUTH_VALIDATE_CACHE_MS,
 		},
+		loginLimits: {
+			maxFailuresPerAccount: Math.floor(e.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT),
+			maxFailuresPerIp: Math.floor(e.AUTH_LOGIN_MAX_FAILURES_PER_IP),
+			windowMs: e.AUTH_LOGIN_FAILURE_WINDOW_S * 1000,
+		},
+		adminAccount,
+		trustedProxies,
 		catalogCache: { ttlS: e.CATALOG_CACHE_TTL_S, max: e.CATALOG_CACHE_MAX },
 		dataDir: path.resolve(e.DATA_DIR),
 		transporter: e.TRANSPORTER,
@@ -348,7 +413,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		},
 		tracing: { zipkinUrl: e.ZIPKIN_URL },
 		metrics: { enabled: e.METRICS_ENABLED, host: e.METRICS_HOST, port: e.METRICS_PORT },
-		logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT as "json" | "text" },
+		logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT as AppConfig["logging"]["format"] },
+		cors: { origins: e.CORS_ORIGINS },
+		downstream: {
+			defaults: {
+				timeoutMs: e.REQUEST_TIMEOUT_MS,
+				breaker: {
+					threshold: e.CIRCUIT_BREAKER_THRESHOLD,
+					minRequests: e.CIRCUIT_BREAKER_MIN_REQUESTS,
+					windowMs: e.CIRCUIT_BREAKER_WINDOW_S * 1000,
+					halfOpenMs: e.CIRCUIT_BREAKER_HALF_OPEN_S * 1000,
+				},
+				bulkhead: { concurrency: e.BULKHEAD_CONCURRENCY, maxQueue: e.BULKHEAD_MAX_QUEUE },
+			},
+			overrides: e.GATEWAY_DOWNSTREAM,
+		},
 		broker: {
 			requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
 			heartbeatIntervalS: e.HEARTBEAT_INTERVAL_S,

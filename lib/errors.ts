@@ -31,6 +31,12 @@ const STATUS_BY_TYPE: Record<string, [number, string]> = {
 	CIRCUIT_BREAKER_OPEN: [503, "SERVICE_UNAVAILABLE"],
 };
 
+/**
+ * The gateway's fallback for a downstream service it cannot use now (services/gateway/service-fallback.ts):
+ * 503 `SERVICE_UNAVAILABLE` whose details name the service and when to retry.
+ */
+export const SERVICE_FALLBACK = "SERVICE_FALLBACK";
+
 /** Codes for 4xx errors raised without a type (moleculer-web's RateLimitExceeded). */
 const CODE_BY_4XX: Record<number, string> = {
 	429: "RATE_LIMITED",
@@ -65,6 +71,14 @@ function classify(err: ErrorLike): { status: number; code: string; message: stri
 	const type = typeof err.type === "string" ? err.type : "";
 	const parserError = BODY_PARSER_TYPES[type];
 	if (parserError) return { status: parserError[0], code: parserError[1], message: parserError[2] };
+	if (type === SERVICE_FALLBACK) {
+		return {
+			status: 503,
+			code: "SERVICE_UNAVAILABLE",
+			message: err.message ?? "Service unavailable",
+			details: err.data,
+		};
+	}
 
 	const mapped = STATUS_BY_TYPE[type];
 	if (mapped) {

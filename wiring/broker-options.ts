@@ -4,7 +4,9 @@ import type { AppConfig } from "../config";
 import { PreciseHeartbeatDiscoverer } from "../lib/cluster/precise-heartbeat-discoverer";
 import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
+import { chooseLogFormat, type LogOutput, useColours } from "../lib/observability/log-format";
 import { ShopPrometheusReporter } from "../lib/observability/prometheus-reporter";
+import { textLogFormatter } from "../lib/observability/text-log-formatter";
 import { operatorCommands } from "../lib/repl/operator-commands";
 import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
@@ -15,11 +17,18 @@ import "../config/app-config-of";
 /**
  * The node's log. On the console, unless the node runs the REPL (`bin/shop-node.ts --repl`): then the
  * console shows warnings and errors only, between the operator's commands and their answers, and the
- * full log (LOG_LEVEL) goes to `<DATA_DIR>/logs/<nodeID>-<date>.log`.
+ * full log (LOG_LEVEL) goes to `<DATA_DIR>/logs/<nodeID>-<date>.log`. LOG_FORMAT `auto` writes coloured
+ * text lines to a terminal and JSON lines anywhere else (lib/observability/log-format.ts); the file gets JSON
+ * unless LOG_FORMAT is `text`.
  */
-function loggerOptions(config: AppConfig, repl: boolean): BrokerOptions["logger"] {
-	const formatter = config.logging.format === "json" ? jsonLogFormatter : "short";
-	const onConsole = (level: string) => ({ type: "Console", options: { level, formatter } });
+export function loggerOptions(
+	config: AppConfig,
+	repl: boolean,
+	output: LogOutput = { isTTY: process.stdout.isTTY, env: process.env },
+): BrokerOptions["logger"] {
+	const consoleWritesJson = chooseLogFormat(config.logging.format, output) === "json";
+	const consoleFormatter = consoleWritesJson ? jsonLogFormatter : textLogFormatter(useColours(output));
+	const onConsole = (level: string) => ({ type: "Console", options: { level, formatter: consoleFormatter } });
 	if (!repl) return onConsole(config.logging.level);
 	return [
 		onConsole("warn"),
@@ -27,7 +36,7 @@ function loggerOptions(config: AppConfig, repl: boolean): BrokerOptions["logger"
 			type: "File",
 			options: {
 				level: config.logging.level,
-				formatter,
+				formatter: config.logging.format === "text" ? textLogFormatter(false) : jsonLogFormatter,
 				folder: path.join(config.dataDir, "logs"),
 				filename: "{nodeID}-{date}.log",
 			},

@@ -4,7 +4,7 @@
  * gateway), so the two can never disagree on the claims.
  */
 import { randomUUID } from "node:crypto";
-import { jwtVerify, SignJWT } from "jose";
+import { decodeJwt, jwtVerify, SignJWT } from "jose";
 import { UnauthorizedError } from "./auth.errors";
 
 const ALGORITHM = "HS256";
@@ -82,4 +82,13 @@ export async function verifyAccessToken(
 		throw new UnauthorizedError("TOKEN_INVALID");
 	}
 	return { sub, roles, jti: typeof jti === "string" ? jti : "", exp };
+}
+
+/**
+ * When a token was issued (`iat`, epoch seconds; 0 when it has none). Reads the payload without
+ * checking it: only for a token verifyAccessToken has already accepted.
+ */
+export function issuedAtOf(token: string): number {
+	const { iat } = decodeJwt(token);
+	return typeof iat === "number" ? iat : 0;
 }

@@ -56,6 +56,13 @@ export class AccountsRepository {
 		});
 	}
 
+	async setRoles(id: string, roles: readonly string[], now = Date.now()): Promise<void> {
+		await this.db.query("UPDATE users SET roles = ?, updated_at = ? WHERE id = ?", {
+			replacements: [roles.join(","), now, id],
+			type: QueryTypes.UPDATE,
+		});
+	}
+
 	async findById(id: string): Promise<Account | undefined> {
 		const rows = await this.db.query<AccountRow>(`SELECT id, email, password_hash, roles FROM users WHERE id = ?`, {
 			replacements: [id],

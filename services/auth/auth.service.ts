@@ -1,23 +1,27 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
-import { type AccessTokenClaims, signAccessToken, verifyAccessToken } from "../../lib/auth/access-token";
+import { type AccessTokenClaims, issuedAtOf, signAccessToken, verifyAccessToken } from "../../lib/auth/access-token";
 import { UnauthorizedError } from "../../lib/auth/auth.errors";
 import { requireCallerOf } from "../../lib/auth/caller";
+import { TOKENS_REVOKED_EVENT, type TokensRevoked } from "../../lib/auth/tokens-revoked";
 import { defineService } from "../../lib/define-schema";
 import type { KvStore } from "../../lib/kv";
 import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { KvMixin } from "../../mixins/kv.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
+import { AccessRevocations } from "./access-revocations";
 import { type Account, AccountsRepository } from "./accounts.repository";
-import { InvalidCredentialsError } from "./auth.errors";
+import { ensureAdminAccount } from "./admin-account";
+import { InvalidCredentialsError, TooManyFailedLoginsError } from "./auth.errors";
 import { changePasswordParams, credentialsParams, logoutParams, refreshParams, validateParams } from "./auth.params";
+import { LoginThrottle } from "./login-throttle";
 import { authMigrations } from "./migrations";
 import { hashOfNoAccount, hashPassword, verifyPassword } from "./password-hash";
 import { RefreshTokensRepository } from "./refresh-tokens.repository";
 
-/** The role every account signs up with. Operators' tokens come from `npm run token`. */
+/** The role every account signs up with. Operators log in as ADMIN_EMAIL, or use `npm run token`. */
 export const CUSTOMER_ROLE = "customer";
 
 /** Logins and signups by outcome (`shop_auth_logins_total{result}`). */
@@ -29,10 +33,14 @@ interface AuthVars {
 	kv: KvStore;
 	accounts: AccountsRepository;
 	refreshTokens: RefreshTokensRepository;
+	revocations: AccessRevocations;
+	loginThrottle: LoginThrottle;
 }
 
 interface AuthMethods extends MetricsMethods {
 	tokensFor(account: Pick<Account, "id" | "email" | "roles">, refreshToken: string): Promise<TokenPair>;
+	revokeAllAccessOf(userId: string): Promise<void>;
+	announceRevocation(revoked: TokensRevoked): Promise<void>;
 }
 
 /** What signup, login and refresh answer. */
@@ -49,13 +57,11 @@ export interface TokenPair {
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 const SWEEP_BATCH = 1000;
 
-/** A revoked access token's id is kept until the token would have expired anyway. */
-const revokedKey = (jti: string) => `revoked:${jti}`;
-
 /**
  * Accounts and tokens: signup and login issue a short-lived access token (JWT) and a refresh token;
  * refresh rotates the refresh token; logout revokes both; validate is what the gateway asks about
- * every bearer token, so a logged-out token stops working before it expires.
+ * every bearer token, so a logged-out token stops working before it expires. Every revocation is also
+ * broadcast (`auth.tokensRevoked`), so no gateway goes on reusing a cached "valid" for it.
  */
 export default function authService(config: AppConfig): ServiceSchema {
 	const settings = config.auth;
@@ -88,13 +94,23 @@ export default function authService(config: AppConfig): ServiceSchema {
 				rest: "POST /login",
 				params: credentialsParams,
 				async handler(this: AuthThis, ctx: Context<{ email: string; password: string }>) {
+					// The gateway's view of the client's address (TRUSTED_PROXIES); none when called inside the cluster.
+					const clientIp = (ctx.meta as { clientIp?: string }).clientIp;
+					try {
+						await this.loginThrottle.admit(ctx.params.email, clientIp);
+					} catch (err) {
+						if (err instanceof TooManyFailedLoginsError) this.countMetric(LOGINS_METRIC, { result: "throttled" });
+						throw err;
+					}
 					const account = await this.accounts.findByEmail(ctx.params.email);
 					// An unknown email costs one hash too, so timing does not tell which accounts exist.
 					const matches = await verifyPassword(ctx.params.password, account?.passwordHash ?? (await hashOfNoAccount()));
 					if (!account || !matches) {
+						await this.loginThrottle.failed(clientIp);
 						this.countMetric(LOGINS_METRIC, { result: "refused" });
 						throw new InvalidCredentialsError();
 					}
+					await this.loginThrottle.succeeded(ctx.params.email);
 					this.countMetric(LOGINS_METRIC, { result: "login" });
 					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
 				},
@@ -104,7 +120,10 @@ export default function authService(config: AppConfig): ServiceSchema {
 				rest: "POST /refresh",
 				params: refreshParams,
 				async handler(this: AuthThis, ctx: Context<{ refreshToken: string }>) {
-					const rotated = await this.refreshTokens.rotate(ctx.params.refreshToken);
+					// A token used twice: whoever holds the family's access tokens may be the thief.
+					const rotated = await this.refreshTokens.rotate(ctx.params.refreshToken, (userId) =>
+						this.revokeAllAccessOf(userId),
+					);
 					const account = await this.accounts.findById(rotated.userId);
 					if (!account) throw new InvalidCredentialsError();
 					return this.tokensFor(account, rotated.token);
@@ -117,17 +136,18 @@ export default function authService(config: AppConfig): ServiceSchema {
 				params: logoutParams,
 				async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }>) {
 					const user = requireCallerOf(ctx);
-					const ttlMs = user.exp * 1000 - Date.now();
-					if (user.jti && ttlMs > 0) await this.kv.set(revokedKey(user.jti), user.sub, ttlMs + 5_000);
+					await this.revocations.revokeToken(user);
 					if (ctx.params.refreshToken) await this.refreshTokens.revokeFamilyOf(ctx.params.refreshToken, user.sub);
+					// Before the 204: the client's next request, through any gateway, finds no cached "valid".
+					if (user.jti) await this.announceRevocation({ jtis: [user.jti] });
 					setReplyStatus(ctx, 204);
 					return null;
 				},
 			},
 
 			/**
-			 * Needs the access token and the current password. Every refresh token of the account is revoked
-			 * and a new pair returned: other sessions end when their access tokens expire (JWT_TTL_S).
+			 * Needs the access token and the current password. Every refresh token and every access token
+			 * of the account is revoked (all its sessions end at once) and a new pair returned.
 			 */
 			changePassword: {
 				rest: "POST /password",
@@ -140,6 +160,7 @@ export default function authService(config: AppConfig): ServiceSchema {
 					}
 					await this.accounts.setPasswordHash(account.id, await hashPassword(ctx.params.newPassword));
 					await this.refreshTokens.revokeAllOf(account.id);
+					await this.revokeAllAccessOf(account.id);
 					return this.tokensFor(account, await this.refreshTokens.issue(account.id));
 				},
 			},
@@ -175,7 +196,7 @@ export default function authService(config: AppConfig): ServiceSchema {
 				params: validateParams,
 				async handler(this: AuthThis, ctx: Context<{ token: string }>): Promise<AccessTokenClaims> {
 					const claims = await verifyAccessToken(ctx.params.token, settings);
-					if (claims.jti && (await this.kv.get(revokedKey(claims.jti))) !== null) {
+					if (await this.revocations.isRevoked(claims, issuedAtOf(ctx.params.token))) {
 						throw new UnauthorizedError("TOKEN_REVOKED");
 					}
 					return claims;
@@ -185,19 +206,49 @@ export default function authService(config: AppConfig): ServiceSchema {
 
 		methods: {
 			async tokensFor(this: AuthThis, account: Account, refreshToken: string): Promise<TokenPair> {
+				const issuedAt = await this.revocations.signingTimeFor(account.id);
 				return {
-					accessToken: await signAccessToken({ sub: account.id, roles: account.roles }, settings),
+					accessToken: await signAccessToken({ sub: account.id, roles: account.roles }, settings, issuedAt),
 					tokenType: "Bearer",
 					expiresIn: settings.accessTokenTtlS,
 					refreshToken,
 					user: { id: account.id, email: account.email, roles: account.roles },
 				};
 			},
+
+			/** Every access token of the account issued until now stops working, on every gateway at once. */
+			async revokeAllAccessOf(this: AuthThis, userId: string): Promise<void> {
+				const issuedBeforeS = await this.revocations.revokeAllOf(userId);
+				await this.announceRevocation({ userId, issuedBeforeS });
+			},
+
+			/**
+			 * Tells every gateway to forget the tokens. The revocation is already stored (validate refuses them);
+			 * when the broadcast fails, a gateway's cached "valid" lasts at most AUTH_VALIDATE_CACHE_MS more.
+			 */
+			async announceRevocation(this: AuthThis, revoked: TokensRevoked): Promise<void> {
+				try {
+					await this.broker.broadcast(TOKENS_REVOKED_EVENT, revoked);
+				} catch (err) {
+					this.logger.warn("Token revocation stored but not broadcast to the gateways:", err);
+				}
+			},
 		},
 
 		async started(this: AuthThis) {
 			this.accounts = new AccountsRepository(this.sequelize);
 			this.refreshTokens = new RefreshTokensRepository(this.sequelize, settings.refreshTokenTtlS * 1000);
+			this.revocations = new AccessRevocations(this.kv, settings.accessTokenTtlS);
+			this.loginThrottle = new LoginThrottle(this.kv, config.loginLimits);
+			// Made now, not on the first unknown email: that login would take two hashes' time, not one.
+			await hashOfNoAccount();
+			if (config.adminAccount) {
+				const admin = await ensureAdminAccount(this.accounts, config.adminAccount, async (userId) => {
+					await this.refreshTokens.revokeAllOf(userId);
+					await this.revokeAllAccessOf(userId);
+				});
+				this.logger.info(`Admin account ${config.adminAccount.email}: ${admin.outcome}`);
+			}
 			this.sweepTimer = setInterval(() => {
 				this.broker
 					.call("auth.sweepRefreshTokens", {}, { nodeID: this.broker.nodeID })

@@ -49,9 +49,14 @@ export class RefreshTokensRepository {
 
 	/**
 	 * Exchanges `token` for a new one of the same family and returns it with its user. A token used a
-	 * second time means two parties hold it: the whole family is revoked and the caller refused.
+	 * second time means two parties hold it: the whole family is revoked, `onReuse` told whose it was (its
+	 * access tokens must go too) and the caller refused.
 	 */
-	async rotate(token: string, now = Date.now()): Promise<{ userId: string; token: string }> {
+	async rotate(
+		token: string,
+		onReuse: (userId: string) => Promise<void> = async () => {},
+		now = Date.now(),
+	): Promise<{ userId: string; token: string }> {
 		const hash = hashOf(token);
 		const row = await this.find(hash);
 		const result = await this.db.query(
@@ -62,7 +67,10 @@ export class RefreshTokensRepository {
 		if (!row || affectedRows(result) !== 1) {
 			const current = row && (await this.find(hash));
 			const problem = problemOf(current, now);
-			if (problem === "REUSED" && current) await this.revokeFamily(current.family_id, "family", now);
+			if (problem === "REUSED" && current) {
+				await this.revokeFamily(current.family_id, "family", now);
+				await onReuse(current.user_id);
+			}
 			throw new RefreshTokenInvalidError(problem);
 		}
 		return { userId: row.user_id, token: await this.issue(row.user_id, row.family_id, now) };

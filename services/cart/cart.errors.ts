@@ -1,3 +1,4 @@
+import { Errors } from "moleculer";
 import { ClientError } from "../../lib/errors";
 
 export class CartIdRequiredError extends ClientError {
@@ -21,5 +22,16 @@ export class CartLimitError extends ClientError {
 			"CART_LIMIT",
 			{ what, limit },
 		);
+	}
+}
+
+/**
+ * The products service could not be asked (no node, timeout): an add cannot check the product, so it is
+ * refused with a 503 the client may retry (`Retry-After`). Reads answer the cart at the prices it was added
+ * at instead (see API_DOCS, "When products is down").
+ */
+export class CatalogUnavailableError extends Errors.MoleculerRetryableError {
+	constructor(retryAfterS = 1) {
+		super("The catalog cannot be read now; retry shortly", 503, "CATALOG_UNAVAILABLE", { retryAfterS });
 	}
 }

@@ -11,7 +11,7 @@ import { setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { KvMixin } from "../../mixins/kv.mixin";
 import type { Product } from "../products/products.repository";
-import { CartIdRequiredError, CartLimitError, ProductNotAvailableError } from "./cart.errors";
+import { CartIdRequiredError, CartLimitError, CatalogUnavailableError, ProductNotAvailableError } from "./cart.errors";
 import { addItemParams, cartRefParams, MAX_LINES, MAX_QUANTITY, mergeParams, removeItemParams } from "./cart.params";
 import { type CartLine, type CartStore, GuestCarts, UserCarts } from "./cart-stores";
 import { cartMigrations } from "./migrations";
@@ -44,16 +44,35 @@ function refOf(this: CartThis, ctx: Context<{ cartId?: string }>, createGuest = 
 	return { store: this.guests, owner: cartId, cartId };
 }
 
-/** Today's products of these ids (those that exist), in one call to the products service. */
-async function productsById(ctx: Context, ids: string[]): Promise<Map<string, Product>> {
+/** Moleculer's ways of saying the products service could not be reached or did not answer in time. */
+const CATALOG_OUTAGE_TYPES = new Set([
+	"SERVICE_NOT_FOUND",
+	"SERVICE_NOT_AVAILABLE",
+	"REQUEST_REJECTED",
+	"REQUEST_TIMEOUT",
+	"CIRCUIT_BREAKER_OPEN",
+]);
+
+/**
+ * Today's products of these ids (those that exist), in one call to the products service; `undefined` when
+ * that service cannot be reached (the cart then answers what it knows, see viewOf).
+ */
+async function productsById(ctx: Context, ids: string[]): Promise<Map<string, Product> | undefined> {
 	if (ids.length === 0) return new Map();
-	const products = await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids });
-	return new Map(products.map((p) => [p.id, p]));
+	try {
+		const products = await ctx.call<Product[], { ids: string[] }>("products.getMany", { ids });
+		return new Map(products.map((p) => [p.id, p]));
+	} catch (err) {
+		if (CATALOG_OUTAGE_TYPES.has((err as { type?: string }).type ?? "")) return undefined;
+		throw err;
+	}
 }
 
 /**
  * What a cart answers: its lines at today's prices, flagged when a price changed since the line was
- * added. `known` are products already read for this request (an add reads them before it writes).
+ * added. `known` are products already read for this request (an add reads them before it writes). When
+ * the products service cannot be reached, the lines are answered as they were added (prices, names, each
+ * still available) with `catalogUnavailable: true`, rather than no cart at all.
  */
 async function viewOf(this: CartThis, ctx: Context, ref: CartRef, known?: Map<string, Product>) {
 	const lines = await ref.store.lines(ref.owner);
@@ -61,8 +80,8 @@ async function viewOf(this: CartThis, ctx: Context, ref: CartRef, known?: Map<st
 	const byId = known && ids.every((id) => known.has(id)) ? known : await productsById(ctx, ids);
 	const totals: Record<string, number> = {};
 	const items = lines.map((line) => {
-		const product = byId.get(line.productId);
-		const available = Boolean(product?.active);
+		const product = byId?.get(line.productId);
+		const available = byId === undefined || Boolean(product?.active);
 		const priceCents = product?.priceCents ?? line.priceCents;
 		const currency = product?.currency ?? line.currency;
 		if (available) totals[currency] = (totals[currency] ?? 0) + priceCents * line.quantity;
@@ -83,6 +102,7 @@ async function viewOf(this: CartThis, ctx: Context, ref: CartRef, known?: Map<st
 		items,
 		totals,
 		itemCount: items.reduce((n, i) => n + i.quantity, 0),
+		...(byId === undefined ? { catalogUnavailable: true } : {}),
 	};
 }
 
@@ -129,6 +149,7 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 					const lines = await ref.store.lines(ref.owner);
 					// The product added and those already held, in one call: the answer's view needs them all.
 					const products = await productsById(ctx, [...lines.map((l) => l.productId), productId]);
+					if (!products) throw new CatalogUnavailableError();
 					const product = products.get(productId);
 					if (!product?.active) throw new ProductNotAvailableError(productId);
 					const holds = lines.some((l) => l.productId === productId);

@@ -3,10 +3,14 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { AppConfig } from "../../config";
 import { type Caller, callerOf } from "../../lib/auth/caller";
-import { toErrorBody } from "../../lib/errors";
+import { TOKENS_REVOKED_EVENT, type TokensRevoked } from "../../lib/auth/tokens-revoked";
+import { ClientError, toErrorBody } from "../../lib/errors";
 import { ClusterServices } from "../../lib/health/cluster-services";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import type { KvStore } from "../../lib/kv";
+import { clientIpResolver } from "../../lib/net/client-ip";
+import { DOCS_PATH, DOCUMENT_PATH, serveDocsAsset, serveDocsPage, serveDocument } from "../../lib/openapi/docs-page";
+import { type GatewayRoute, gatewayOpenApiJson } from "../../lib/openapi/gateway-openapi";
 import { setReplyStatus } from "../../lib/reply-status";
 import { KvMixin } from "../../mixins/kv.mixin";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
@@ -24,11 +28,14 @@ import {
 } from "./api-routes";
 import { bearerTokenOf, requireRole } from "./bearer-auth";
 import { correlationIdOf } from "./correlation-id";
+import { type DownstreamGuards, downstreamCallOptions, downstreamGuardsOf } from "./downstream-guards";
+import { edgeHeaders } from "./edge-headers";
 import { logServerFailure } from "./failure-log";
 import { headerOf } from "./headers";
 import { jsonBodyReader, rawBodyReader } from "./json-body";
-import { clientAddressOf, kvRateLimitStore } from "./rate-limit-store";
+import { kvRateLimitStore } from "./rate-limit-store";
 import { retryAfterHeader } from "./retry-after";
+import { isReportedFallback } from "./service-fallback";
 import { TokenValidator } from "./token-validator";
 import { checkApiVersion } from "./version-guard";
 
@@ -61,10 +68,20 @@ interface GatewayVars {
 	cluster: ClusterServices;
 	stopWatchingCluster: () => void;
 	tokens: TokenValidator<Context>;
+	downstream: DownstreamGuards;
+	/** The OpenAPI document, built once at start from the routes and the actions' params. */
+	openApiJson: string;
 	server?: import("node:http").Server;
 }
 
 type GatewayService = Service<GatewaySettings> & GatewayVars;
+
+/** moleculer-web's own methods, for the ones we wrap (httpHandler, callAction). */
+const gatewayMethods = (
+	ApiGateway as unknown as {
+		methods: { httpHandler(...args: unknown[]): unknown; callAction(...args: unknown[]): Promise<unknown> };
+	}
+).methods;
 
 interface NodeInfo {
 	id: string;
@@ -73,10 +90,12 @@ interface NodeInfo {
 	services: Array<{ name: string }>;
 }
 
-function sendError(this: GatewayService, req: GatewayRequest, res: ServerResponse, err: unknown) {
+function sendError(this: GatewayService, req: GatewayRequest, res: ServerResponse, failure: unknown) {
 	const correlationId = req.correlationId ?? req.$ctx?.requestID ?? correlationIdOf(req);
+	// A service that could not be reached answers its fallback (downstream-guards.ts), never another's error.
+	const err = this.downstream ? this.downstream.answerFor(req, failure) : failure;
 	const body = toErrorBody(err, correlationId);
-	if (body.error.status >= 500) logServerFailure(this.logger, req, body.error, err);
+	if (body.error.status >= 500 && !isReportedFallback(err)) logServerFailure(this.logger, req, body.error, failure);
 	if (res.headersSent) return res.end();
 	res.writeHead(body.error.status, {
 		...retryAfterHeader(body.error.status, err, res),
@@ -97,8 +116,11 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 	const bodyParsers = false;
 	const readJsonBody = jsonBodyReader(config.http.bodyLimitBytes);
 	const readRawBody = rawBodyReader(config.http.bodyLimitBytes);
+	const writeEdgeHeaders = edgeHeaders(config.cors.origins);
 	const versionGuard = (_ctx: Context, _route: unknown, req: GatewayRequest) => checkApiVersion(req);
 	const limits = config.http.rateLimit;
+	// The rate limits' and auth's brute-force limit's client: X-Forwarded-For only from TRUSTED_PROXIES.
+	const clientIp = clientIpResolver(config.trustedProxies);
 	/**
 	 * A route as all of ours are: the listed aliases only, our JSON body reader and error shape, the
 	 * version guard (unless `versioned: false`), the caller's token read when one is sent (unless
@@ -121,6 +143,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		path,
 		mappingPolicy: "restrict",
 		aliases,
+		// The timeout of the service the aliases call (GATEWAY_DOWNSTREAM, else REQUEST_TIMEOUT_MS).
+		callOptions: downstreamCallOptions(config, aliases),
 		...(options.limit ? rateLimit(...options.limit) : {}),
 		...(options.authenticated === false ? {} : { authentication: true }),
 		...(options.authorization ? { authorization: options.authorization } : {}),
@@ -132,6 +156,8 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		bodyParsers,
 		use: [options.rawBody ? readRawBody : readJsonBody],
 		onError: sendError,
+		// For the OpenAPI document (lib/openapi): what a request needs beyond the actions' params.
+		describe: { versioned: options.versioned !== false, rawBody: options.rawBody === true },
 	});
 	// Counted in the gateways' shared key-value store; `service` is bound once the service exists.
 	let service: GatewayService | undefined;
@@ -142,7 +168,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 						window: config.http.rateLimit.windowMs,
 						limit,
 						headers: true,
-						key: clientAddressOf,
+						key: clientIp,
 						StoreFactory: kvRateLimitStore(
 							() => (service as GatewayService).kv,
 							name,
@@ -179,7 +205,12 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				route("/api/admin", ADMIN_ALIASES, { authorization: "requireAdmin", limit: ["admin", limits.api] }),
 				// Public, and without the version guard (as the reference's auth routes); logout and validate
 				// read the caller from the token. Limited per client address: slows password guessing and signup floods.
-				route("/api/auth", AUTH_ALIASES, { versioned: false, limit: ["auth", limits.auth] }),
+				route("/api/auth", AUTH_ALIASES, {
+					versioned: false,
+					limit: ["auth", limits.auth],
+					// Failed logins are limited per client address too (auth's LoginThrottle).
+					meta: (req) => ({ clientIp: clientIp(req) }),
+				}),
 				// Reads are public (the reference's route policy); writes need the admin role.
 				route("/api/products", PRODUCTS_ALIASES, {
 					authorization: "requireRoleIfAny",
@@ -214,6 +245,33 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					limit: ["payments", limits.api],
 				}),
 				route("/api", { "GET /health": "api.health" }, { authenticated: false }),
+				// The API describes itself (lib/openapi): no token, no version header. Paths of their own: a
+				// second "/api" route would replace the one above.
+				{
+					path: DOCUMENT_PATH,
+					mappingPolicy: "restrict",
+					aliases: {
+						"GET /"(this: GatewayService, _req: GatewayRequest, res: ServerResponse) {
+							serveDocument(res, this.openApiJson);
+						},
+					},
+					bodyParsers,
+					onError: sendError,
+				},
+				{
+					path: DOCS_PATH,
+					mappingPolicy: "restrict",
+					aliases: {
+						"GET /"(_req: GatewayRequest, res: ServerResponse) {
+							serveDocsPage(res);
+						},
+						"GET /:asset"(req: GatewayRequest, res: ServerResponse, next: (err?: unknown) => void) {
+							if (!serveDocsAsset(req, res)) next(new ClientError("No such file", 404, "NOT_FOUND"));
+						},
+					},
+					bodyParsers,
+					onError: sendError,
+				},
 			],
 			logRequest: "debug",
 			logResponse: "debug",
@@ -261,6 +319,17 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			errorHandler(this: GatewayService, req: GatewayRequest, res: ServerResponse, err: unknown) {
 				(this as unknown as { sendError(...args: unknown[]): void }).sendError(req, res, err);
 			},
+			/** Security and CORS headers on every answer, before routing; a CORS preflight is answered there. */
+			httpHandler(this: GatewayService, req: GatewayRequest, res: ServerResponse, next?: unknown) {
+				if (writeEdgeHeaders(req, res)) return;
+				return gatewayMethods.httpHandler.call(this, req, res, next);
+			},
+			/** Each routed call inside its service's bulkhead and circuit breaker (downstream-guards.ts). */
+			callAction(this: GatewayService, route: unknown, action: string, req: GatewayRequest, ...more: unknown[]) {
+				return this.downstream.call(req, action, () =>
+					gatewayMethods.callAction.call(this, route, action, req, ...more),
+				);
+			},
 			/** moleculer-web's `authentication` hook: the token's caller becomes `ctx.meta.user`. */
 			authenticate(this: GatewayService, ctx: Context, _route: unknown, req: GatewayRequest): Promise<Caller | null> {
 				const token = bearerTokenOf(req);
@@ -281,6 +350,17 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			},
 		},
 
+		events: {
+			/** Logout, password change, a refresh token used twice: no cached "valid" may outlive it. */
+			[TOKENS_REVOKED_EVENT](this: GatewayService, ctx: Context<TokensRevoked>) {
+				this.tokens.forget(ctx.params);
+			},
+			/** After a reconnect, revocations broadcast while this node was away were missed. */
+			"$transporter.connected"(this: GatewayService, ctx: Context<{ wasReconnect: boolean }>) {
+				if (ctx.params.wasReconnect) this.tokens.forgetAll();
+			},
+		},
+
 		created(this: GatewayService) {
 			service = this;
 			this.probes = new DependencyProbes(config, () => Boolean(this.broker.transit?.connected));
@@ -289,6 +369,12 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			);
 			this.stopWatchingCluster = this.cluster.watch(this.broker.localBus);
 			this.tokens = new TokenValidator(config.auth.validateCacheMs, askAuthService);
+			this.downstream = downstreamGuardsOf(config, this.broker.nodeID, this.logger);
+			this.openApiJson = gatewayOpenApiJson(config, {
+				name: this.name,
+				routes: this.settings.routes as GatewayRoute[],
+				actions: this.schema.actions ?? {},
+			});
 		},
 
 		async stopped(this: GatewayService) {

@@ -42,8 +42,3 @@ export function kvRateLimitStore(
 		}
 	};
 }
-
-/** The client's address as the socket has it (a proxy in front must be configured to keep it). */
-export function clientAddressOf(req: { socket?: { remoteAddress?: string } }): string {
-	return req.socket?.remoteAddress ?? "unknown";
-}

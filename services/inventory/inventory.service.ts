@@ -102,8 +102,11 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				...routed,
 				rest: "POST /stock",
 				params: setStockParams,
-				handler(ctx: Context<{ sku: string; available?: number; delta?: number }>): Promise<StockView> {
-					const { sku, available, delta } = ctx.params;
+				handler(ctx: Context<{ sku: string; available?: number | null; delta?: number | null }>): Promise<StockView> {
+					const { sku } = ctx.params;
+					// The validator lets an optional field be null: null is "not given", not a quantity to store.
+					const available = ctx.params.available ?? undefined;
+					const delta = ctx.params.delta ?? undefined;
 					if ((available === undefined) === (delta === undefined)) {
 						throw new InventoryValidationError("Give exactly one of 'available' or 'delta'", "available");
 					}

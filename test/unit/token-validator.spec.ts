@@ -85,4 +85,68 @@ describe("the gateway's token validator", () => {
 		for (let i = 0; i < 3; i++) await validator.validate("t", undefined, now + i);
 		expect(auth.asked).toHaveLength(3);
 	});
+
+	describe("when a revocation is broadcast", () => {
+		const callerOf = (sub: string, jti: string): Caller => ({ sub, roles: ["customer"], jti, exp: now / 1000 + 900 });
+
+		it("when a logged-out token's jti is forgotten, then its next request asks again and is refused; other tokens stay cached", async () => {
+			const auth = authAnswering({ mine: callerOf("u1", "j-mine"), other: callerOf("u1", "j-other") });
+			const validator = new TokenValidator(60_000, auth.ask);
+			await validator.validate("mine", undefined, now);
+			await validator.validate("other", undefined, now);
+			auth.answers.mine = "revoked";
+			validator.forget({ jtis: ["j-mine"] });
+			await expect(validator.validate("mine", undefined, now + 1)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+			await validator.validate("other", undefined, now + 1);
+			expect(auth.asked).toEqual(["mine", "other", "mine"]);
+		});
+
+		it("when an account's tokens are revoked, then every cached token of that account is asked about again, and no other's", async () => {
+			const auth = authAnswering({
+				a1: callerOf("u1", "j1"),
+				a2: callerOf("u1", "j2"),
+				b: callerOf("u2", "j3"),
+			});
+			const validator = new TokenValidator(60_000, auth.ask);
+			for (const token of ["a1", "a2", "b"]) await validator.validate(token, undefined, now);
+			auth.answers.a1 = "revoked";
+			auth.answers.a2 = "revoked";
+			validator.forget({ userId: "u1", issuedBeforeS: now / 1000 + 1 });
+			await expect(validator.validate("a1", undefined, now + 1)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+			await expect(validator.validate("a2", undefined, now + 1)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+			await expect(validator.validate("b", undefined, now + 1)).resolves.toMatchObject({ sub: "u2" });
+			expect(auth.asked).toEqual(["a1", "a2", "b", "a1", "a2"]);
+		});
+
+		it("when an answer is still on its way at the revocation, then requests after it do not share that answer", async () => {
+			let answer!: (caller: Caller) => void;
+			const asked: string[] = [];
+			const validator = new TokenValidator(60_000, (token: string) => {
+				asked.push(token);
+				return asked.length === 1
+					? new Promise<Caller>((resolve) => {
+							answer = resolve;
+						})
+					: Promise.reject(new UnauthorizedError("TOKEN_REVOKED"));
+			});
+			const before = validator.validate("t", undefined, now);
+			validator.forget({ jtis: ["j1"] });
+			const after = validator.validate("t", undefined, now + 1);
+			answer(callerOf("u1", "j1"));
+			await expect(before).resolves.toMatchObject({ sub: "u1" });
+			await expect(after).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+			// The late "valid" was not remembered either.
+			await expect(validator.validate("t", undefined, now + 2)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+			expect(asked).toHaveLength(3);
+		});
+
+		it("when the transporter reconnects, then everything remembered is asked about again", async () => {
+			const auth = authAnswering({ t: user(900) });
+			const validator = new TokenValidator(60_000, auth.ask);
+			await validator.validate("t", undefined, now);
+			validator.forgetAll();
+			await validator.validate("t", undefined, now + 1);
+			expect(auth.asked).toHaveLength(2);
+		});
+	});
 });
