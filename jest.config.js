@@ -3,10 +3,11 @@
 const tsJest = ["ts-jest", { diagnostics: false }];
 
 /**
- * ESM-only dependencies (jose). Node 24 loads them from our CommonJS build with require(esm), but
- * Jest's module loader only does so under --experimental-vm-modules: compile them to CommonJS instead.
+ * ESM-only dependencies (jose; openid-client and its oauth4webapi). Node 24 loads them from our CommonJS
+ * build with require(esm), but Jest's module loader only does so under --experimental-vm-modules:
+ * compile them to CommonJS instead.
  */
-const ESM_PACKAGES = ["jose"];
+const ESM_PACKAGES = ["jose", "openid-client", "oauth4webapi"];
 const transform = {
 	"^.+\\.ts$": tsJest,
 	[`/node_modules/(${ESM_PACKAGES.join("|")})/.+\\.js$`]: [

@@ -46,6 +46,12 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			AUTH_LOGIN_FAILURE_WINDOW_S: positiveInt(86_400)({ default: 900 }),
 			ADMIN_EMAIL: str({ default: "" }),
 			ADMIN_PASSWORD: str({ default: "" }),
+			OIDC_ISSUER_URL: optionalUrl(["https", "http"])({ default: "" }),
+			OIDC_CLIENT_ID: str({ default: "" }),
+			OIDC_CLIENT_SECRET: str({ default: "" }),
+			OIDC_REDIRECT_URL: optionalUrl(["https", "http"])({ default: "" }),
+			OIDC_SCOPES: str({ default: "openid email profile" }),
+			OIDC_PROVIDER_NAME: str({ default: "" }),
 			TRUSTED_PROXIES: str({ default: "" }),
 			RATE_LIMIT_WINDOW_S: positiveInt(86_400)({ default: 60 }),
 			RATE_LIMIT_AUTH: nonNegativeNumber({ default: 30 }),
@@ -166,6 +172,8 @@ export interface AppConfig {
 	loginLimits: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowMs: number };
 	/** ADMIN_EMAIL / ADMIN_PASSWORD: the auth service's start makes sure this admin account exists; null when unset. */
 	adminAccount: { email: string; password: string } | null;
+	/** OpenID Connect login (OIDC_*): the provider and our client at it; null when OIDC_ISSUER_URL is empty (off). */
+	oidc: OidcConfig | null;
 	/** Peers (IPs and CIDRs) whose `X-Forwarded-For` is believed; empty = the socket's address is the client's. */
 	trustedProxies: string[];
 	/**
@@ -305,6 +313,46 @@ function adminAccountOf(rawEmail: string, password: string): AppConfig["adminAcc
 	return { email, password };
 }
 
+export interface OidcConfig {
+	issuerUrl: string;
+	clientId: string;
+	/** Empty for a public client (PKCE alone proves the code is ours). */
+	clientSecret: string;
+	/** Our callback (`/api/auth/oidc/callback` on the address browsers reach), registered at the provider. */
+	redirectUrl: string;
+	scopes: string;
+	/** Shown in messages and docs ("Sign in with ..."); the issuer's host when unset. */
+	providerName: string;
+}
+
+/**
+ * On with an issuer, which then needs a client id and our callback. Plain http only outside production
+ * (a provider started by a test, or on the developer's machine): tokens would cross the wire in clear.
+ */
+function oidcConfigOf(e: ReturnType<typeof readEnv>): OidcConfig | null {
+	if (e.OIDC_ISSUER_URL === "") return null;
+	if (e.OIDC_CLIENT_ID === "" || e.OIDC_REDIRECT_URL === "") {
+		throw new ConfigError("invalid configuration: OIDC_ISSUER_URL needs OIDC_CLIENT_ID and OIDC_REDIRECT_URL");
+	}
+	const plainHttp = [e.OIDC_ISSUER_URL, e.OIDC_REDIRECT_URL].some((url) => new URL(url).protocol === "http:");
+	if (e.NODE_ENV === "production" && plainHttp) {
+		throw new ConfigError(
+			"invalid configuration: OIDC_ISSUER_URL and OIDC_REDIRECT_URL must be https:// in production",
+		);
+	}
+	if (!e.OIDC_SCOPES.split(/\s+/).includes("openid")) {
+		throw new ConfigError('invalid configuration: OIDC_SCOPES must include "openid"');
+	}
+	return {
+		issuerUrl: e.OIDC_ISSUER_URL,
+		clientId: e.OIDC_CLIENT_ID,
+		clientSecret: e.OIDC_CLIENT_SECRET,
+		redirectUrl: e.OIDC_REDIRECT_URL,
+		scopes: e.OIDC_SCOPES.trim(),
+		providerName: e.OIDC_PROVIDER_NAME || new URL(e.OIDC_ISSUER_URL).host,
+	};
+}
+
 function trustedProxiesOf(list: string): string[] {
 	const entries = list
 		.split(",")
@@ -385,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			windowMs: e.AUTH_LOGIN_FAILURE_WINDOW_S * 1000,
 		},
 		adminAccount,
+		oidc: oidcConfigOf(e),
 		trustedProxies,
 		catalogCache: { ttlS: e.CATALOG_CACHE_TTL_S, max: e.CATALOG_CACHE_MAX },
 		dataDir: path.resolve(e.DATA_DIR),

@@ -11,6 +11,8 @@ import { IDEMPOTENCY_KEY } from "../../services/orders/orders.params";
 export const SUCCESS_STATUSES: Record<string, readonly number[]> = {
 	"auth.signup": [201],
 	"auth.logout": [204],
+	// To the OpenID provider's login page (Location).
+	"auth.oidcLogin": [302],
 	"cart.clear": [204],
 	"products.create": [201],
 	"products.remove": [204],
@@ -26,8 +28,9 @@ export const SUCCESS_STATUSES: Record<string, readonly number[]> = {
 
 /** The 4xx/5xx each service's own errors carry (its *.errors.ts), beside those every route can answer. */
 export const ERROR_STATUSES_BY_SERVICE: Record<string, readonly number[]> = {
-	// 429: failed logins limited per account and client address (LoginThrottle).
-	auth: [401, 409, 429],
+	// 429: failed logins limited per account and client address (LoginThrottle). 403, 404: OpenID login
+	// (an unverified email; not configured); its 502 (the provider failed) has no Error502 response yet.
+	auth: [401, 403, 404, 409, 429, 502],
 	users: [404, 409],
 	products: [404, 409],
 	cart: [404, 409],

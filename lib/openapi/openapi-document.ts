@@ -55,6 +55,7 @@ const STATUS_TEXT: Record<number, string> = {
 	413: "The request body is too large",
 	415: "The request body's encoding or charset is not supported",
 	429: "Too many requests (rate limit or a full queue); see Retry-After",
+	502: "An upstream provider (an OpenID provider) failed",
 	503: "A service is unavailable; retry later (see Retry-After)",
 	504: "A service did not answer in time",
 };

@@ -1,3 +1,4 @@
+import { Errors } from "moleculer";
 import { ClientError } from "../../lib/errors";
 
 /** Stable error types: clients and tests branch on these, never on messages. */
@@ -38,5 +39,49 @@ export class RefreshTokenInvalidError extends ClientError {
 export class TooManyFailedLoginsError extends ClientError {
 	constructor(retryAfterS: number) {
 		super("Too many failed logins: try again later", 429, TOO_MANY_FAILED_LOGINS, { retryAfterS });
+	}
+}
+
+export const OIDC_NOT_CONFIGURED = "OIDC_NOT_CONFIGURED";
+export const OIDC_STATE_INVALID = "OIDC_STATE_INVALID";
+export const OIDC_EMAIL_NOT_VERIFIED = "OIDC_EMAIL_NOT_VERIFIED";
+export const OIDC_LOGIN_DENIED = "OIDC_LOGIN_DENIED";
+export const OIDC_PROVIDER_ERROR = "OIDC_PROVIDER_ERROR";
+
+/** OIDC_ISSUER_URL is empty: this shop offers no login through a provider. */
+export class OidcNotConfiguredError extends ClientError {
+	constructor() {
+		super("Login through an OpenID provider is not configured", 404, OIDC_NOT_CONFIGURED);
+	}
+}
+
+/** The callback's `state` names no login we started, or one that expired or was already finished. */
+export class OidcStateInvalidError extends ClientError {
+	constructor() {
+		super("This login link is unknown, expired or already used: start the login again", 400, OIDC_STATE_INVALID);
+	}
+}
+
+/** An address the provider has not verified proves nothing: it may not be the person's own. */
+export class OidcEmailNotVerifiedError extends ClientError {
+	constructor(provider: string) {
+		super(`${provider} has not verified this account's email address`, 403, OIDC_EMAIL_NOT_VERIFIED);
+	}
+}
+
+/** The provider sent the person back with an error (declined, cancelled) instead of a code. */
+export class OidcLoginDeniedError extends ClientError {
+	constructor(provider: string, providerError: string) {
+		super(`${provider} did not log you in`, 401, OIDC_LOGIN_DENIED, { providerError });
+	}
+}
+
+/**
+ * The provider did not answer, or answered something that does not verify: not the client's fault, so
+ * not a ClientError. The cause stays in the auth node's log; the client sees only the code.
+ */
+export class OidcProviderError extends Errors.MoleculerError {
+	constructor(provider: string) {
+		super(`${provider} could not complete the login`, 502, OIDC_PROVIDER_ERROR);
 	}
 }

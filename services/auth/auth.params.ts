@@ -11,3 +11,15 @@ export const refreshParams = { $$strict: "remove", refreshToken } as const;
 export const logoutParams = { $$strict: "remove", refreshToken: { ...refreshToken, optional: true } } as const;
 export const changePasswordParams = { $$strict: "remove", currentPassword: password, newPassword: password } as const;
 export const validateParams = { token: { type: "string", min: 1, max: 4096 } } as const;
+
+/** The provider's redirect back (RFC 6749 4.1.2): a code and our state, or an error; other parameters are dropped. */
+const callbackValue = (max: number) => ({ type: "string", optional: true, max }) as const;
+export const oidcCallbackParams = {
+	$$strict: "remove",
+	code: callbackValue(4096),
+	state: callbackValue(512),
+	iss: callbackValue(2048),
+	error: callbackValue(256),
+	error_description: callbackValue(1024),
+	error_uri: callbackValue(2048),
+} as const;

@@ -14,10 +14,27 @@ import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { AccessRevocations } from "./access-revocations";
 import { type Account, AccountsRepository } from "./accounts.repository";
 import { ensureAdminAccount } from "./admin-account";
-import { InvalidCredentialsError, TooManyFailedLoginsError } from "./auth.errors";
-import { changePasswordParams, credentialsParams, logoutParams, refreshParams, validateParams } from "./auth.params";
+import {
+	InvalidCredentialsError,
+	OidcEmailNotVerifiedError,
+	OidcNotConfiguredError,
+	OidcStateInvalidError,
+	TooManyFailedLoginsError,
+} from "./auth.errors";
+import {
+	changePasswordParams,
+	credentialsParams,
+	logoutParams,
+	oidcCallbackParams,
+	refreshParams,
+	validateParams,
+} from "./auth.params";
 import { LoginThrottle } from "./login-throttle";
 import { authMigrations } from "./migrations";
+import { accountForProviderLogin } from "./oidc-accounts";
+import { OidcIdentitiesRepository } from "./oidc-identities.repository";
+import { OidcPendingLogins } from "./oidc-pending-logins";
+import { type CallbackQuery, OidcProviderClient } from "./oidc-provider-client";
 import { hashOfNoAccount, hashPassword, verifyPassword } from "./password-hash";
 import { RefreshTokensRepository } from "./refresh-tokens.repository";
 
@@ -35,12 +52,17 @@ interface AuthVars {
 	refreshTokens: RefreshTokensRepository;
 	revocations: AccessRevocations;
 	loginThrottle: LoginThrottle;
+	/** Login through the OpenID provider of OIDC_*; undefined when it is not configured. */
+	oidc?: OidcProviderClient;
+	oidcPendingLogins: OidcPendingLogins;
+	oidcIdentities: OidcIdentitiesRepository;
 }
 
 interface AuthMethods extends MetricsMethods {
 	tokensFor(account: Pick<Account, "id" | "email" | "roles">, refreshToken: string): Promise<TokenPair>;
 	revokeAllAccessOf(userId: string): Promise<void>;
 	announceRevocation(revoked: TokensRevoked): Promise<void>;
+	requireOidc(): OidcProviderClient;
 }
 
 /** What signup, login and refresh answer. */
@@ -165,6 +187,55 @@ export default function authService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/**
+			 * `GET /api/auth/oidc/login`: a 302 to the provider's login page (authorization code with PKCE). The
+			 * verifier and nonce stay here, under the `state` the provider hands back to the callback.
+			 */
+			oidcLogin: {
+				rest: "GET /oidc/login",
+				async handler(this: AuthThis, ctx: Context) {
+					const login = await this.requireOidc().startLogin();
+					await this.oidcPendingLogins.put(login.state, login.pending);
+					setReplyStatus(ctx, 302);
+					Object.assign(ctx.meta as object, {
+						$location: login.url,
+						$responseHeaders: { "Cache-Control": "no-store" },
+					});
+					return null;
+				},
+			},
+
+			/**
+			 * `GET /api/auth/oidc/callback`: where the provider sends the browser back. Exchanges the code, then
+			 * logs into the account linked to that provider account, else to the one of its verified email
+			 * (made when there is none), and answers our token pair, as login does.
+			 */
+			oidcCallback: {
+				rest: "GET /oidc/callback",
+				params: oidcCallbackParams,
+				async handler(this: AuthThis, ctx: Context<CallbackQuery>) {
+					const oidc = this.requireOidc();
+					const state = ctx.params.state;
+					const pending = state ? await this.oidcPendingLogins.take(state) : undefined;
+					if (!state || !pending) throw new OidcStateInvalidError();
+					const providerAccount = await oidc.finishLogin(ctx.params, state, pending);
+					try {
+						const { account, outcome } = await accountForProviderLogin(
+							this.accounts,
+							this.oidcIdentities,
+							providerAccount,
+							{ providerName: oidc.providerName, newAccountRoles: [CUSTOMER_ROLE] },
+						);
+						this.logger.info(`OpenID login of ${providerAccount.subject} at ${providerAccount.issuer}: ${outcome}`);
+						this.countMetric(LOGINS_METRIC, { result: "oidc" });
+						return this.tokensFor(account, await this.refreshTokens.issue(account.id));
+					} catch (err) {
+						if (err instanceof OidcEmailNotVerifiedError) this.countMetric(LOGINS_METRIC, { result: "oidc-refused" });
+						throw err;
+					}
+				},
+			},
+
 			/** `GET /api/auth/validate`: who the request's token names (the gateway has checked it). */
 			whoami: {
 				rest: "GET /validate",
@@ -205,6 +276,11 @@ export default function authService(config: AppConfig): ServiceSchema {
 		},
 
 		methods: {
+			requireOidc(this: AuthThis): OidcProviderClient {
+				if (!this.oidc) throw new OidcNotConfiguredError();
+				return this.oidc;
+			},
+
 			async tokensFor(this: AuthThis, account: Account, refreshToken: string): Promise<TokenPair> {
 				const issuedAt = await this.revocations.signingTimeFor(account.id);
 				return {
@@ -240,6 +316,13 @@ export default function authService(config: AppConfig): ServiceSchema {
 			this.refreshTokens = new RefreshTokensRepository(this.sequelize, settings.refreshTokenTtlS * 1000);
 			this.revocations = new AccessRevocations(this.kv, settings.accessTokenTtlS);
 			this.loginThrottle = new LoginThrottle(this.kv, config.loginLimits);
+			this.oidcPendingLogins = new OidcPendingLogins(this.kv);
+			this.oidcIdentities = new OidcIdentitiesRepository(this.sequelize);
+			if (config.oidc) {
+				// Half the broker's request timeout per provider request: the gateway answers our 502, not its 504.
+				const timeoutS = Math.max(1, Math.floor(config.broker.requestTimeoutMs / 2000));
+				this.oidc = new OidcProviderClient(config.oidc, timeoutS, this.logger);
+			}
 			// Made now, not on the first unknown email: that login would take two hashes' time, not one.
 			await hashOfNoAccount();
 			if (config.adminAccount) {

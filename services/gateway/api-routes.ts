@@ -8,6 +8,9 @@ export const AUTH_ALIASES: Record<string, string> = {
 	"POST /logout": "auth.logout",
 	"POST /password": "auth.changePassword",
 	"GET /validate": "auth.whoami",
+	// OpenID Connect login: a 302 to the provider, and its redirect back (answers the token pair).
+	"GET /oidc/login": "auth.oidcLogin",
+	"GET /oidc/callback": "auth.oidcCallback",
 };
 
 /** `/api/users`: the caller's own profile, preferences and addresses; every call needs an access token. */
