@@ -94,10 +94,12 @@ describeOver("event faults over %s", (name: string) => {
 			expect(await flowDb.ledgerCounts()).toEqual({ rows: 0, distinct: 0 });
 
 			await server.start();
-			await untilLedgerHas(flowDb, EVENTS, 90_000);
+			// No latency is claimed here, only that every event arrives once: on a 2-core box running the other
+			// fault suites at the same time (CI), the private broker's restart and the group's rejoin took over 90 s.
+			await untilLedgerHas(flowDb, EVENTS, 150_000);
 			await expectEveryEventOnce(flowDb);
 		},
-		180_000,
+		240_000,
 	);
 
 	it("when the consumer process is SIGKILLed mid-stream, then a new consumer process applies each of the 1,000 events exactly once", async () => {
