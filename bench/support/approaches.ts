@@ -88,6 +88,9 @@ function baseline(key: "conditional" | "lock" | "noop", label: string, service: 
 				env: nodeEnv(cluster, {
 					NODE_ID: `bench-${key}`,
 					BENCH_BASELINE: key,
+					// The node runs the baseline service only: no shop service's production checks apply (with
+					// SERVICES empty the config would ask for the payments webhook secret, as for an all-in-one node).
+					SERVICES: "none",
 					...(key === "lock" ? { REDIS_URL: cluster.redisUrl } : {}),
 				}),
 			}),
