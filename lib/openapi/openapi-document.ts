@@ -55,6 +55,7 @@ const STATUS_TEXT: Record<number, string> = {
 	413: "The request body is too large",
 	415: "The request body's encoding or charset is not supported",
 	429: "Too many requests (rate limit or a full queue); see Retry-After",
+	431: "The request line and headers are over the server's limit (16 KB)",
 	502: "An upstream provider (an OpenID provider) failed",
 	503: "A service is unavailable; retry later (see Retry-After)",
 	504: "A service did not answer in time",
@@ -176,7 +177,8 @@ function errorStatusesOf(
 	pathParams: string[],
 	route: GatewayRoute,
 ): number[] {
-	const statuses = new Set<number>([400, 503, 504]);
+	// 431: Node refuses a request line and headers over its limit (a very long query string) before any route.
+	const statuses = new Set<number>([400, 431, 503, 504]);
 	const service = action.split(".")[0] as string;
 	for (const status of ERROR_STATUSES_BY_SERVICE[service] ?? [404, 409]) statuses.add(status);
 	if (route.authentication === true || access.kind === "token") statuses.add(401);

@@ -27,6 +27,7 @@ import {
 	USERS_ALIASES,
 } from "./api-routes";
 import { bearerTokenOf, requireRole } from "./bearer-auth";
+import { answerClientErrorsWithJson } from "./client-errors";
 import { correlationIdOf } from "./correlation-id";
 import { type DownstreamGuards, downstreamCallOptions, downstreamGuardsOf } from "./downstream-guards";
 import { edgeHeaders } from "./edge-headers";
@@ -370,6 +371,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			this.stopWatchingCluster = this.cluster.watch(this.broker.localBus);
 			this.tokens = new TokenValidator(config.auth.validateCacheMs, askAuthService);
 			this.downstream = downstreamGuardsOf(config, this.broker.nodeID, this.logger);
+			if (this.server) answerClientErrorsWithJson(this.server);
 			this.openApiJson = gatewayOpenApiJson(config, {
 				name: this.name,
 				routes: this.settings.routes as GatewayRoute[],

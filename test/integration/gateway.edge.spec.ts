@@ -57,6 +57,20 @@ describe("the gateway's edge", () => {
 		await withoutCors?.stop();
 	});
 
+	it("when the request line is over Node's header limit, then it is 431 with the standard error JSON", async () => {
+		const res = await fetch(`${base}/api/products?q=${"x".repeat(20_000)}`, { headers: { "X-API-Version": "v1" } });
+		expect(res.status).toBe(431);
+		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+		expect(await res.json()).toMatchObject({
+			error: {
+				status: 431,
+				code: "HEADERS_TOO_LARGE",
+				correlationId: expect.any(String),
+				timestamp: expect.any(String),
+			},
+		});
+	});
+
 	it.each([
 		["a 200", "/api/health", {}],
 		["a 400", "/api/products", {}],
