@@ -129,6 +129,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			SEARCH_REINDEX_PAGE_SIZE: positiveInt(5_000)({ default: 500 }),
 			SEARCH_RELEVANCE_TARGET_PASS_RATE: nonNegativeNumber({ default: 0.9 }),
 			SEARCH_RELEVANCE_MAX_AGE_DAYS: positiveInt(3650)({ default: 180 }),
+			SEARCH_TOMBSTONE_RETENTION_H: positiveInt()({ default: 168 }),
 		},
 		{
 			reporter: ({ errors }) => {
@@ -272,6 +273,8 @@ export interface AppConfig {
 		relevanceTargetPassRate: number;
 		/** The relevance dataset is stale (health fails) when curated longer ago than this. */
 		relevanceMaxAgeDays: number;
+		/** Index tombstones older than this are purged (default: the dedup retention's default). */
+		tombstoneRetentionMs: number;
 	};
 	/** True when no external infrastructure is configured. */
 	embedded: boolean;
@@ -527,6 +530,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			reindexPageSize: e.SEARCH_REINDEX_PAGE_SIZE,
 			relevanceTargetPassRate: e.SEARCH_RELEVANCE_TARGET_PASS_RATE,
 			relevanceMaxAgeDays: e.SEARCH_RELEVANCE_MAX_AGE_DAYS,
+			tombstoneRetentionMs: e.SEARCH_TOMBSTONE_RETENTION_H * 3_600_000,
 		},
 		embedded: !e.TRANSPORTER && !e.DATABASE_URL && !e.REDIS_URL && !e.EVENTS_URL,
 	};

@@ -32,6 +32,8 @@ interface SearchVars {
 	jobs: ReindexJobsRepository;
 	/** The rebuild this node runs, if any (awaited on stop). */
 	reindexing: Promise<void> | null;
+	/** The tombstone purge: first run a minute after start, then hourly. */
+	purgeTimer: NodeJS.Timeout | null;
 }
 
 export interface SearchMethods extends MetricsMethods, DedupMethods {
@@ -46,6 +48,8 @@ export type SearchThis = Service & SearchVars & SearchMethods;
 
 /** How long a start waits for the engine (a search server starting beside us) before it gives up. */
 const ENGINE_START_WAIT_MS = 60_000;
+const TOMBSTONE_PURGE_FIRST_MS = 60_000;
+const TOMBSTONE_PURGE_EVERY_MS = 3_600_000;
 
 async function startEngine(engine: SearchEngine, log: (msg: string) => void): Promise<void> {
 	const deadline = Date.now() + ENGINE_START_WAIT_MS;
@@ -239,9 +243,21 @@ export default function searchService(config: AppConfig): ServiceSchema {
 					.then(() => this.startReindex())
 					.catch((err: Error) => this.logger.warn(`Initial index build: ${err.message}`));
 			}
+			// Tombstones past the retention only fence events the dedup table has forgotten too (see search-engine.ts).
+			const purge = () => {
+				this.engine
+					.purgeTombstones(Date.now() - config.search.tombstoneRetentionMs)
+					.then((purged) => purged > 0 && this.logger.info(`Purged ${purged} search index tombstone(s)`))
+					.catch((err: Error) => this.logger.warn(`Tombstone purge: ${err.message}`));
+			};
+			this.purgeTimer = setTimeout(() => {
+				purge();
+				this.purgeTimer = setInterval(purge, TOMBSTONE_PURGE_EVERY_MS).unref();
+			}, TOMBSTONE_PURGE_FIRST_MS).unref();
 		},
 
 		async stopped(this: SearchThis) {
+			if (this.purgeTimer) clearTimeout(this.purgeTimer);
 			await this.reindexing;
 			await this.engine?.stop();
 		},

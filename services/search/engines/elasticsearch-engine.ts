@@ -10,7 +10,7 @@ import {
 	ClusterSearchEngine,
 	type Refresh,
 } from "./opensearch-engine";
-import { searchIndexDefinition } from "./search-index-mapping";
+import { dynamicSettings, SEARCH_INDEX_MAPPINGS, searchIndexDefinition } from "./search-index-mapping";
 import type { BulkIndexAction, BulkItem, Dsl, IndexedDocument, RawSearchResponse } from "./search-query-builder";
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 2_000;
@@ -57,6 +57,21 @@ export class ElasticsearchIndexClient implements ClusterIndexClient {
 			asRequest({ index, settings, mappings, aliases: alias ? { [alias]: {} } : undefined, wait_for_active_shards: 1 }),
 			this.write,
 		);
+	}
+
+	async updateIndex(index: string): Promise<void> {
+		await this.client.indices.putMapping(asRequest({ index, ...SEARCH_INDEX_MAPPINGS }), this.write);
+		await this.client.indices.putSettings({ index, settings: { index: dynamicSettings() } }, this.write);
+	}
+
+	async deleteDocuments(index: string, query: Dsl, refresh: boolean): Promise<number> {
+		const report = await this.client.deleteByQuery(
+			asRequest({ index, query, conflicts: "proceed", refresh, wait_for_completion: true }),
+			this.write,
+		);
+		const failures = report.failures ?? [];
+		if (failures.length > 0) throw new Error(`purging ${index}: ${JSON.stringify(failures[0])}`);
+		return report.deleted ?? 0;
 	}
 
 	async deleteIndices(indices: readonly string[]): Promise<void> {

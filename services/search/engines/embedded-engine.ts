@@ -64,6 +64,11 @@ export class EmbeddedSearchEngine implements SearchEngine {
 		return this.live.size;
 	}
 
+	async purgeTombstones(deletedBefore: number): Promise<number> {
+		this.building?.purgeTombstones(deletedBefore);
+		return this.live.purgeTombstones(deletedBefore);
+	}
+
 	/**
 	 * The new generation starts with the live one's tombstones: the catalog no longer lists a deleted
 	 * product, and without its tombstone a late, older upsert would bring it back after the swap.
@@ -71,7 +76,8 @@ export class EmbeddedSearchEngine implements SearchEngine {
 	 */
 	async beginRebuild(): Promise<IndexRebuild> {
 		const next = new ProductIndex(this.newTextIndex());
-		for (const [id, version] of this.live.tombstones()) next.apply({ kind: "delete", id, version });
+		for (const [id, version, deletedAt] of this.live.tombstones())
+			next.apply({ kind: "delete", id, version }, deletedAt);
 		this.building = next;
 		const assertOpen = () => {
 			if (this.building !== next) throw new Error("this index rebuild was committed, aborted or superseded");

@@ -19,7 +19,7 @@ import type {
 	SearchQuery,
 	Suggestion,
 } from "./search-engine";
-import { searchIndexDefinition } from "./search-index-mapping";
+import { dynamicSettings, SEARCH_INDEX_MAPPINGS, searchIndexDefinition } from "./search-index-mapping";
 import {
 	type BulkIndexAction,
 	type BulkItem,
@@ -34,6 +34,7 @@ import {
 	type RawSearchResponse,
 	readSearchPage,
 	readSuggestions,
+	tombstonesBeforeQuery,
 	tombstonesQuery,
 } from "./search-query-builder";
 
@@ -60,6 +61,13 @@ export interface ClusterIndexClient {
 	indicesMatching(pattern: string): Promise<string[]>;
 	/** Creates `index` with the product mapping, optionally as `alias` in the same request. */
 	createIndex(index: string, alias?: string): Promise<void>;
+	/**
+	 * Brings an existing index (or the one behind an alias) up to the current mapping and dynamic settings.
+	 * Adding a field is allowed on a live index; changing one is refused (that needs a rebuild).
+	 */
+	updateIndex(index: string): Promise<void>;
+	/** Deletes the documents matching `query`, skipping any changed meanwhile; answers how many went. */
+	deleteDocuments(index: string, query: Dsl, refresh: boolean): Promise<number>;
 	/** Deletes the named indexes; missing ones are not an error. */
 	deleteIndices(indices: readonly string[]): Promise<void>;
 	/** Points `alias` at `to` instead of `from`, in one atomic `_aliases` call. */
@@ -174,7 +182,11 @@ export class ClusterSearchEngine implements SearchEngine {
 
 	async start(): Promise<void> {
 		const existing = await this.call("start", () => this.client.indicesOfAlias(this.alias));
-		if (existing.length > 0) return;
+		if (existing.length > 0) {
+			// An index created by an older release lacks newer fields (deletedAt); the strict mapping would refuse them.
+			await this.call("start", () => this.client.updateIndex(this.alias));
+			return;
+		}
 		await this.call("start", () => this.client.createIndex(this.nextIndexName(), this.alias));
 		// Two nodes starting on an empty cluster can each create a generation under the alias. Writes to an
 		// alias over two indexes fail, so every node keeps the oldest and drops the rest (same choice everywhere).
@@ -290,6 +302,18 @@ export class ClusterSearchEngine implements SearchEngine {
 		if (drop.length > 0) await this.call("rebuild cleanup", () => this.client.deleteIndices(drop));
 	}
 
+	/** On the live index and an open rebuild; a purged tombstone's older upserts apply again (see the contract). */
+	async purgeTombstones(deletedBefore: number): Promise<number> {
+		const query = tombstonesBeforeQuery(deletedBefore);
+		const refresh = (this.options.refresh ?? false) !== false;
+		const rebuild = this.rebuild;
+		const purged = await this.call("purge", () => this.client.deleteDocuments(this.alias, query, refresh));
+		if (rebuild && !rebuild.closed) {
+			await this.call("purge", () => this.client.deleteDocuments(rebuild.index, query, refresh));
+		}
+		return purged;
+	}
+
 	/** Makes every write so far visible to searches (tests and benches; production relies on the refresh interval). */
 	async refresh(): Promise<void> {
 		const indices = [this.alias, ...(this.rebuild ? [this.rebuild.index] : [])];
@@ -353,6 +377,23 @@ export class OpenSearchIndexClient implements ClusterIndexClient {
 			{ index, body: asRequest(body), wait_for_active_shards: 1 },
 			{ requestTimeout: this.writeTimeout },
 		);
+	}
+
+	async updateIndex(index: string): Promise<void> {
+		const options = { requestTimeout: this.writeTimeout };
+		await this.client.indices.putMapping({ index, body: asRequest(SEARCH_INDEX_MAPPINGS) }, options);
+		await this.client.indices.putSettings({ index, body: { index: dynamicSettings() } }, options);
+	}
+
+	async deleteDocuments(index: string, query: Dsl, refresh: boolean): Promise<number> {
+		const response = await this.client.deleteByQuery(
+			{ index, body: asRequest({ query }), conflicts: "proceed", refresh, wait_for_completion: true },
+			{ requestTimeout: this.writeTimeout },
+		);
+		const report = asRequest<{ deleted?: number; failures?: unknown[] }>(response.body);
+		if ((report.failures ?? []).length > 0)
+			throw new Error(`purging ${index}: ${JSON.stringify(report.failures?.[0])}`);
+		return report.deleted ?? 0;
 	}
 
 	async deleteIndices(indices: readonly string[]): Promise<void> {

@@ -6,6 +6,12 @@
  * Versions: every document carries the catalog's `version`. A change whose version is not greater
  * than the stored one is a no-op (`stale`), deletes included: a delete keeps a tombstone with its
  * version, so a late, older upsert never resurrects a deleted product.
+ *
+ * Tombstone retention: a tombstone records when it was written (`deletedAt`), and `purgeTombstones`
+ * removes those older than a cutoff. After the purge an older upsert of that id is applied again: a
+ * late event beyond the retention is treated as new. That is the trade-off, taken on purpose: the
+ * service's retention defaults to the consumer dedup retention (DEDUP_RETENTION_H), past which a
+ * redelivered event would be applied again anyway.
  */
 
 /** A product as the index holds it: the products list's public fields and the catalog version. */
@@ -117,6 +123,13 @@ export interface SearchEngine {
 	 * switch) and drops the old one; `abort` drops it and leaves the live index serving.
 	 */
 	beginRebuild(): Promise<IndexRebuild>;
+
+	/**
+	 * Removes the tombstones written before `deletedBefore` (epoch ms), from the live index and an open
+	 * rebuild; answers how many the live index lost. Live documents are never removed. A cluster engine
+	 * forgets the purged ids' versions at its next refresh (its own delete marker, `index.gc_deletes` 0).
+	 */
+	purgeTombstones(deletedBefore: number): Promise<number>;
 }
 
 export interface IndexRebuild {

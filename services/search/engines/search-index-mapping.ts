@@ -20,6 +20,7 @@ export const INDEX_FIELDS = {
 	active: "active",
 	version: "version",
 	deleted: "deleted",
+	deletedAt: "deletedAt",
 } as const;
 
 const TEXT_ANALYZER = "shop_text";
@@ -32,12 +33,22 @@ const FOLDING_NORMALIZER = "shop_folding";
  */
 const MAX_PREFIX_CHARS = 20;
 
+/**
+ * Settings an existing index takes too (start brings the live index up to date). `gc_deletes` 0: the only
+ * deletes are tombstone purges, and the server's own delete marker would otherwise keep fencing a purged
+ * id's older versions for 60 s; at 0 it goes at the next refresh.
+ */
+export function dynamicSettings(): { gc_deletes: string } {
+	return { gc_deletes: "0s" };
+}
+
 export const SEARCH_INDEX_SETTINGS = {
 	// One shard: a catalog of up to a few hundred thousand products fits one easily, and a single shard
 	// scores every document against the same term statistics (no per-shard IDF drift between pages).
 	number_of_shards: 1,
 	// Zero replicas locally; a real cluster raises this after creation with the index settings API.
 	number_of_replicas: 0,
+	...dynamicSettings(),
 	analysis: {
 		filter: {
 			shop_word_prefixes: { type: "edge_ngram", min_gram: 1, max_gram: MAX_PREFIX_CHARS },
@@ -84,6 +95,8 @@ export const SEARCH_INDEX_MAPPINGS = {
 		version: { type: "long" },
 		/** A tombstone: the product was deleted at `version`; kept so an older upsert stays stale. */
 		deleted: { type: "boolean" },
+		/** When the tombstone was written (epoch ms): tombstones past the retention are purged. */
+		deletedAt: { type: "long" },
 	},
 } as const;
 

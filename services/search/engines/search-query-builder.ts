@@ -78,6 +78,11 @@ export function tombstonesQuery(): Dsl {
 	return { bool: { filter: [{ term: { [F.deleted]: true } }] } };
 }
 
+/** Tombstones written before `deletedBefore` (epoch ms); one without `deletedAt` (written before it existed) never matches. */
+export function tombstonesBeforeQuery(deletedBefore: number): Dsl {
+	return { bool: { filter: [{ term: { [F.deleted]: true } }, { range: { [F.deletedAt]: { lt: deletedBefore } } }] } };
+}
+
 function constantScore(filter: Dsl, boost: number): Dsl {
 	return { constant_score: { filter, boost } };
 }
@@ -218,12 +223,14 @@ export function buildAutocompleteRequest(prefix: string, limit: number): Dsl {
 }
 
 /** What the engine stores for a change: the document, or its tombstone. */
-export type IndexedDocument = (SearchDocument & { deleted: false }) | { id: string; version: number; deleted: true };
+export type IndexedDocument =
+	| (SearchDocument & { deleted: false })
+	| { id: string; version: number; deleted: true; deletedAt: number };
 
-export function indexedDocument(change: IndexChange): IndexedDocument {
+export function indexedDocument(change: IndexChange, now = Date.now()): IndexedDocument {
 	return change.kind === "upsert"
 		? { ...change.document, deleted: false }
-		: { id: change.id, version: change.version, deleted: true };
+		: { id: change.id, version: change.version, deleted: true, deletedAt: now };
 }
 
 export interface BulkIndexAction {
@@ -237,10 +244,11 @@ export interface BulkIndexAction {
 export function bulkOperations(
 	changes: readonly IndexChange[],
 	index: string,
+	now = Date.now(),
 ): Array<BulkIndexAction | IndexedDocument> {
 	const lines: Array<BulkIndexAction | IndexedDocument> = [];
 	for (const change of changes) {
-		const doc = indexedDocument(change);
+		const doc = indexedDocument(change, now);
 		lines.push({ index: { _index: index, _id: doc.id, version: doc.version, version_type: "external" } }, doc);
 	}
 	return lines;

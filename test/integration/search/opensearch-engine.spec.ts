@@ -5,12 +5,14 @@
  * run prefix; afterAll deletes every index under it.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { Client } from "@opensearch-project/opensearch";
 import {
 	type ClusterEngineOptions,
 	OpenSearchEngine,
 	SearchEngineError,
 } from "../../../services/search/engines/opensearch-engine";
 import type { SearchDocument, SearchEngine } from "../../../services/search/engines/search-engine";
+import { SEARCH_INDEX_MAPPINGS, SEARCH_INDEX_SETTINGS } from "../../../services/search/engines/search-index-mapping";
 import { testNamespace } from "../../support/test-namespaces";
 import { describeSearchEngine, product } from "./search-engine.behaviour";
 
@@ -99,6 +101,42 @@ describe("OpenSearch engine, beyond the shared behaviour", () => {
 			expect(await engine.count()).toBe(1);
 		} finally {
 			await engine.stop();
+		}
+	});
+
+	it("when the live index was created before deletedAt existed, then start adds the field and it takes tombstones again", async () => {
+		const prefix = `${RUN_PREFIX}-old-mapping`;
+		const admin = new Client({ node: SEARCH_URL });
+		const { deletedAt: _added, ...oldProperties } = SEARCH_INDEX_MAPPINGS.properties;
+		const { gc_deletes: _setLater, ...oldSettings } = SEARCH_INDEX_SETTINGS;
+		await admin.indices.create({
+			index: `${prefix}-1`,
+			body: JSON.parse(
+				JSON.stringify({
+					settings: oldSettings,
+					mappings: { ...SEARCH_INDEX_MAPPINGS, properties: oldProperties },
+					aliases: { [prefix]: {} },
+				}),
+			),
+		});
+		const engine = new OpenSearchEngine({ url: SEARCH_URL, indexPrefix: prefix, refresh: true });
+		try {
+			const gone = lamp();
+			// The strict old mapping refuses a tombstone carrying deletedAt.
+			await expect(engine.apply([{ kind: "delete", id: gone.id, version: 2 }])).rejects.toThrow(
+				/strict_dynamic_mapping/,
+			);
+
+			await engine.start();
+
+			const mapping = await admin.indices.getMapping({ index: `${prefix}-1` });
+			const properties = (mapping.body[`${prefix}-1`]?.mappings.properties ?? {}) as Record<string, { type?: string }>;
+			expect(properties.deletedAt?.type).toBe("long");
+			expect(await engine.apply([{ kind: "delete", id: gone.id, version: 2 }])).toEqual(["applied"]);
+			expect(await engine.purgeTombstones(Date.now() + 1)).toBe(1);
+		} finally {
+			await engine.stop();
+			await admin.close();
 		}
 	});
 

@@ -397,6 +397,70 @@ export function describeSearchEngine(
 			});
 		});
 
+		describe("tombstone purge", () => {
+			const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+			/**
+			 * A cluster engine forgets a purged id's version at a refresh after its delete marker aged
+			 * (index.gc_deletes 0, the server's clock ticking in ~200 ms steps): retry a stale upsert for a while.
+			 */
+			const applyOnceForgotten = async (change: IndexChange) => {
+				for (let attempt = 0; attempt < 20; attempt++) {
+					const [outcome] = await apply(change);
+					if (outcome === "applied") return outcome;
+					await pause(250);
+					await settle();
+				}
+				return "stale";
+			};
+
+			it("when tombstones are purged before a time, then only older ones go, their count is answered, and an older upsert of a purged id applies again", async () => {
+				const old = [product({ name: "Old Lamp" }), product({ name: "Old Stool" })];
+				const recent = product({ name: "Recent Lamp" });
+				const live = product({ name: "Live Lamp" });
+				await index(...old, recent, live);
+				await apply(...old.map((doc) => remove(doc.id, 2)));
+				await pause(5);
+				const cutoff = Date.now();
+				await pause(5);
+				await apply(remove(recent.id, 2));
+
+				expect(await engine.purgeTombstones(cutoff)).toBe(2);
+				await settle();
+
+				expect(await apply(upsert({ ...recent, version: 1 }))).toEqual(["stale"]);
+				expect(await applyOnceForgotten(upsert({ ...(old[0] as SearchDocument), version: 1 }))).toBe("applied");
+				expect(await idsOf({ q: "lamp" })).toEqual([live.id, old[0]?.id]);
+				expect(await engine.purgeTombstones(cutoff)).toBe(0);
+			});
+
+			it("when tombstones are purged, then live documents are never removed, however old", async () => {
+				const shelf = product({ name: "Oak Shelf" });
+				const hidden = product({ name: "Pine Shelf", active: false });
+				await index(shelf, hidden);
+
+				expect(await engine.purgeTombstones(Date.now() + 60_000)).toBe(0);
+				await settle();
+
+				expect(await engine.count()).toBe(2);
+				expect(await idsOf({ q: "shelf", activeOnly: false })).toEqual([shelf.id, hidden.id]);
+			});
+
+			it("when a rebuild is open, then a purge reaches the new index too", async () => {
+				const gone = product({ name: "Purged Clock" });
+				await apply(upsert(gone), remove(gone.id, 2));
+				const rebuild = await engine.beginRebuild();
+				await pause(5);
+
+				expect(await engine.purgeTombstones(Date.now())).toBe(1);
+				await rebuild.commit();
+				await settle();
+
+				expect(await applyOnceForgotten(upsert(gone))).toBe("applied");
+				expect(await idsOf({ q: "purged" })).toEqual([gone.id]);
+			});
+		});
+
 		describe("count", () => {
 			it("counts live products, active or not, and never tombstones", async () => {
 				const deleted = product({ name: "Desk" });

@@ -257,12 +257,13 @@ describe("search query builder", () => {
 						{ kind: "delete", id: "p2", version: 9 },
 					],
 					"shop-products",
+					1_700_000_000_000,
 				),
 			).toEqual([
 				{ index: { _index: "shop-products", _id: "p1", version: 4, version_type: "external" } },
 				{ ...doc, deleted: false },
 				{ index: { _index: "shop-products", _id: "p2", version: 9, version_type: "external" } },
-				{ id: "p2", version: 9, deleted: true },
+				{ id: "p2", version: 9, deleted: true, deletedAt: 1_700_000_000_000 },
 			]);
 		});
 

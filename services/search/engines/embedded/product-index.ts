@@ -19,6 +19,8 @@ export class ProductIndex {
 	private readonly products = new Map<string, IndexedProduct>();
 	/** Last applied version per id, for live products and tombstones alike. */
 	private readonly versions = new Map<string, number>();
+	/** When each tombstone was written (epoch ms): the ids in `versions` without a live product. */
+	private readonly deletedAt = new Map<string, number>();
 	private readonly idsBySku = new Map<string, Set<string>>();
 	private readonly nameTermUses = new Map<string, number>();
 	private browseOrderCache: IndexedProduct[] | null = null;
@@ -34,20 +36,36 @@ export class ProductIndex {
 		return this.products.get(id);
 	}
 
-	apply(change: IndexChange): ChangeOutcome {
+	/** `now` stamps a tombstone; a rebuild passes the copied tombstone's own time. */
+	apply(change: IndexChange, now = Date.now()): ChangeOutcome {
 		const id = change.kind === "upsert" ? change.document.id : change.id;
 		const version = change.kind === "upsert" ? change.document.version : change.version;
 		const stored = this.versions.get(id);
 		if (stored !== undefined && version <= stored) return "stale";
 		this.versions.set(id, version);
 		this.forget(id);
-		if (change.kind === "upsert") this.remember(change.document);
+		if (change.kind === "upsert") {
+			this.deletedAt.delete(id);
+			this.remember(change.document);
+		} else this.deletedAt.set(id, now);
 		return "applied";
 	}
 
-	/** Ids deleted at a version, with it: a rebuild carries them over (see beginRebuild). */
-	*tombstones(): Iterable<[id: string, version: number]> {
-		for (const [id, version] of this.versions) if (!this.products.has(id)) yield [id, version];
+	/** Ids deleted at a version, with it and when: a rebuild carries them over (see beginRebuild). */
+	*tombstones(): Iterable<[id: string, version: number, deletedAt: number]> {
+		for (const [id, deletedAt] of this.deletedAt) yield [id, this.versions.get(id) as number, deletedAt];
+	}
+
+	/** Forgets the tombstones written before `deletedBefore`; answers how many. */
+	purgeTombstones(deletedBefore: number): number {
+		let purged = 0;
+		for (const [id, deletedAt] of this.deletedAt) {
+			if (deletedAt >= deletedBefore) continue;
+			this.deletedAt.delete(id);
+			this.versions.delete(id);
+			purged++;
+		}
+		return purged;
 	}
 
 	/** Every live product by name, then id (the order of a search without text). */
