@@ -9,7 +9,7 @@ import { ServiceBroker } from "moleculer";
 import { ConfigError, getConfig } from "../config";
 import { brokerOptions } from "../wiring/broker-options";
 import { loadServices, selectServices, UnknownServiceError } from "../wiring/service-loader";
-import { stopOnSignals } from "../wiring/stop-on-signals";
+import { type SignalStop, stopOnSignals } from "../wiring/stop-on-signals";
 
 function fail(message: string, code: number): never {
 	process.stderr.write(`[shop] ${message}\n`);
@@ -43,8 +43,14 @@ async function main(): Promise<void> {
 		throw err;
 	}
 
-	// Signals are ours (stopOnSignals): Moleculer's own handlers would stop the broker a second time.
-	const broker = new ServiceBroker({ ...brokerOptions(config), skipProcessEventRegistration: true });
+	let signalStop: SignalStop | undefined;
+	// Signals are ours (stopOnSignals): Moleculer's own handlers would stop the broker a second time. A start a
+	// signal overtook must not end with Moleculer's "started successfully" (SignalStop.finishStart).
+	const broker = new ServiceBroker({
+		...brokerOptions(config),
+		skipProcessEventRegistration: true,
+		started: () => signalStop?.finishStart(),
+	});
 	// Moleculer (and moleculer-web, for a taken port) call fatal() for unrecoverable errors: log the
 	// details, then end with our one-line reason instead of a bare stack trace.
 	const logFatal = broker.fatal.bind(broker);
@@ -54,12 +60,13 @@ async function main(): Promise<void> {
 	}) as typeof broker.fatal;
 	loadServices(broker, config, names);
 	// Before the start: a node stopped while it starts must stop too (and hand back its Kafka partitions).
-	const signalStop = stopOnSignals(broker, fail);
+	signalStop = stopOnSignals(broker, fail);
 
 	try {
 		await broker.start();
 	} catch (err) {
-		// A start cut short by a stop fails in many ways; the stop under way ends the process.
+		// A start cut short by a stop fails in many ways (finishStart, or a service the stop overtook); the stop
+		// under way, which said so, ends the process.
 		if (signalStop.requested) return;
 		await broker.stop().catch(() => undefined);
 		fail(`failed to start node ${config.nodeId}: ${oneLine(err)}`, 1);

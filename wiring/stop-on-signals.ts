@@ -8,9 +8,25 @@ import type { ServiceBroker } from "moleculer";
  */
 export const STOP_TIMEOUT_MS = 30_000;
 
+/** Ends a start that a signal overtook (see `SignalStop.finishStart`); the stop under way ends the process. */
+export class StartCutShortError extends Error {
+	constructor(readonly signal: NodeJS.Signals) {
+		super(`start cut short by ${signal}: stopping`);
+		this.name = "StartCutShortError";
+	}
+}
+
 export interface SignalStop {
 	/** A SIGINT or SIGTERM arrived: the process ends once the broker has stopped. */
 	readonly requested: boolean;
+	/**
+	 * For the broker's `started` option, the last step of `broker.start()` before Moleculer logs "ServiceBroker
+	 * with N service(s) started successfully": marks the start finished, or, if a signal came first, throws
+	 * `StartCutShortError` so that the start rejects and that line, untrue by then, is never written. The option
+	 * is Moleculer's own hook for this moment; filtering its logger for one message, or patching it, would
+	 * depend on the wording and the internals of a later version.
+	 */
+	finishStart(): void;
 }
 
 /**
@@ -18,23 +34,34 @@ export interface SignalStop {
  * way: a signal during the start stops the services (and their Kafka consumers) that started, and
  * the adapters refuse to subscribe what had not yet. The broker must be created with
  * `skipProcessEventRegistration`, or Moleculer's own handlers would stop it a second time at once.
- * Exits 0 after a clean stop; 1 if it took longer than `timeoutMs`, or on a second signal.
+ * A signal before the start finished is logged as "start cut short by <signal>: stopping" (the stop may end
+ * the process before the start gives up). Exits 0 after a clean stop; 1 if it took longer than `timeoutMs`, or
+ * on a second signal.
  */
 export function stopOnSignals(
 	broker: ServiceBroker,
 	fail: (message: string, code: number) => never,
 	timeoutMs = STOP_TIMEOUT_MS,
 ): SignalStop {
-	const state = { requested: false };
+	let signalled: NodeJS.Signals | undefined;
+	let startFinished = false;
 	const stop = async (signal: NodeJS.Signals) => {
-		if (state.requested) fail(`${signal} received again while stopping: exiting now`, 1);
-		state.requested = true;
-		broker.logger.info(`${signal} received, stopping`);
+		if (signalled) fail(`${signal} received again while stopping: exiting now`, 1);
+		signalled = signal;
+		broker.logger.info(startFinished ? `${signal} received, stopping` : new StartCutShortError(signal).message);
 		setTimeout(() => fail(`node did not stop within ${timeoutMs / 1000} s of ${signal}: exiting`, 1), timeoutMs);
 		await broker.stop();
 		process.exit(0);
 	};
 	process.on("SIGINT", () => void stop("SIGINT"));
 	process.on("SIGTERM", () => void stop("SIGTERM"));
-	return state;
+	return {
+		get requested() {
+			return signalled !== undefined;
+		},
+		finishStart() {
+			if (signalled) throw new StartCutShortError(signalled);
+			startFinished = true;
+		},
+	};
 }

@@ -10,11 +10,10 @@ import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type DeadLetter, DeadLetterRepository, isStoreUnavailable } from "./dead-letter.repository";
 import { type DeadLetterAdapter, deadLetterOf, requeueMessage } from "./dead-letter-message";
 import { DeadLetterAlreadyRequeuedError, DeadLetterNotFoundError } from "./events.errors";
+import { EVENTS_METRIC, eventsMetrics } from "./events.metrics";
 import { createDeadLetters } from "./migrations/001-create-dead-letters";
 import { keepRawDeadLetters } from "./migrations/002-keep-raw-dead-letters";
 import { outboxActionOf, outboxServices, SERVICE_NAME } from "./outbox-actions";
-
-const DEAD_LETTERS_METRIC = "shop_events_dead_letters_total";
 
 interface ChannelAdapter extends DeadLetterAdapter {
 	publish(channel: string, payload: unknown, opts?: Record<string, unknown>): Promise<void>;
@@ -46,14 +45,7 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 		name: "events",
 		mixins: [
 			DbMixin({ database: "events", migrations: [createDeadLetters, keepRawDeadLetters] }),
-			MetricsMixin([
-				{
-					type: "counter",
-					name: DEAD_LETTERS_METRIC,
-					description: "Messages moved to the dead-letter topic",
-					labelNames: ["channel"],
-				},
-			]),
+			MetricsMixin(eventsMetrics(config.namespace)),
 		],
 
 		channels: {
@@ -80,7 +72,7 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 						onRetry: (err, delayMs) =>
 							this.logger.warn(`Dead letter not stored, again in ${delayMs} ms: ${(err as Error).message}`),
 					});
-					this.countMetric(DEAD_LETTERS_METRIC, { channel: letter.originalChannel });
+					this.countMetric(EVENTS_METRIC.deadLetters, { channel: letter.originalChannel });
 				},
 			},
 		},
