@@ -1,9 +1,9 @@
 /**
  * `npm run load:cluster -- <suite> [load options]`: starts the shop as the README's cluster recipe
- * runs it, each part on its own node (edge: gateway, auth, events; shop: users, products, cart;
- * inventory; checkout: orders, payments) over NATS, MariaDB, Redis and Kafka on 127.0.0.1, in a
+ * runs it, each part on its own node (edge: gateway, auth, events; shop: users, products, cart, search;
+ * inventory; checkout: orders, payments) over NATS, MariaDB, Redis, Kafka and OpenSearch on 127.0.0.1, in a
  * fresh namespace and fresh databases (`shop_bench_<id>_*`, dropped afterwards, with the run's Kafka
- * topics), then runs `npm run load -- <suite> --url <edge> --ceiling [options]` against it.
+ * topics and search indexes), then runs `npm run load -- <suite> --url <edge> --ceiling [options]` against it.
  * Production mode and the shop's defaults, except signups (no per-address limit: a suite signs its
  * shoppers up through the API) and metrics (off: the nodes share one host).
  */
@@ -16,14 +16,27 @@ import { cleanUp, cleanUpOnExit, onCleanup } from "../bench/support/cleanup";
 import { freePort } from "../bench/support/free-port";
 import { fixKafkajsRequestQueue } from "../lib/events/kafkajs-request-queue-fix";
 import { removeEventData, underNamespace } from "../test/support/event-stores";
+import { removeSearchIndexes } from "../test/support/search-indexes";
 
 const URLS = {
 	nats: process.env.LOAD_NATS_URL ?? "nats://127.0.0.1:4222",
 	database: process.env.LOAD_DATABASE_URL ?? "mysql://shop:shop@127.0.0.1:3306",
 	redis: process.env.LOAD_REDIS_URL ?? "redis://127.0.0.1:6379",
 	kafka: process.env.LOAD_KAFKA_URL ?? "kafka://127.0.0.1:9092",
+	search: process.env.LOAD_SEARCH_URL ?? "http://127.0.0.1:9200",
 };
-const EXPECTED_SERVICES = ["api", "auth", "events", "users", "products", "cart", "inventory", "orders", "payments"];
+const EXPECTED_SERVICES = [
+	"api",
+	"auth",
+	"events",
+	"users",
+	"products",
+	"cart",
+	"search",
+	"inventory",
+	"orders",
+	"payments",
+];
 const START_TIMEOUT_MS = 180_000;
 const log = (line: string) => process.stderr.write(`[load:cluster] ${line}\n`);
 
@@ -79,6 +92,10 @@ async function main(): Promise<number> {
 		);
 		log(`removed ${removed.kafkaTopics} Kafka topic(s) of ${namespace}`);
 	});
+	onCleanup("remove the run's search indexes", async () => {
+		const removed = await removeSearchIndexes(URLS.search, (name) => name.startsWith(`${namespace}.`));
+		log(`removed ${removed} search index(es) of ${namespace}`);
+	});
 
 	const shared = {
 		NODE_ENV: "production",
@@ -111,7 +128,10 @@ async function main(): Promise<number> {
 	const inventoryNodes = Number(process.env.LOAD_INVENTORY_NODES ?? 1);
 	const named: [string, ChildNode][] = [
 		["edge", start("edge", "gateway,auth,events", { HOST: "127.0.0.1", PORT: String(port), RATE_LIMIT_AUTH: "0" })],
-		["shop", start("shop", "users,products,cart")],
+		[
+			"shop",
+			start("shop", "users,products,cart,search", { SEARCH_URL: URLS.search, SEARCH_INDEX: `${namespace}.products` }),
+		],
 		...Array.from({ length: Math.max(1, inventoryNodes) }, (_, i): [string, ChildNode] => {
 			const name = inventoryNodes > 1 ? `inventory-${i + 1}` : "inventory";
 			return [name, start(name, "inventory")];

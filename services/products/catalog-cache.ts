@@ -34,6 +34,38 @@ export function cachedRead(keys: readonly string[]): { keys: string[] } {
 	return { keys: [...keys] };
 }
 
+/**
+ * How long a search-ranked `?q=` page is reused. Shorter than the catalog's TTL: the index follows
+ * the catalog's events a moment after each write, and a page cached in that moment is stale until it
+ * expires. Only answers search gave are kept (a SQL fallback must say so on every answer).
+ */
+export const SEARCH_PAGE_TTL_S = 2;
+
+/** The cached search-ranked page for these list parameters, if one is kept. */
+export async function cachedSearchPage<T>(service: Service, params: object): Promise<T | undefined> {
+	const cacher = service.broker.cacher;
+	if (!cacher) return undefined;
+	return ((await cacher.get(searchPageKey(params))) ?? undefined) as T | undefined;
+}
+
+export async function keepSearchPage(
+	service: Service,
+	params: object,
+	page: unknown,
+	config: AppConfig,
+): Promise<void> {
+	const cacher = service.broker.cacher;
+	const ttlS = Math.min(SEARCH_PAGE_TTL_S, config.catalogCache.ttlS);
+	if (!cacher || ttlS <= 0) return;
+	await cacher.set(searchPageKey(params), page, ttlS);
+}
+
+/** Under `products.`, so a write's `clean("products.**")` drops these pages too. */
+function searchPageKey(params: object): string {
+	const values = CATALOG_CACHE_KEYS.list.map((key) => (params as Record<string, unknown>)[key] ?? null);
+	return `products.searchPage:${JSON.stringify(values)}`;
+}
+
 /** After a write has committed: clear this node's cached reads, and tell the other products nodes. */
 export async function forgetCatalog(service: Service): Promise<void> {
 	if (!service.broker.cacher) return;

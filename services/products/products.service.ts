@@ -17,7 +17,9 @@ import {
 	CATALOG_CACHE_KEYS,
 	CATALOG_CHANGED_EVENT,
 	cachedRead,
+	cachedSearchPage,
 	forgetCatalog,
+	keepSearchPage,
 	onCatalogChanged,
 } from "./catalog-cache";
 import { productsMigrations } from "./migrations";
@@ -206,8 +208,14 @@ export default function productsService(config: AppConfig): ServiceSchema {
 					const { page, size, q } = ctx.params;
 					const sort = ctx.params.sort ?? (q ? "relevance" : "newest");
 					if (q && sort === "relevance") {
+						const kept = await cachedSearchPage<{ items: Product[] }>(this, ctx.params);
+						if (kept) return kept;
 						const found = await searchFirst(ctx, { ...ctx.params, q, sort }, (ids) => this.repository.findMany(ids));
-						if ("items" in found) return { items: found.items, page, size, total: found.total };
+						if ("items" in found) {
+							const answer = { items: found.items, page, size, total: found.total };
+							await keepSearchPage(this, ctx.params, answer, config);
+							return answer;
+						}
 						markFallback(ctx, found.reason);
 						this.countMetric(PRODUCTS_METRIC.searchFallbacks, { reason: found.reason });
 						if (found.error) this.logger.debug(`Search did not answer, SQL did: ${found.error.message}`);
