@@ -9,8 +9,6 @@ import { ClusterServices } from "../../lib/health/cluster-services";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
 import type { KvStore } from "../../lib/kv";
 import { clientIpResolver } from "../../lib/net/client-ip";
-import { DOCS_PATH, DOCUMENT_PATH, serveDocsAsset, serveDocsPage, serveDocument } from "../../lib/openapi/docs-page";
-import { type GatewayRoute, gatewayOpenApiJson } from "../../lib/openapi/gateway-openapi";
 import { setReplyStatus } from "../../lib/reply-status";
 import { KvMixin } from "../../mixins/kv.mixin";
 import { ADMIN_ALIASES, ADMIN_ROLE } from "./admin-routes";
@@ -34,6 +32,8 @@ import { edgeHeaders } from "./edge-headers";
 import { logServerFailure } from "./failure-log";
 import { headerOf } from "./headers";
 import { jsonBodyReader, rawBodyReader } from "./json-body";
+import { DOCS_PATH, DOCUMENT_PATH, serveDocsAsset, serveDocsPage, serveDocument } from "./openapi/docs-page";
+import { type GatewayRoute, gatewayOpenApiJson } from "./openapi/gateway-openapi";
 import { kvRateLimitStore } from "./rate-limit-store";
 import { retryAfterHeader } from "./retry-after";
 import { isReportedFallback } from "./service-fallback";
@@ -157,7 +157,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 		bodyParsers,
 		use: [options.rawBody ? readRawBody : readJsonBody],
 		onError: sendError,
-		// For the OpenAPI document (lib/openapi): what a request needs beyond the actions' params.
+		// For the OpenAPI document (services/gateway/openapi/): what a request needs beyond the actions' params.
 		describe: { versioned: options.versioned !== false, rawBody: options.rawBody === true },
 	});
 	// Counted in the gateways' shared key-value store; `service` is bound once the service exists.
@@ -246,7 +246,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 					limit: ["payments", limits.api],
 				}),
 				route("/api", { "GET /health": "api.health" }, { authenticated: false }),
-				// The API describes itself (lib/openapi): no token, no version header. Paths of their own: a
+				// The API describes itself (services/gateway/openapi/): no token, no version header. Paths of their own: a
 				// second "/api" route would replace the one above.
 				{
 					path: DOCUMENT_PATH,

@@ -1,5 +1,9 @@
 import { Validators } from "moleculer";
-import { isOptionalRule, paramsSchema, toJsonSchema } from "../../../lib/openapi/fastest-validator-to-json-schema";
+import {
+	isOptionalRule,
+	paramsSchema,
+	toJsonSchema,
+} from "../../../services/gateway/openapi/fastest-validator-to-json-schema";
 import { reserveParams } from "../../../services/inventory/inventory.params";
 import { updateProfileParams } from "../../../services/users/users.params";
 

@@ -4,13 +4,13 @@
  */
 import { Validators } from "moleculer";
 import { getConfig } from "../../../config";
-import { type GatewayRoute, gatewayOpenApiJson } from "../../../lib/openapi/gateway-openapi";
-import { buildOpenApiDocument } from "../../../lib/openapi/openapi-document";
-import { REQUEST_EXAMPLES } from "../../../lib/openapi/request-examples";
-import { serviceActionDefinitions } from "../../../lib/openapi/service-actions";
 import { ADMIN_ALIASES } from "../../../services/gateway/admin-routes";
 import gatewayService from "../../../services/gateway/api.service";
 import * as apiRoutes from "../../../services/gateway/api-routes";
+import { type GatewayRoute, gatewayOpenApiJson } from "../../../services/gateway/openapi/gateway-openapi";
+import { buildOpenApiDocument } from "../../../services/gateway/openapi/openapi-document";
+import { REQUEST_EXAMPLES } from "../../../services/gateway/openapi/request-examples";
+import { serviceActionDefinitions } from "../../../services/gateway/openapi/service-actions";
 import { validateOpenApi } from "../../support/openapi-validator";
 
 type Operation = {

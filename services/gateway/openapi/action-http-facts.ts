@@ -5,7 +5,7 @@
  * their meta. Read from the handlers and the services' *.errors.ts; Schemathesis (test/e2e/schemathesis.spec.ts)
  * fails when an answer's status is missing here.
  */
-import { IDEMPOTENCY_KEY } from "../../services/orders/orders.params";
+import { IDEMPOTENCY_KEY } from "../../orders/orders.params";
 
 /** Success statuses other than a plain 200, by action. */
 export const SUCCESS_STATUSES: Record<string, readonly number[]> = {

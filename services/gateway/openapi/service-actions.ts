@@ -1,6 +1,6 @@
 import type { ServiceSchema } from "moleculer";
-import type { AppConfig } from "../../config";
-import { SERVICE_MODULES } from "../../services";
+import type { AppConfig } from "../../../config";
+import { SERVICE_MODULES } from "../../index";
 
 /** What the document needs of an action's definition. */
 export interface ActionDefinition {
@@ -28,7 +28,7 @@ export function serviceActionDefinitions(
 	const definitions = new Map<string, ActionDefinition>();
 	for (const [key, modulePath] of Object.entries(SERVICE_MODULES)) {
 		if (skip.includes(key)) continue;
-		const exported = require(`../../services/${modulePath.replace(/^\.\//, "")}`).default as ServiceModule;
+		const exported = require(`../../${modulePath.replace(/^\.\//, "")}`).default as ServiceModule;
 		const schema = typeof exported === "function" ? exported(config) : exported;
 		for (const [name, action] of Object.entries(actionsOf(schema))) {
 			if (action === false || action === undefined) continue;

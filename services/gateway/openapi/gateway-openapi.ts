@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { AppConfig } from "../../config";
-import { ADMIN_ROLE } from "../../services/gateway/admin-routes";
-import { roleNeededFor } from "../../services/gateway/api-routes";
-import { checkApiVersion, SUPPORTED_API_VERSION } from "../../services/gateway/version-guard";
+import type { AppConfig } from "../../../config";
+import { ADMIN_ROLE } from "../admin-routes";
+import { roleNeededFor } from "../api-routes";
+import { checkApiVersion, SUPPORTED_API_VERSION } from "../version-guard";
 import { buildOpenApiDocument, type GatewayRoute } from "./openapi-document";
 import { type ActionDefinition, serviceActionDefinitions } from "./service-actions";
 
@@ -39,7 +39,7 @@ export function gatewayOpenApiJson(config: AppConfig, gateway: GatewayDescriptio
 		requiresApiVersion,
 		apiVersion: SUPPORTED_API_VERSION,
 		adminRole: ADMIN_ROLE,
-		release: (require("../../package.json") as { version: string }).version,
+		release: (require("../../../package.json") as { version: string }).version,
 	});
 	return JSON.stringify(document);
 }
