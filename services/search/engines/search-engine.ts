@@ -14,18 +14,10 @@
  * redelivered event would be applied again anyway.
  */
 
-/** A product as the index holds it: the products list's public fields and the catalog version. */
-export interface SearchDocument {
-	id: string;
-	sku: string;
-	name: string;
-	description: string;
-	category: string;
-	priceCents: number;
-	currency: string;
-	active: boolean;
-	version: number;
-}
+import type { ProductUpsertedPayload } from "../../../lib/events/product-topics";
+
+/** A product as the index holds it: exactly what `product.upserted.v1` carries (public fields and version). */
+export type SearchDocument = ProductUpsertedPayload;
 
 /** An upsert replaces the whole document; a delete leaves a tombstone at `version`. */
 export type IndexChange =
