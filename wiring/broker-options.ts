@@ -8,9 +8,9 @@ import { chooseLogFormat, type LogOutput, useColours } from "../lib/observabilit
 import { ShopPrometheusReporter } from "../lib/observability/prometheus-reporter";
 import { textLogFormatter } from "../lib/observability/text-log-formatter";
 import { operatorCommands } from "../lib/repl/operator-commands";
-import { registerSkuAffinityStrategy } from "../lib/strategies/sku-affinity.strategy";
 import { CorrelationMiddleware } from "../middlewares/correlation.middleware";
-import { InventoryBatchingMiddleware } from "../middlewares/inventory-batching.middleware";
+import { InventoryBatchingMiddleware } from "../services/inventory/caller/inventory-batching.middleware";
+import { registerSkuAffinityStrategy } from "../services/inventory/caller/sku-affinity.strategy";
 import { catalogCacher } from "../services/products/catalog-cache";
 import "../config/app-config-of";
 

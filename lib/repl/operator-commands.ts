@@ -15,7 +15,7 @@ export interface OperatorCommand {
 
 type Print = (text: string) => void;
 
-/** What `inventory.actorStats` answers (services/inventory/actor-stats.ts). */
+/** What `inventory.actorStats` answers (services/inventory/actor/actor-stats.ts). */
 interface ActorStats {
 	nodeID: string;
 	actors: number;

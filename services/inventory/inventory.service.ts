@@ -3,14 +3,15 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { defineService } from "../../lib/define-schema";
 import type { OrderCreatedPayload, OrderLine } from "../../lib/events/checkout-topics";
-import { SKU_AFFINITY } from "../../lib/strategies/sku-affinity.strategy";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
-import { ActorRegistry } from "./actor-registry";
-import { readActorStats } from "./actor-stats";
-import { ExpirySweeper } from "./expiry-sweeper";
+import { ActorRegistry } from "./actor/actor-registry";
+import { readActorStats } from "./actor/actor-stats";
+import type { InventoryCommand } from "./actor/inventory-commands";
+import { errorOutcome, type ReserveBatchItem, type ReserveBatchOutcome } from "./caller/reserve-batch";
+import { SKU_AFFINITY } from "./caller/sku-affinity.strategy";
 import { InventoryValidationError, OrderHoldNotFoundError, SkuNotFoundError } from "./inventory.errors";
 import { inventoryMetrics, METRIC, RESERVE_RESULT } from "./inventory.metrics";
 import {
@@ -22,15 +23,14 @@ import {
 	reserveParams,
 	setStockParams,
 } from "./inventory.params";
-import { InventoryRepository } from "./inventory.repository";
-import type { InventoryCommand } from "./inventory-commands";
 import { inventoryMigrations } from "./migrations";
-import { OrderHoldsRepository } from "./order-holds.repository";
-import { brokerOrderLines, ORDER_CREATED_SCHEMA, orderLinesOf } from "./order-lines";
-import { OrderSaga } from "./order-saga";
 import { isReplay, type ReservationView, reservationIdOf, type StockView, stockView } from "./reservation";
-import { errorOutcome, type ReserveBatchItem, type ReserveBatchOutcome } from "./reserve-batch";
-import { sagaChannels } from "./saga-channels";
+import { OrderHoldsRepository } from "./saga/order-holds.repository";
+import { brokerOrderLines, ORDER_CREATED_SCHEMA, orderLinesOf } from "./saga/order-lines";
+import { OrderSaga } from "./saga/order-saga";
+import { sagaChannels } from "./saga/saga-channels";
+import { ExpirySweeper } from "./storage/expiry-sweeper";
+import { InventoryRepository } from "./storage/inventory.repository";
 
 interface InventoryVars {
 	sequelize: Sequelize;

@@ -1,6 +1,6 @@
 import type { ServiceBroker } from "moleculer";
 import { databaseNameFor } from "../../lib/db/sequelize-factory";
-import { rendezvousOwner } from "../../lib/strategies/rendezvous-hash";
+import { rendezvousOwner } from "../../services/inventory/caller/rendezvous-hash";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { auditInventory, expectConsistent } from "../support/inventory-audit";

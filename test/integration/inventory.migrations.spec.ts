@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize } from "sequelize";
 import { migrate } from "../../lib/db/migrator";
-import { InventoryRepository } from "../../services/inventory/inventory.repository";
 import { inventoryMigrations } from "../../services/inventory/migrations";
+import { InventoryRepository } from "../../services/inventory/storage/inventory.repository";
 import { infra } from "../support/infra";
 import { freshServiceDatabase } from "../support/test-database";
 

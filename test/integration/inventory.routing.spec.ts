@@ -1,7 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
-import type { ActorRegistry } from "../../services/inventory/actor-registry";
+import type { ActorRegistry } from "../../services/inventory/actor/actor-registry";
 import inventoryService from "../../services/inventory/inventory.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
 import { asOperator, gatewayBaseUrl } from "../support/http";

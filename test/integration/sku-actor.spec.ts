@@ -1,7 +1,7 @@
 import { migrate } from "../../lib/db/migrator";
-import { InventoryRepository } from "../../services/inventory/inventory.repository";
+import { type ActorObserver, SkuActor } from "../../services/inventory/actor/sku-actor";
 import { inventoryMigrations } from "../../services/inventory/migrations";
-import { type ActorObserver, SkuActor } from "../../services/inventory/sku-actor";
+import { InventoryRepository } from "../../services/inventory/storage/inventory.repository";
 import { uniqueId } from "../support/brokers";
 import { infra } from "../support/infra";
 import { freshServiceDatabase } from "../support/test-database";

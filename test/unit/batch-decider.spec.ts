@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { decideBatch } from "../../services/inventory/batch-decider";
-import type { InventoryCommand } from "../../services/inventory/inventory-commands";
+import { decideBatch } from "../../services/inventory/actor/batch-decider";
+import type { InventoryCommand } from "../../services/inventory/actor/inventory-commands";
 import type { Reservation, Stock } from "../../services/inventory/reservation";
 
 const SKU = "SKU-1";

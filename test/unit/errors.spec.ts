@@ -1,6 +1,6 @@
 import { Errors } from "moleculer";
 import { ClientError, toErrorBody, withoutStackTrace } from "../../lib/errors";
-import { reviveError } from "../../services/inventory/reserve-batch";
+import { reviveError } from "../../services/inventory/caller/reserve-batch";
 
 describe("toErrorBody", () => {
 	it("when a client error is thrown, then its status, type and message reach the client", () => {

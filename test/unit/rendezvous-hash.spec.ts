@@ -1,5 +1,5 @@
-import { rendezvousOwner } from "../../lib/strategies/rendezvous-hash";
-import { SkuAffinityStrategy } from "../../lib/strategies/sku-affinity.strategy";
+import { rendezvousOwner } from "../../services/inventory/caller/rendezvous-hash";
+import { SkuAffinityStrategy } from "../../services/inventory/caller/sku-affinity.strategy";
 
 const nodes = ["node-a", "node-b", "node-c", "node-d"];
 const keys = Array.from({ length: 20_000 }, (_, i) => `SKU-${i}`);

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { ReservedOrders, ReservedOrdersIndex } from "../../services/inventory/reserved-orders-index";
+import { ReservedOrders, ReservedOrdersIndex } from "../../services/inventory/actor/reserved-orders-index";
 
 async function* pagesOf(ids: string[], size: number): AsyncGenerator<string[]> {
 	for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
-import type { OrderLine } from "../../lib/events/checkout-topics";
+import { affectedRows, isUniqueViolation } from "../../../lib/db/query-results";
+import type { OrderLine } from "../../../lib/events/checkout-topics";
 
 /**
  * What inventory decided for an order of the checkout saga.

@@ -1,12 +1,7 @@
 import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
-import { skuRoutedActionName } from "../lib/strategies/sku-affinity.strategy";
-import { ownerLossAsUnavailable } from "../services/inventory/owner-loss";
-import {
-	RESERVE_ACTION,
-	RESERVE_BATCH_ACTION,
-	type ReserveBatchOutcome,
-	reviveError,
-} from "../services/inventory/reserve-batch";
+import { ownerLossAsUnavailable } from "./owner-loss";
+import { RESERVE_ACTION, RESERVE_BATCH_ACTION, type ReserveBatchOutcome, reviveError } from "./reserve-batch";
+import { skuRoutedActionName } from "./sku-affinity.strategy";
 
 interface Waiting {
 	orderId: unknown;

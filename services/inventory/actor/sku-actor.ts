@@ -1,8 +1,8 @@
+import { InsufficientStockError, InventoryUnavailableError, QueueFullError } from "../inventory.errors";
+import type { Reservation, Stock } from "../reservation";
+import { type CommitTimings, FenceLostError, type InventoryRepository } from "../storage/inventory.repository";
 import { type BatchDecision, decideBatch } from "./batch-decider";
-import { InsufficientStockError, InventoryUnavailableError, QueueFullError } from "./inventory.errors";
-import { type CommitTimings, FenceLostError, type InventoryRepository } from "./inventory.repository";
 import { type CommandResult, type InventoryCommand, reservationIdOfCommand } from "./inventory-commands";
-import type { Reservation, Stock } from "./reservation";
 import { ReservedOrders } from "./reserved-orders-index";
 
 export interface ActorOptions {

@@ -1,5 +1,5 @@
-import type { BatchDecision } from "./batch-decider";
-import type { Reservation } from "./reservation";
+import type { BatchDecision } from "../actor/batch-decider";
+import type { Reservation } from "../reservation";
 
 /**
  * One statement of a batch's transaction. `expectedRows`: the rows it must change, else the state the

@@ -5,10 +5,10 @@ import {
 	type OrderLine,
 	type OrderRefPayload,
 	TOPIC,
-} from "../../lib/events/checkout-topics";
-import type { EventEnvelope } from "../../lib/events/event-envelope";
-import type { MetricsMethods } from "../../mixins/metrics.mixin";
-import { METRIC } from "./inventory.metrics";
+} from "../../../lib/events/checkout-topics";
+import type { EventEnvelope } from "../../../lib/events/event-envelope";
+import type { MetricsMethods } from "../../../mixins/metrics.mixin";
+import { METRIC } from "../inventory.metrics";
 import type { OrderSaga } from "./order-saga";
 
 /** What the channel handlers need from the inventory service. */

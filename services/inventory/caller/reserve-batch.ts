@@ -1,5 +1,5 @@
 import { Errors } from "moleculer";
-import { withoutStackTrace } from "../../lib/errors";
+import { withoutStackTrace } from "../../../lib/errors";
 
 /** The wire format of `inventory.reserveBatch`: many reserves of one SKU in one call. */
 export interface ReserveBatchItem {

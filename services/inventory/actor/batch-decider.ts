@@ -3,9 +3,9 @@ import {
 	InvalidReservationStateError,
 	ReservationNotFoundError,
 	SkuNotFoundError,
-} from "./inventory.errors";
+} from "../inventory.errors";
+import { type Reservation, replayView, reservationView, type Stock, stockView } from "../reservation";
 import type { InventoryCommand, Outcome } from "./inventory-commands";
-import { type Reservation, replayView, reservationView, type Stock, stockView } from "./reservation";
 
 export interface BatchInput {
 	sku: string;

@@ -1,4 +1,4 @@
-import type { InventoryRepository } from "./inventory.repository";
+import type { InventoryRepository } from "../storage/inventory.repository";
 import { type ActorObserver, type ActorOptions, SkuActor } from "./sku-actor";
 
 export interface RegistryOptions extends ActorOptions {

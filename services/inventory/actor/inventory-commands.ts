@@ -1,5 +1,5 @@
-import type { ClientError } from "../../lib/errors";
-import type { ReservationView, StockView } from "./reservation";
+import type { ClientError } from "../../../lib/errors";
+import type { ReservationView, StockView } from "../reservation";
 
 /** What an actor can be asked to do to its SKU. */
 export type InventoryCommand =

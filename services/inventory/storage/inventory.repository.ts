@@ -1,10 +1,16 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { isMariaDbServer } from "../../lib/db/mysql-server";
-import { affectedRows, isUniqueViolation } from "../../lib/db/query-results";
-import type { BatchDecision } from "./batch-decider";
+import { isMariaDbServer } from "../../../lib/db/mysql-server";
+import { affectedRows, isUniqueViolation } from "../../../lib/db/query-results";
+import type { BatchDecision } from "../actor/batch-decider";
+import {
+	type Reservation,
+	type ReservationStatus,
+	reservationIdOf,
+	reservationKeyOf,
+	type Stock,
+} from "../reservation";
 import { type BatchStatement, batchStatements, RESERVATION_COLUMNS } from "./batch-statements";
 import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
-import { type Reservation, type ReservationStatus, reservationIdOf, reservationKeyOf, type Stock } from "./reservation";
 
 /**
  * Where a batch's transaction spent its time: `writeMs` from asking for a connection to the new rows

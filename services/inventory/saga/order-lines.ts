@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceBroker } from "moleculer";
-import type { OrderCreatedPayload, OrderLine } from "../../lib/events/checkout-topics";
-import { backoffMs } from "../../lib/events/outbox-relay";
-import { INVALID_RESERVATION_STATE, QUEUE_FULL, RESERVATION_NOT_FOUND } from "./inventory.errors";
-import { orderIdParam, skuParam } from "./inventory.params";
+import type { OrderCreatedPayload, OrderLine } from "../../../lib/events/checkout-topics";
+import { backoffMs } from "../../../lib/events/outbox-relay";
+import { INVALID_RESERVATION_STATE, QUEUE_FULL, RESERVATION_NOT_FOUND } from "../inventory.errors";
+import { orderIdParam, skuParam } from "../inventory.params";
+import type { ReservationView } from "../reservation";
 import { isDecisiveRefusal, type LineOutcome, type OrderLines } from "./order-saga";
-import type { ReservationView } from "./reservation";
 
 /** Lines an order may have: more is an invalid order, not a bigger batch. */
 export const MAX_ORDER_LINES = 100;

@@ -6,12 +6,12 @@ import {
 	type OrderLine,
 	type ReservationFailureReason,
 	TOPIC,
-} from "../../lib/events/checkout-topics";
-import type { EventEnvelope } from "../../lib/events/event-envelope";
-import { newEvent } from "../../lib/events/event-envelope";
-import { INSUFFICIENT_STOCK, SKU_NOT_FOUND } from "./inventory.errors";
+} from "../../../lib/events/checkout-topics";
+import type { EventEnvelope } from "../../../lib/events/event-envelope";
+import { newEvent } from "../../../lib/events/event-envelope";
+import { INSUFFICIENT_STOCK, SKU_NOT_FOUND } from "../inventory.errors";
+import type { ReservationView } from "../reservation";
 import type { HoldStatus, OrderHold, OrderHoldsRepository } from "./order-holds.repository";
-import type { ReservationView } from "./reservation";
 
 /** A line's reserve, as the saga sees it: held, or refused for a reason that retrying will not change. */
 export type LineOutcome = { ok: true; reservation: ReservationView } | { ok: false; code: string; message: string };

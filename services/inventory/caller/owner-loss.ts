@@ -1,4 +1,4 @@
-import { InventoryUnavailableError } from "./inventory.errors";
+import { InventoryUnavailableError } from "../inventory.errors";
 
 /**
  * What Moleculer answers a caller when a SKU's owner is gone or none can be reached: the owner died
