@@ -1,12 +1,4 @@
-/** 32-bit FNV-1a over a string's UTF-16 code units: cheap, and spread well enough for membership hints. */
-function hashOf(id: string): number {
-	let hash = 0x811c9dc5;
-	for (let i = 0; i < id.length; i++) {
-		hash ^= id.charCodeAt(i);
-		hash = Math.imul(hash, 0x01000193);
-	}
-	return hash >>> 0;
-}
+import { fnv1a32 } from "../../../lib/hash";
 
 /**
  * Which reservation ids a SKU holds, for a SKU with more reservations than its actor keeps in memory:
@@ -25,13 +17,13 @@ export class ReservedOrdersIndex {
 	}
 
 	static of(reservationIds: Iterable<string>): ReservedOrdersIndex {
-		return new ReservedOrdersIndex(Array.from(reservationIds, hashOf));
+		return new ReservedOrdersIndex(Array.from(reservationIds, fnv1a32));
 	}
 
 	/** Built from the stored ids a page at a time, so that only their hashes are ever held together. */
 	static async fromPages(pages: AsyncIterable<readonly string[]>): Promise<ReservedOrdersIndex> {
 		const hashes: number[] = [];
-		for await (const page of pages) for (const id of page) hashes.push(hashOf(id));
+		for await (const page of pages) for (const id of page) hashes.push(fnv1a32(id));
 		return new ReservedOrdersIndex(hashes);
 	}
 
@@ -40,11 +32,11 @@ export class ReservedOrdersIndex {
 	}
 
 	add(reservationId: string): void {
-		this.added.add(hashOf(reservationId));
+		this.added.add(fnv1a32(reservationId));
 	}
 
 	mayContain(reservationId: string): boolean {
-		const hash = hashOf(reservationId);
+		const hash = fnv1a32(reservationId);
 		if (this.added.has(hash)) return true;
 		let low = 0;
 		let high = this.sorted.length - 1;

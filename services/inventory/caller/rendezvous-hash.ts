@@ -1,17 +1,4 @@
-/** 32-bit FNV-1a of a string, then a murmur3 finalizer so similar inputs spread evenly. */
-export function hash32(text: string): number {
-	let h = 0x811c9dc5;
-	for (let i = 0; i < text.length; i++) {
-		h ^= text.charCodeAt(i);
-		h = Math.imul(h, 0x01000193);
-	}
-	h ^= h >>> 16;
-	h = Math.imul(h, 0x85ebca6b);
-	h ^= h >>> 13;
-	h = Math.imul(h, 0xc2b2ae35);
-	h ^= h >>> 16;
-	return h >>> 0;
-}
+import { spreadHash32 } from "../../../lib/hash";
 
 /**
  * Rendezvous (highest-random-weight) hashing: the owner of `key` is the candidate with the highest
@@ -24,7 +11,7 @@ export function rendezvousOwner<T>(key: string, candidates: readonly T[], idOf: 
 	let bestId = "";
 	for (const candidate of candidates) {
 		const id = idOf(candidate);
-		const score = hash32(`${id}\u0000${key}`);
+		const score = spreadHash32(`${id}\u0000${key}`);
 		if (score > bestScore || (score === bestScore && id < bestId)) {
 			best = candidate;
 			bestScore = score;
