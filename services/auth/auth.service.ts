@@ -99,7 +99,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 
 		actions: {
 			signup: {
-				rest: "POST /signup",
 				params: credentialsParams,
 				async handler(this: AuthThis, ctx: Context<{ email: string; password: string }>) {
 					const account = await this.accounts.create(ctx.params.email, await hashPassword(ctx.params.password), [
@@ -113,7 +112,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 			},
 
 			login: {
-				rest: "POST /login",
 				params: credentialsParams,
 				async handler(this: AuthThis, ctx: Context<{ email: string; password: string }>) {
 					// The gateway's view of the client's address (TRUSTED_PROXIES); none when called inside the cluster.
@@ -139,7 +137,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 			},
 
 			refresh: {
-				rest: "POST /refresh",
 				params: refreshParams,
 				async handler(this: AuthThis, ctx: Context<{ refreshToken: string }>) {
 					// A token used twice: whoever holds the family's access tokens may be the thief.
@@ -154,7 +151,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 
 			/** Needs the access token (the gateway puts its claims in meta.user); the refresh token is optional. */
 			logout: {
-				rest: "POST /logout",
 				params: logoutParams,
 				async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }>) {
 					const user = requireCallerOf(ctx);
@@ -172,7 +168,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 			 * of the account is revoked (all its sessions end at once) and a new pair returned.
 			 */
 			changePassword: {
-				rest: "POST /password",
 				params: changePasswordParams,
 				async handler(this: AuthThis, ctx: Context<{ currentPassword: string; newPassword: string }>) {
 					const user = requireCallerOf(ctx);
@@ -192,7 +187,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 			 * verifier and nonce stay here, under the `state` the provider hands back to the callback.
 			 */
 			oidcLogin: {
-				rest: "GET /oidc/login",
 				async handler(this: AuthThis, ctx: Context) {
 					const login = await this.requireOidc().startLogin();
 					await this.oidcPendingLogins.put(login.state, login.pending);
@@ -211,7 +205,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 			 * (made when there is none), and answers our token pair, as login does.
 			 */
 			oidcCallback: {
-				rest: "GET /oidc/callback",
 				params: oidcCallbackParams,
 				async handler(this: AuthThis, ctx: Context<CallbackQuery>) {
 					const oidc = this.requireOidc();
@@ -238,7 +231,6 @@ export default function authService(config: AppConfig): ServiceSchema {
 
 			/** `GET /api/auth/validate`: who the request's token names (the gateway has checked it). */
 			whoami: {
-				rest: "GET /validate",
 				handler(ctx: Context) {
 					const user = requireCallerOf(ctx);
 					return { sub: user.sub, roles: user.roles, exp: user.exp };

@@ -132,7 +132,6 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 
 		actions: {
 			get: {
-				rest: "GET /",
 				params: cartRefParams,
 				handler(this: CartThis, ctx: Context<{ cartId?: string }>) {
 					return viewOf.call(this, ctx, refOf.call(this, ctx));
@@ -141,7 +140,6 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 
 			/** Adds `quantity` of the product (to what the cart already holds of it). A guest without a cart gets one. */
 			addItem: {
-				rest: "POST /items",
 				params: addItemParams,
 				async handler(this: CartThis, ctx: Context<{ cartId?: string; productId: string; quantity: number }>) {
 					const ref = refOf.call(this, ctx, true);
@@ -169,7 +167,6 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 			},
 
 			removeItem: {
-				rest: "DELETE /items/:productId",
 				params: removeItemParams,
 				async handler(this: CartThis, ctx: Context<{ cartId?: string; productId: string }>) {
 					const ref = refOf.call(this, ctx);
@@ -179,7 +176,6 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 			},
 
 			clear: {
-				rest: "DELETE /",
 				params: cartRefParams,
 				async handler(this: CartThis, ctx: Context<{ cartId?: string }>) {
 					const ref = refOf.call(this, ctx);
@@ -194,7 +190,6 @@ export default function cartService(_config: AppConfig): ServiceSchema {
 			 * add up, to at most MAX_QUANTITY; lines past MAX_LINES are dropped) and the guest cart is deleted.
 			 */
 			merge: {
-				rest: "POST /merge",
 				params: mergeParams,
 				async handler(this: CartThis, ctx: Context<{ cartId: string }>) {
 					const userId = requireCallerOf(ctx).sub;

@@ -1,5 +1,10 @@
 import { ADMIN_ROLE } from "./admin-routes";
 
+/*
+ * The one route table: every public path of the edge and the action it calls. Actions declare no `rest:`
+ * of their own; the gateway's routes and the OpenAPI document (services/gateway/openapi/) both read these.
+ */
+
 /** `/api/auth`: public (signup, login, refresh), and the caller's own token (logout, validate). */
 export const AUTH_ALIASES: Record<string, string> = {
 	"POST /signup": "auth.signup",

@@ -289,7 +289,6 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			 * change the status (this node's readiness).
 			 */
 			health: {
-				rest: "GET /health",
 				async handler(this: GatewayService, ctx: Context) {
 					const dependencies = await this.probes.checkAll();
 					const down = Object.values(dependencies).some((d) => d.status === "DOWN");

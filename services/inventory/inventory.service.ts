@@ -100,7 +100,6 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			/** Sets (`available`) or adjusts (`delta`, never below zero) the free quantity; creates the SKU. */
 			setStock: {
 				...routed,
-				rest: "POST /stock",
 				params: setStockParams,
 				handler(ctx: Context<{ sku: string; available?: number | null; delta?: number | null }>): Promise<StockView> {
 					const { sku } = ctx.params;
@@ -121,7 +120,6 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 
 			/** The committed stock of a SKU. */
 			getStock: {
-				rest: "GET /stock/:sku",
 				params: getStockParams,
 				async handler(ctx: Context<{ sku: string }>): Promise<StockView> {
 					const stock = await this.repository.findStock(ctx.params.sku);
@@ -133,7 +131,6 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			/** Holds `quantity` units for an order until confirmed, released or expired. Idempotent. */
 			reserve: {
 				...routed,
-				rest: "POST /reserve",
 				params: reserveParams(settings.maxQuantityPerOrder),
 				handler(ctx: Context<{ orderId: string; sku: string; quantity: number }>): Promise<ReservationView> {
 					const { orderId, sku, quantity } = ctx.params;
@@ -180,7 +177,6 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			/** Gives a RESERVED reservation's units back. Idempotent; 409 after a confirm. */
 			release: {
 				...routed,
-				rest: "POST /release",
 				params: reservationRefParams,
 				handler(ctx: Context<{ orderId: string; sku: string }>): Promise<ReservationView> {
 					const { orderId, sku } = ctx.params;
@@ -194,7 +190,6 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 			/** Turns a RESERVED reservation into a sale. Idempotent; 409 after a release or expiry. */
 			confirm: {
 				...routed,
-				rest: "POST /confirm",
 				params: reservationRefParams,
 				handler(ctx: Context<{ orderId: string; sku: string }>): Promise<ReservationView> {
 					const { orderId, sku } = ctx.params;

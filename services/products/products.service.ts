@@ -101,7 +101,6 @@ export default function productsService(config: AppConfig): ServiceSchema {
 
 		actions: {
 			create: {
-				rest: "POST /",
 				params: createProductParams,
 				async handler(this: ProductsThis, ctx: Context<ProductFields & { sku: string }>) {
 					const { sku, ...fields } = ctx.params;
@@ -119,7 +118,6 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			},
 
 			replace: {
-				rest: "PUT /:id",
 				params: replaceProductParams,
 				async handler(this: ProductsThis, ctx: Context<ProductFields & { id: string }>) {
 					const { id, ...fields } = ctx.params;
@@ -137,7 +135,6 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			},
 
 			remove: {
-				rest: "DELETE /:id",
 				params: productRefParams,
 				async handler(this: ProductsThis, ctx: Context<{ id: string }>) {
 					await this.sequelize.transaction(async (tx) => {
@@ -153,7 +150,6 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			},
 
 			get: {
-				rest: "GET /:id",
 				params: productRefParams,
 				cache: cachedRead(CATALOG_CACHE_KEYS.get),
 				async handler(this: ProductsThis, ctx: Context<{ id: string }>) {
@@ -200,7 +196,6 @@ export default function productsService(config: AppConfig): ServiceSchema {
 
 			/** `{items, page, size, total}`: newest first unless `sort` says otherwise; active products only by default. */
 			list: {
-				rest: "GET /",
 				params: listProductsParams,
 				// A text search is not cached: search's index follows the catalog's events, not its writes.
 				cache: { ...cachedRead(CATALOG_CACHE_KEYS.list), enabled: (ctx: Context<ProductQuery>) => !ctx.params.q },

@@ -28,7 +28,6 @@ export function relevanceActions(config: AppConfig) {
 	return {
 		/** Pass rate, nDCG@10 and MRR per query and overall, and `meetsTarget` (SEARCH_RELEVANCE_TARGET_PASS_RATE). */
 		evaluateRelevance: {
-			rest: "GET /admin/relevance/evaluate",
 			async handler(this: SearchThis) {
 				const dataset = loadRelevanceDataset();
 				const report = await this.engineCall("search", () =>
@@ -40,7 +39,6 @@ export function relevanceActions(config: AppConfig) {
 
 		/** Size, age and the expected products the catalog no longer has or no longer sells. */
 		datasetHealth: {
-			rest: "GET /admin/relevance/dataset/health",
 			handler(this: SearchThis, ctx: Context) {
 				return datasetHealth(loadRelevanceDataset(), (skus) => catalogStateOf(ctx, skus), {
 					now: new Date(),

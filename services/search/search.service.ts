@@ -90,7 +90,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 		actions: {
 			/** `{items, page, size, total, facets}`: the products list's shape, each item with its `score`. */
 			products: {
-				rest: "GET /products",
 				params: searchProductsParams,
 				async handler(this: SearchThis, ctx: Context<SearchQuery>) {
 					const query = ctx.params;
@@ -100,7 +99,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 			},
 
 			autocomplete: {
-				rest: "GET /autocomplete",
 				params: autocompleteParams,
 				async handler(this: SearchThis, ctx: Context<{ q: string; limit: number }>) {
 					const suggestions = await this.engineCall("autocomplete", () =>
@@ -112,7 +110,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 
 			/** An operator's direct write of one product (the events do this by themselves). */
 			indexProduct: {
-				rest: "POST /index/products",
 				params: indexProductParams,
 				async handler(this: SearchThis, ctx: Context<SearchDocument>) {
 					const [outcome] = await this.applyChanges([{ kind: "upsert", document: ctx.params }], "api");
@@ -121,7 +118,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 			},
 
 			indexProducts: {
-				rest: "POST /index/products/bulk",
 				params: indexProductsBulkParams,
 				async handler(this: SearchThis, ctx: Context<{ products: SearchDocument[] }>) {
 					const changes = ctx.params.products.map((document) => ({ kind: "upsert" as const, document }));
@@ -138,7 +134,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 			 * change of the product brings it back); a product the catalog no longer has stays out for good.
 			 */
 			removeFromIndex: {
-				rest: "DELETE /index/products/:productId",
 				params: removeFromIndexParams,
 				async handler(this: SearchThis, ctx: Context<{ productId: string; version?: number }>) {
 					const { productId } = ctx.params;
@@ -150,7 +145,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 
 			/** Starts a rebuild from the catalog: 202 with the job; `GET /reindex/:jobId` follows it. */
 			reindex: {
-				rest: "POST /reindex/products",
 				async handler(this: SearchThis, ctx: Context) {
 					const job = await this.startReindex();
 					setReplyStatus(ctx, 202);
@@ -159,7 +153,6 @@ export default function searchService(config: AppConfig): ServiceSchema {
 			},
 
 			reindexStatus: {
-				rest: "GET /reindex/:jobId",
 				params: reindexJobParams,
 				async handler(this: SearchThis, ctx: Context<{ jobId: string }>) {
 					const job = await this.jobs.find(ctx.params.jobId);

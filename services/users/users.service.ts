@@ -40,7 +40,6 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 
 		actions: {
 			me: {
-				rest: "GET /me",
 				async handler(this: UsersThis, ctx: Context) {
 					const userId = userIdOf(ctx);
 					const [profile, addresses] = await Promise.all([
@@ -52,7 +51,6 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 			},
 
 			updateProfile: {
-				rest: "PUT /me",
 				params: updateProfileParams,
 				handler(this: UsersThis, ctx: Context<Partial<Pick<Profile, "displayName" | "phone">>>): Promise<Profile> {
 					const { displayName, phone } = ctx.params;
@@ -65,7 +63,6 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 
 			/** Merges the given preferences into the stored ones. */
 			updatePreferences: {
-				rest: "PUT /me/preferences",
 				params: preferencesParams,
 				async handler(this: UsersThis, ctx: Context<Preferences>): Promise<Preferences> {
 					const saved = await this.repository.updateProfile(userIdOf(ctx), (current) => ({
@@ -76,14 +73,12 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 			},
 
 			addresses: {
-				rest: "GET /me/addresses",
 				handler(this: UsersThis, ctx: Context) {
 					return this.repository.addresses(userIdOf(ctx));
 				},
 			},
 
 			addAddress: {
-				rest: "POST /me/addresses",
 				params: createAddressParams,
 				async handler(this: UsersThis, ctx: Context<AddressFields>) {
 					const address = await this.repository.addAddress(userIdOf(ctx), ctx.params, MAX_ADDRESSES);
@@ -94,7 +89,6 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 			},
 
 			replaceAddress: {
-				rest: "PUT /me/addresses/:id",
 				params: replaceAddressParams,
 				async handler(this: UsersThis, ctx: Context<AddressFields & { id: string }>) {
 					const { id, ...fields } = ctx.params;
@@ -105,7 +99,6 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 			},
 
 			removeAddress: {
-				rest: "DELETE /me/addresses/:id",
 				params: addressRefParams,
 				async handler(this: UsersThis, ctx: Context<{ id: string }>) {
 					if (!(await this.repository.removeAddress(userIdOf(ctx), ctx.params.id))) {
