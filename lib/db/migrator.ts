@@ -61,8 +61,3 @@ export async function migrate(sequelize: Sequelize, migrations: readonly Migrati
 		}
 	});
 }
-
-/** Rolls every migration back (tests and `down` tooling). */
-export async function rollbackAll(sequelize: Sequelize, migrations: readonly Migration[]): Promise<void> {
-	await migrator(sequelize, migrations).down({ to: 0 });
-}

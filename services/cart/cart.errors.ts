@@ -1,16 +1,22 @@
 import { Errors } from "moleculer";
 import { ClientError } from "../../lib/errors";
 
+/** Stable error types: clients and tests branch on these, never on messages. */
+export const CART_ID_REQUIRED = "CART_ID_REQUIRED";
+export const PRODUCT_NOT_AVAILABLE = "PRODUCT_NOT_AVAILABLE";
+export const CART_LIMIT = "CART_LIMIT";
+export const CATALOG_UNAVAILABLE = "CATALOG_UNAVAILABLE";
+
 export class CartIdRequiredError extends ClientError {
 	constructor() {
-		super("Send an access token, or the guest cart's cartId", 400, "CART_ID_REQUIRED");
+		super("Send an access token, or the guest cart's cartId", 400, CART_ID_REQUIRED);
 	}
 }
 
 /** Also for an inactive product: it cannot be bought. */
 export class ProductNotAvailableError extends ClientError {
 	constructor(productId: string) {
-		super(`Product ${productId} cannot be added to a cart`, 404, "PRODUCT_NOT_AVAILABLE", { productId });
+		super(`Product ${productId} cannot be added to a cart`, 404, PRODUCT_NOT_AVAILABLE, { productId });
 	}
 }
 
@@ -19,7 +25,7 @@ export class CartLimitError extends ClientError {
 		super(
 			what === "lines" ? `A cart holds at most ${limit} products` : `A cart holds at most ${limit} of one product`,
 			409,
-			"CART_LIMIT",
+			CART_LIMIT,
 			{ what, limit },
 		);
 	}
@@ -32,6 +38,6 @@ export class CartLimitError extends ClientError {
  */
 export class CatalogUnavailableError extends Errors.MoleculerRetryableError {
 	constructor(retryAfterS = 1) {
-		super("The catalog cannot be read now; retry shortly", 503, "CATALOG_UNAVAILABLE", { retryAfterS });
+		super("The catalog cannot be read now; retry shortly", 503, CATALOG_UNAVAILABLE, { retryAfterS });
 	}
 }

@@ -37,6 +37,7 @@ import {
 } from "./products.params";
 import { type Product, type ProductFields, type ProductQuery, ProductsRepository } from "./products.repository";
 import { markFallback, searchFirst } from "./search-first";
+import { writeWithEvent } from "./write-with-event";
 
 interface ProductsVars {
 	sequelize: Sequelize;
@@ -104,13 +105,11 @@ export default function productsService(config: AppConfig): ServiceSchema {
 				params: createProductParams,
 				async handler(this: ProductsThis, ctx: Context<ProductFields & { sku: string }>) {
 					const { sku, ...fields } = ctx.params;
-					const product = await this.sequelize.transaction(async (tx) => {
-						const created = await this.repository.create(sku, fields, tx);
-						await this.writeEvents(tx, [
-							newEvent(PRODUCT_TOPIC.upserted, created.id, upserted(created), correlationIdOf(ctx)),
-						]);
-						return created;
-					});
+					const product = await writeWithEvent(
+						this,
+						(tx) => this.repository.create(sku, fields, tx),
+						(created) => newEvent(PRODUCT_TOPIC.upserted, created.id, upserted(created), correlationIdOf(ctx)),
+					);
 					await forgetCatalog(this);
 					replyCreated(ctx, `/api/products/${product.id}`);
 					return product;
@@ -121,14 +120,15 @@ export default function productsService(config: AppConfig): ServiceSchema {
 				params: replaceProductParams,
 				async handler(this: ProductsThis, ctx: Context<ProductFields & { id: string }>) {
 					const { id, ...fields } = ctx.params;
-					const product = await this.sequelize.transaction(async (tx) => {
-						const replaced = await this.repository.replace(id, fields, tx);
-						if (!replaced) throw new ProductNotFoundError(id);
-						await this.writeEvents(tx, [
-							newEvent(PRODUCT_TOPIC.upserted, id, upserted(replaced), correlationIdOf(ctx)),
-						]);
-						return replaced;
-					});
+					const product = await writeWithEvent(
+						this,
+						async (tx) => {
+							const replaced = await this.repository.replace(id, fields, tx);
+							if (!replaced) throw new ProductNotFoundError(id);
+							return replaced;
+						},
+						(replaced) => newEvent(PRODUCT_TOPIC.upserted, id, upserted(replaced), correlationIdOf(ctx)),
+					);
 					await forgetCatalog(this);
 					return product;
 				},
@@ -137,12 +137,18 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			remove: {
 				params: productRefParams,
 				async handler(this: ProductsThis, ctx: Context<{ id: string }>) {
-					await this.sequelize.transaction(async (tx) => {
-						const product = await this.repository.remove(ctx.params.id, tx);
-						if (!product) throw new ProductNotFoundError(ctx.params.id);
-						const payload: ProductDeletedPayload = { id: product.id, sku: product.sku, version: product.version + 1 };
-						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.deleted, product.id, payload, correlationIdOf(ctx))]);
-					});
+					await writeWithEvent(
+						this,
+						async (tx) => {
+							const removed = await this.repository.remove(ctx.params.id, tx);
+							if (!removed) throw new ProductNotFoundError(ctx.params.id);
+							return removed;
+						},
+						(product) => {
+							const payload: ProductDeletedPayload = { id: product.id, sku: product.sku, version: product.version + 1 };
+							return newEvent(PRODUCT_TOPIC.deleted, product.id, payload, correlationIdOf(ctx));
+						},
+					);
 					await forgetCatalog(this);
 					setReplyStatus(ctx, 204);
 					return null;
@@ -231,10 +237,11 @@ export default function productsService(config: AppConfig): ServiceSchema {
 			this.repository = new ProductsRepository(this.sequelize);
 			if (config.embedded && config.seedDemoData && (await this.repository.list(EVERYTHING)).total === 0) {
 				for (const { sku, ...fields } of DEMO_PRODUCTS) {
-					await this.sequelize.transaction(async (tx) => {
-						const product = await this.repository.create(sku, fields, tx);
-						await this.writeEvents(tx, [newEvent(PRODUCT_TOPIC.upserted, product.id, upserted(product), "seed")]);
-					});
+					await writeWithEvent(
+						this,
+						(tx) => this.repository.create(sku, fields, tx),
+						(product) => newEvent(PRODUCT_TOPIC.upserted, product.id, upserted(product), "seed"),
+					);
 				}
 				this.logger.info(`Seeded demo catalog: ${DEMO_PRODUCTS.map((p) => p.sku).join(", ")}`);
 			}
