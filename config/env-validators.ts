@@ -34,6 +34,17 @@ export function positiveInt(max = Number.MAX_SAFE_INTEGER) {
 	});
 }
 
+/** An integer >= 0 (0 usually turns the feature off), optionally bounded. */
+export function nonNegativeInt(max = Number.MAX_SAFE_INTEGER) {
+	return makeValidator<number>((input: string) => {
+		const n = Number(input);
+		if (!Number.isInteger(n) || n < 0 || n > max) {
+			throw new EnvError(`expected an integer in 0..${max}, got "${input}"`);
+		}
+		return n;
+	});
+}
+
 /** Seconds, fractions allowed (0.5), at least 0.1 and at most `max`. */
 export function positiveSeconds(max: number) {
 	return makeValidator<number>((input: string) => {

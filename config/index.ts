@@ -10,6 +10,7 @@ import { trustedProxyMatcher } from "../lib/net/client-ip";
 import {
 	byteSize,
 	nameList,
+	nonNegativeInt,
 	nonNegativeNumber,
 	optionalUrl,
 	positiveInt,
@@ -115,6 +116,9 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			INVENTORY_SWEEP_BATCH: positiveInt(100_000)({ default: 1000 }),
 			ORDER_PAYMENT_TIMEOUT_MS: positiveInt()({ default: 15 * 60_000 }),
 			ORDER_TIMEOUT_SWEEP_MS: positiveInt()({ default: 10_000 }),
+			ORDER_ADMISSION_MAX_LAG_MS: positiveInt()({ default: 2_000 }),
+			ORDER_ADMISSION_MAX_LAGGING: nonNegativeInt()({ default: 100 }),
+			ORDER_ADMISSION_CHECK_MS: positiveInt(60_000)({ default: 250 }),
 			PAYMENTS_WEBHOOK_URL: optionalUrl(["http", "https"])({ default: "" }),
 			PAYMENTS_WEBHOOK_SECRET: str({ default: "" }),
 			PAYMENT_PROVIDER_MAX_ATTEMPTS: positiveInt(100)({ default: 4 }),
@@ -250,6 +254,8 @@ export interface AppConfig {
 		/** An order not PAID this long after it was made is TIMED_OUT. */
 		paymentTimeoutMs: number;
 		timeoutSweepMs: number;
+		/** Back-pressure on new orders when the saga is behind (services/orders/checkout-admission.ts). */
+		admission: { maxLagMs: number; maxLagging: number; checkEveryMs: number };
 	};
 	payments: {
 		/** Where the provider delivers its webhooks: our gateway's `/api/payments/webhook` unless set. */
@@ -510,7 +516,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			compoundCommit: e.INVENTORY_COMPOUND_COMMIT,
 			callBatchMax: e.INVENTORY_CALL_BATCH_MAX,
 		},
-		orders: { paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT_MS, timeoutSweepMs: e.ORDER_TIMEOUT_SWEEP_MS },
+		orders: {
+			paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT_MS,
+			timeoutSweepMs: e.ORDER_TIMEOUT_SWEEP_MS,
+			admission: {
+				maxLagMs: e.ORDER_ADMISSION_MAX_LAG_MS,
+				maxLagging: e.ORDER_ADMISSION_MAX_LAGGING,
+				checkEveryMs: e.ORDER_ADMISSION_CHECK_MS,
+			},
+		},
 		payments: {
 			webhookUrl: e.PAYMENTS_WEBHOOK_URL,
 			webhookSecret: e.PAYMENTS_WEBHOOK_SECRET || DEV_WEBHOOK_SECRET,

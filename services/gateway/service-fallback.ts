@@ -65,7 +65,9 @@ function isRemote(e: ErrorLike, localNodeID: string): boolean {
 
 /** An answer the gateway already logged (once per outage): no error line per request. */
 export function isReportedFallback(err: unknown): boolean {
-	return err instanceof ServiceFallbackError && err.reported;
+	if (err instanceof ServiceFallbackError) return err.reported;
+	// A service shedding load (orders' CHECKOUT_BUSY) logs when it starts and stops; each refusal is not a failure.
+	return (err as { data?: { loadShed?: unknown } } | null)?.data?.loadShed === true;
 }
 
 /**

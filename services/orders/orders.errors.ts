@@ -1,9 +1,11 @@
+import { Errors } from "moleculer";
 import { ClientError } from "../../lib/errors";
 
 export const ORDER_NOT_FOUND = "ORDER_NOT_FOUND";
 export const INVALID_ORDER_STATE = "INVALID_ORDER_STATE";
 export const PRODUCT_NOT_AVAILABLE = "PRODUCT_NOT_AVAILABLE";
 export const IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
+export const CHECKOUT_BUSY = "CHECKOUT_BUSY";
 
 /** Also for another user's order: whether it exists is not theirs to learn. */
 export class OrderNotFoundError extends ClientError {
@@ -71,6 +73,19 @@ export class StockNotHeldError extends ClientError {
 		super(`Inventory holds no stock for order ${orderId} (${holdStatus})`, 409, "STOCK_NOT_HELD", {
 			orderId,
 			holdStatus,
+		});
+	}
+}
+
+/**
+ * The saga is behind (see checkout-admission.ts): nothing was written; the client retries after
+ * `retryAfterS`. `loadShed`: an answer by design, logged once when checkout closes, not per request.
+ */
+export class CheckoutBusyError extends Errors.MoleculerRetryableError {
+	constructor(retryAfterS: number) {
+		super("Checkout is busy: too many orders are waiting for stock; retry shortly", 503, CHECKOUT_BUSY, {
+			retryAfterS,
+			loadShed: true,
 		});
 	}
 }

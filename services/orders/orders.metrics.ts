@@ -8,6 +8,8 @@ export const ORDER_METRIC = {
 	terminal: "shop_orders_terminal_total",
 	completion: "shop_order_completion_ms",
 	sagaEvents: "shop_order_saga_events_total",
+	admissionRefused: "shop_orders_admission_refused_total",
+	lagging: "shop_orders_lagging",
 } as const;
 
 export const ordersMetrics = [
@@ -42,5 +44,16 @@ export const ordersMetrics = [
 		name: ORDER_METRIC.sagaEvents,
 		description: "Saga events handled by orders, by topic and outcome (applied, ignored, duplicate)",
 		labelNames: ["topic", "outcome"],
+	},
+	{
+		type: "counter",
+		name: ORDER_METRIC.admissionRefused,
+		description: "New orders answered 503 CHECKOUT_BUSY because the saga was behind",
+	},
+	{
+		type: "gauge",
+		name: ORDER_METRIC.lagging,
+		description:
+			"Orders waiting for their stock decision longer than ORDER_ADMISSION_MAX_LAG_MS (counted up to ORDER_ADMISSION_MAX_LAGGING)",
 	},
 ] as const;

@@ -197,6 +197,19 @@ export class OrdersRepository {
 	}
 
 	/** Orders still open that were made before `createdBefore`: the timeout sweep's work. */
+	/**
+	 * How many orders still wait for their stock decision (PENDING, or PAID before the stock) and were
+	 * created before `createdBefore`, counting no further than `limit` (the index on status and
+	 * created_at bounds the read).
+	 */
+	async countWaitingForStock(createdBefore: number, limit: number): Promise<number> {
+		const [row] = await this.db.query<{ n: number | string }>(
+			"SELECT COUNT(*) AS n FROM (SELECT 1 FROM orders WHERE status IN ('PENDING', 'PAID') AND created_at < ? LIMIT ?) AS lagging",
+			{ replacements: [createdBefore, limit], type: QueryTypes.SELECT },
+		);
+		return Number(row?.n ?? 0);
+	}
+
 	async openCreatedBefore(createdBefore: number, limit: number): Promise<string[]> {
 		const rows = await this.db.query<{ order_id: string }>(
 			"SELECT order_id FROM orders WHERE status IN ('PENDING', 'RESERVED', 'PAID') AND created_at < ? ORDER BY created_at LIMIT ?",

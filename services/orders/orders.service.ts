@@ -13,11 +13,13 @@ import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
 import { SANDBOX_METHODS } from "../payments/sandbox-provider";
+import { CheckoutAdmission } from "./checkout-admission";
 import { ordersMigrations } from "./migrations";
 import { OrderCoordinator } from "./order-coordinator";
 import { cartLines, priceLines, totalsOf } from "./order-pricing";
 import { type OrderView, orderView } from "./order-view";
 import {
+	CheckoutBusyError,
 	IdempotencyKeyReusedError,
 	InvalidOrderStateError,
 	OrderNotFoundError,
@@ -38,6 +40,7 @@ interface OrdersVars {
 	coordinator: OrderCoordinator;
 	sweepTimer: NodeJS.Timeout;
 	sweeping: Promise<number> | null;
+	admission: CheckoutAdmission;
 }
 
 interface OrdersMethods extends MetricsMethods, OutboxMethods, DedupMethods {
@@ -124,6 +127,8 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 					};
 					const earlier = await replayed();
 					if (earlier) return earlier;
+					const retryAfterS = this.admission.retryAfterS();
+					if (retryAfterS > 0) throw new CheckoutBusyError(retryAfterS);
 
 					const { items, fromCart, paymentMethod, shippingAddressId } = ctx.params;
 					if (Boolean(items) === Boolean(fromCart)) {
@@ -317,6 +322,22 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 					this.observeMetric(ORDER_METRIC.completion, Date.now() - order.createdAt, { status });
 				},
 			});
+			this.admission = new CheckoutAdmission(
+				(createdBefore, limit) => this.repository.countWaitingForStock(createdBefore, limit),
+				settings.admission,
+				{
+					lagging: (count) => this.setGauge(ORDER_METRIC.lagging, count),
+					refused: () => this.countMetric(ORDER_METRIC.admissionRefused),
+					changed: (open, lagging) => {
+						if (open) this.logger.info("Checkout takes new orders again: the saga has caught up");
+						else
+							this.logger.warn(
+								`Checkout refuses new orders (503 CHECKOUT_BUSY): ${lagging}+ orders have waited over ${settings.admission.maxLagMs} ms for their stock decision`,
+							);
+					},
+				},
+			);
+			this.admission.start();
 			this.sweepTimer = setInterval(() => {
 				this.sweepTimeouts().catch((err: Error) => this.logger.warn(`Timeout sweep failed: ${err.message}`));
 			}, settings.timeoutSweepMs).unref();
@@ -324,6 +345,7 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 
 		async stopped(this: OrdersThis) {
 			clearInterval(this.sweepTimer);
+			this.admission?.stop();
 			await this.sweeping?.catch(() => undefined);
 		},
 	});

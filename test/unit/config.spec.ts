@@ -72,7 +72,14 @@ describe("config", () => {
 		expect(loadConfig({ INVENTORY_RESERVATION_TTL_S: "120", ORDER_PAYMENT_TIMEOUT_MS: "120000" }).orders).toEqual({
 			paymentTimeoutMs: 120_000,
 			timeoutSweepMs: 10_000,
+			admission: { maxLagMs: 2000, maxLagging: 100, checkEveryMs: 250 },
 		});
+	});
+
+	it("when back-pressure on orders is set, then 0 lagging orders turns it off and a negative count is refused", () => {
+		expect(loadConfig({ ORDER_ADMISSION_MAX_LAGGING: "0" }).orders.admission.maxLagging).toBe(0);
+		expect(() => loadConfig({ ORDER_ADMISSION_MAX_LAGGING: "-1" })).toThrow(/ORDER_ADMISSION_MAX_LAGGING/);
+		expect(() => loadConfig({ ORDER_ADMISSION_CHECK_MS: "0" })).toThrow(/ORDER_ADMISSION_CHECK_MS/);
 	});
 
 	it("when a production node runs payments without its own webhook secret, then loading fails; other nodes need none", () => {

@@ -1,0 +1,89 @@
+/**
+ * Back-pressure on new orders. The saga has a capacity (orders/s it can take to an end); above it, the
+ * events of the orders already made queue up in the event broker, and each new order only makes every
+ * order's wait longer. So when the saga is behind, `POST /api/orders` answers 503 CHECKOUT_BUSY with
+ * `Retry-After` instead, before anything is written.
+ *
+ * "Behind" is read from the database, so that every orders node of a cluster agrees: at least
+ * `maxLagging` orders have waited longer than `maxLagMs` for their stock decision (status PENDING, or
+ * PAID before the stock). A few orders stuck for their own reasons (an event in the dead letters) do not
+ * close checkout; a backlog does. The count is refreshed every `checkEveryMs` in the background, so a
+ * POST never waits for it; a failed refresh keeps the last answer, and an answer older than
+ * STALE_AFTER_CHECKS refreshes is dropped (admit), so a database problem never closes checkout by itself.
+ */
+export interface AdmissionSettings {
+	/** An order waiting longer than this for its stock decision is lagging. */
+	maxLagMs: number;
+	/** This many lagging orders close checkout; 0 turns back-pressure off. */
+	maxLagging: number;
+	checkEveryMs: number;
+}
+
+export interface AdmissionObserver {
+	/** The latest count of lagging orders (capped at maxLagging). */
+	lagging(count: number): void;
+	refused(): void;
+	/** Checkout closed (`open` false) or opened again: once per change, for the log. */
+	changed(open: boolean, lagging: number): void;
+}
+
+/** Counts orders waiting for their stock decision that were created before `createdBefore`, up to `limit`. */
+export type LaggingCounter = (createdBefore: number, limit: number) => Promise<number>;
+
+const STALE_AFTER_CHECKS = 8;
+
+export class CheckoutAdmission {
+	private lagging = 0;
+	private countedAt = 0;
+	private timer: NodeJS.Timeout | undefined;
+	private counting = false;
+
+	constructor(
+		private readonly countLagging: LaggingCounter,
+		private readonly settings: AdmissionSettings,
+		private readonly observer: AdmissionObserver,
+	) {}
+
+	get enabled(): boolean {
+		return this.settings.maxLagging > 0;
+	}
+
+	start(): void {
+		if (!this.enabled) return;
+		this.timer = setInterval(() => void this.refresh(), this.settings.checkEveryMs);
+		this.timer.unref();
+		void this.refresh();
+	}
+
+	stop(): void {
+		clearInterval(this.timer);
+		this.timer = undefined;
+	}
+
+	/** Seconds the client should wait before trying again, or 0 when a new order is admitted now. */
+	retryAfterS(now = Date.now()): number {
+		if (!this.enabled || this.lagging < this.settings.maxLagging) return 0;
+		if (now - this.countedAt > STALE_AFTER_CHECKS * this.settings.checkEveryMs) return 0;
+		this.observer.refused();
+		return Math.max(1, Math.ceil(this.settings.maxLagMs / 1000));
+	}
+
+	/** Counts the lagging orders now (the background refresh calls it; tests may too). */
+	async refresh(): Promise<void> {
+		if (this.counting) return;
+		this.counting = true;
+		try {
+			const now = Date.now();
+			const wasOpen = this.lagging < this.settings.maxLagging;
+			this.lagging = await this.countLagging(now - this.settings.maxLagMs, this.settings.maxLagging);
+			this.countedAt = now;
+			this.observer.lagging(this.lagging);
+			const open = this.lagging < this.settings.maxLagging;
+			if (open !== wasOpen) this.observer.changed(open, this.lagging);
+		} catch {
+			// Keep the last answer; it is dropped once stale (see retryAfterS).
+		} finally {
+			this.counting = false;
+		}
+	}
+}
