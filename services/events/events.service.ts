@@ -1,4 +1,4 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { callerOf } from "../../lib/auth/caller";
@@ -17,6 +17,11 @@ import { outboxActionOf, outboxServices, SERVICE_NAME } from "./outbox-actions";
 
 interface ChannelAdapter extends DeadLetterAdapter {
 	publish(channel: string, payload: unknown, opts?: Record<string, unknown>): Promise<void>;
+}
+
+/** The adapter @moleculer/channels puts on the broker (Moleculer's typings leave it out). */
+function channelAdapterOf(broker: ServiceBroker): ChannelAdapter {
+	return (broker as unknown as { channelAdapter: ChannelAdapter }).channelAdapter;
 }
 
 /** Set by `broker.stop()` before services stop (Moleculer's typings leave it out). */
@@ -55,16 +60,8 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 				rawPayload: true,
 				// A store failure must not dead-letter the dead letter.
 				deadLettering: { enabled: false },
-				async handler(
-					this: {
-						deadLetters: DeadLetterRepository;
-						broker: { channelAdapter: ChannelAdapter };
-						logger: Context["broker"]["logger"];
-					} & MetricsMethods,
-					payload: unknown,
-					raw: unknown,
-				) {
-					const letter = deadLetterOf(payload, raw, this.broker.channelAdapter);
+				async handler(payload: unknown, raw: unknown) {
+					const letter = deadLetterOf(payload, raw, channelAdapterOf(this.broker));
 					// While the database is away the store waits (blocking its consumer) rather than let the
 					// channel's few quick retries run out; only a stopping node hands the message back to the broker.
 					await retryWithBackoff(() => this.deadLetters.add(letter, Date.now()), {
@@ -101,7 +98,7 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 					const { letter, bytes } = found;
 					if (letter.requeuedAt) throw new DeadLetterAlreadyRequeuedError(letter.id);
 					// The stored channel name already carries the namespace prefix: publish through the adapter.
-					const adapter = (this.broker as unknown as { channelAdapter: ChannelAdapter }).channelAdapter;
+					const adapter = channelAdapterOf(this.broker);
 					const message = requeueMessage(letter, bytes);
 					await adapter.publish(message.channel, message.payload, message.opts);
 					await this.deadLetters.markRequeued(letter.id, Date.now());

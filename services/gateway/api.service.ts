@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { AppConfig } from "../../config";
 import { type Caller, callerOf } from "../../lib/auth/caller";
 import { TOKENS_REVOKED_EVENT, type TokensRevoked } from "../../lib/auth/tokens-revoked";
+import { defineService, type ServiceThis } from "../../lib/define-schema";
 import { ClientError, toErrorBody } from "../../lib/errors";
 import { ClusterServices } from "../../lib/health/cluster-services";
 import { DependencyProbes } from "../../lib/health/dependency-probes";
@@ -57,7 +58,7 @@ function webhookMeta(req: GatewayRequest): Record<string, unknown> {
 	return { rawBody: req.rawBody ?? "", signature: headerOf(req, "x-razorpay-signature") };
 }
 
-interface GatewaySettings {
+interface GatewaySettings extends ServiceSettingSchema {
 	port: number;
 	ip: string;
 	[key: string]: unknown;
@@ -75,7 +76,20 @@ interface GatewayVars {
 	server?: import("node:http").Server;
 }
 
-type GatewayService = Service<GatewaySettings> & GatewayVars;
+/** Ours, and moleculer-web's that we call. */
+interface GatewayMethods {
+	/** moleculer-web's: answers a failed request through `settings.onError`. */
+	sendError(req: GatewayRequest, res: ServerResponse, err: unknown): void;
+	errorHandler(req: GatewayRequest, res: ServerResponse, err: unknown): void;
+	httpHandler(req: GatewayRequest, res: ServerResponse, next?: unknown): unknown;
+	callAction(route: unknown, action: string, req: GatewayRequest, ...more: unknown[]): Promise<unknown>;
+	authenticate(ctx: Context, route: unknown, req: GatewayRequest): Promise<Caller | null>;
+	requireAdmin(ctx: Context): void;
+	requireRoleIfAny(ctx: Context, route: unknown, req: GatewayRequest): void;
+	requireCaller(ctx: Context, route: unknown, req: GatewayRequest): void;
+}
+
+type GatewayService = ServiceThis<GatewayVars, GatewayMethods, GatewaySettings>;
 
 /** moleculer-web's own methods, for the ones we wrap (httpHandler, callAction). */
 const gatewayMethods = (
@@ -181,7 +195,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 	// Per-request lines ("=> POST ...", "<= 200 ...") at debug only: at info they would be three lines per
 	// request, and moleculer-web builds them (colours, timings) even when the level drops them.
 	const logging = config.logging.level === "debug" || config.logging.level === "trace";
-	const schema: ServiceSchema<GatewaySettings, Record<string, never>, GatewayVars> = {
+	return defineService<GatewayVars, GatewayMethods, GatewaySettings>({
 		name: "api",
 		// The rate-limit counters, shared by the gateways (the service name is the same on every node). The
 		// edge starts even when Redis does not answer: rate limits let requests through until it does.
@@ -317,7 +331,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			 * it to `onError`, where sendError logs it once, with the correlation id. Here it only hands it on.
 			 */
 			errorHandler(this: GatewayService, req: GatewayRequest, res: ServerResponse, err: unknown) {
-				(this as unknown as { sendError(...args: unknown[]): void }).sendError(req, res, err);
+				this.sendError(req, res, err);
 			},
 			/** Security and CORS headers on every answer, before routing; a CORS preflight is answered there. */
 			httpHandler(this: GatewayService, req: GatewayRequest, res: ServerResponse, next?: unknown) {
@@ -382,8 +396,7 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 			this.stopWatchingCluster();
 			await this.probes.close();
 		},
-	};
-	return schema as unknown as ServiceSchema;
+	});
 }
 
 /** `auth.validate` as a child of the request's context. */
