@@ -1,4 +1,4 @@
-import type { Service, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { appConfigOf } from "../config/app-config-of";
 import { type Migration, migrate } from "../lib/db/migrator";
@@ -11,8 +11,6 @@ export interface DbMixinOptions {
 	/** The service's schema, applied in order at start (never `sync()`). */
 	migrations: readonly Migration[];
 }
-
-export type DbService = Service & { sequelize: Sequelize };
 
 /**
  * Gives a service its own database: MariaDB/MySQL when DATABASE_URL is set (the database is

@@ -1,9 +1,7 @@
-import type { Service, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { appConfigOf } from "../config/app-config-of";
 import { defineMixin } from "../lib/define-schema";
 import { createKvStore, type KvStore } from "../lib/kv";
-
-export type KvService = Service & { kv: KvStore };
 
 export interface KvMixinOptions {
 	/**

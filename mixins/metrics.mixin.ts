@@ -1,4 +1,4 @@
-import type { Service, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { defineMixin } from "../lib/define-schema";
 
 export type Labels = Record<string, string | number>;
@@ -31,8 +31,6 @@ export interface MetricsMethods {
 	setGauge(name: string, value: number, labels?: Labels): void;
 	observeMetric(name: string, value: number, labels?: Labels): void;
 }
-
-export type MetricsService = Service & MetricsMethods;
 
 /**
  * Registers a service's business metrics on the broker's registry (exported by the built-in
