@@ -15,6 +15,9 @@ export interface OperatorCommand {
 
 type Print = (text: string) => void;
 
+/** The internal action every node offers (services/inventory/caller/caller-queues.ts); named, not imported: lib/ imports nothing from services. */
+const CALLER_QUEUES_ACTION = "$inventoryCallers.queues";
+
 /** What `inventory.actorStats` answers (services/inventory/actor/actor-stats.ts). */
 interface ActorStats {
 	nodeID: string;
@@ -33,6 +36,21 @@ interface ActorStats {
 		commandsPerS: number | null;
 		idle: boolean;
 	}>;
+}
+
+/** What `$inventoryCallers.queues` answers (services/inventory/caller/caller-queues.ts): reserves a calling node holds back. */
+interface CallerQueueStats {
+	nodeID: string;
+	skus: number;
+	waiting: number;
+	groupsInFlight: number;
+	oldestWaitMs: number;
+	busiest: Array<{ sku: string; waiting: number; groupsInFlight: number; oldestWaitMs: number }>;
+}
+
+/** "120 waiting, 2 groups out to the owner, oldest 35 ms". */
+function callerLoad(s: { waiting: number; groupsInFlight: number; oldestWaitMs: number }): string {
+	return `${s.waiting} waiting, ${s.groupsInFlight} group(s) out to the owner, oldest ${s.oldestWaitMs} ms`;
 }
 
 /** "412 waiting (37 queued), oldest 184 ms, 96 batches/s, 2380 commands/s": one line per node or SKU. */
@@ -137,7 +155,7 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 		{
 			command: "hot",
 			description:
-				"Per inventory node: live SKU actors, commands waiting (and oldest wait), batch and command rates, the busiest SKUs",
+				"Per inventory node: live SKU actors, commands waiting (and oldest wait), batch and command rates, the busiest SKUs; then the reserves calling nodes hold back before they reach the owner",
 			options: [
 				{ option: "-l, --limit <n>", description: "SKUs per node (default 10)" },
 				{ option: "-s, --sample <ms>", description: "window of the rates (default 1000; 0: no rates)" },
@@ -162,6 +180,20 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 				for (const s of stats) {
 					print(`${s.nodeID}: ${s.actors} actor(s), ${load(s)}`);
 					for (const a of s.busiest) print(`  ${a.sku}  ${load(a)}${a.idle ? "  (idle)" : ""}`);
+				}
+				// Reserves grouped on the calling nodes wait there for a free group slot, before any actor sees them.
+				const callers = await Promise.all(
+					nodesWithAction(broker, CALLER_QUEUES_ACTION).map((nodeID) =>
+						broker
+							.call<CallerQueueStats, { limit: number }>(CALLER_QUEUES_ACTION, { limit }, { nodeID, timeout: 10_000 })
+							.catch(() => null),
+					),
+				);
+				const holding = callers.filter((c): c is CallerQueueStats => c !== null && c.skus > 0);
+				print(holding.length === 0 ? "callers: nothing held back" : "callers (held back before the owner):");
+				for (const c of holding) {
+					print(`${c.nodeID}: ${c.skus} SKU(s), ${callerLoad(c)}`);
+					for (const q of c.busiest) print(`  ${q.sku}  ${callerLoad(q)}`);
 				}
 			},
 		},

@@ -132,7 +132,7 @@ describe("REPL operator commands", () => {
 		}
 	}, 60_000);
 
-	it("when a SKU's commit is stuck, then hot shows its commands waiting and how long the oldest has waited", async () => {
+	it("when a SKU's commit is stuck, then hot shows its commands waiting, how long the oldest has waited, and the reserves its callers hold back", async () => {
 		const sku = `STUCK-${uniqueId()}`;
 		await operator.call("inventory.setStock", { sku, available: 100 });
 		const locker = await testServerConnection(inventoryDatabase);
@@ -143,15 +143,27 @@ describe("REPL operator commands", () => {
 			const reserves = Array.from({ length: 20 }, (_, i) =>
 				operator.call("inventory.reserve", { orderId: `s${i}`, sku, quantity: 1 }),
 			);
-			await sleep(600);
-			const line = (await run("hot", { options: { limit: "5", sample: "0" } }))
-				.split("\n")
-				.find((l) => l.startsWith(`  ${sku}  `));
+			await sleep(300);
+			// Both group slots of this caller are taken by the stuck batches: these wait on the calling node.
+			const heldBack = Array.from({ length: 15 }, (_, i) =>
+				operator.call("inventory.reserve", { orderId: `h${i}`, sku, quantity: 1 }),
+			);
+			await sleep(300);
+			const lines = (await run("hot", { options: { limit: "5", sample: "0" } })).split("\n");
+			const line = lines.find((l) => l.startsWith(`  ${sku}  `) && l.includes("queued"));
 			const match = /(\d+) waiting \((\d+) queued\), oldest (\d+) ms/.exec(line ?? "");
 			expect({ line, waiting: Number(match?.[1]) }).toEqual({ line: expect.any(String), waiting: 20 });
 			expect(Number(match?.[3])).toBeGreaterThanOrEqual(500);
+			// The operator's node is the caller here: it holds the 15 back, with both groups out.
+			const callers = lines.slice(lines.indexOf("callers (held back before the owner):"));
+			expect(callers[1]).toMatch(
+				new RegExp(`^${operator.nodeID}: 1 SKU\\(s\\), 15 waiting, 2 group\\(s\\) out to the owner, oldest \\d+ ms$`),
+			);
+			const held = /^ {2}(\S+) {2}15 waiting, 2 group\(s\) out to the owner, oldest (\d+) ms$/.exec(callers[2] ?? "");
+			expect(held?.[1]).toBe(sku);
+			expect(Number(held?.[2])).toBeGreaterThanOrEqual(250);
 			await locker.query("ROLLBACK");
-			await Promise.all(reserves);
+			await Promise.all([...reserves, ...heldBack]);
 		} finally {
 			await locker.end().catch(() => undefined);
 		}

@@ -1,4 +1,5 @@
 import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
+import { CALLER_QUEUES_ACTION, callerQueuesOf } from "./caller-queues";
 import { ownerLossAsUnavailable } from "./owner-loss";
 import { RESERVE_ACTION, RESERVE_BATCH_ACTION, type ReserveBatchOutcome, reviveError } from "./reserve-batch";
 import { skuRoutedActionName } from "./sku-affinity.strategy";
@@ -6,6 +7,8 @@ import { skuRoutedActionName } from "./sku-affinity.strategy";
 interface Waiting {
 	orderId: unknown;
 	quantity: unknown;
+	/** When the caller called (epoch ms), for the oldest wait `hot` shows. */
+	arrivedAt: number;
 	resolve(value: unknown): void;
 	reject(err: Error): void;
 }
@@ -101,6 +104,26 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 		name: "InventoryBatching",
 		created(b: ServiceBroker) {
 			broker = b;
+			// What this node holds back, for the REPL's `hot` (lib/repl/operator-commands.ts).
+			const [service, action] = CALLER_QUEUES_ACTION.split(".") as [string, string];
+			broker.createService({
+				name: service,
+				actions: {
+					[action]: {
+						visibility: "public",
+						params: { limit: { type: "number", integer: true, positive: true, max: 1000, default: 10 } },
+						handler: (ctx: { params: { limit: number } }) => {
+							const view = new Map(
+								[...lanes].map(([sku, lane]) => [
+									sku,
+									{ waitingSince: lane.waiting.map((w) => w.arrivedAt), inFlight: lane.inFlight },
+								]),
+							);
+							return callerQueuesOf(broker.nodeID, view, ctx.params.limit);
+						},
+					},
+				},
+			});
 		},
 		call(next: Call): Call {
 			return (given, params, opts) => {
@@ -123,7 +146,9 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 			return next(action, params, opts);
 		}
 		const { orderId, quantity } = params as { orderId?: unknown; quantity?: unknown };
-		return new Promise((resolve, reject) => enqueue(sku, { orderId, quantity, resolve, reject }));
+		return new Promise((resolve, reject) =>
+			enqueue(sku, { orderId, quantity, arrivedAt: Date.now(), resolve, reject }),
+		);
 	}
 }
 
