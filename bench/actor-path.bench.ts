@@ -55,6 +55,7 @@ async function runOnce(db: Sequelize): Promise<RunResult> {
 			batched += size;
 		},
 		fenceLost: () => undefined,
+		duplicateReservation: () => undefined,
 		staleStateFound: () => undefined,
 		soldOutRejected: () => undefined,
 		batchFailed: (_sku, err) => process.stderr.write(`[bench] batch failed: ${err.message}\n`),

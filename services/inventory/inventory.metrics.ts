@@ -6,6 +6,7 @@ export const METRIC = {
 	batchDuration: "shop_inventory_batch_duration_ms",
 	batchPhase: "shop_inventory_batch_phase_ms",
 	fenceConflicts: "shop_inventory_fence_conflicts_total",
+	duplicateReservations: "shop_inventory_duplicate_reservations_total",
 	staleStates: "shop_inventory_stale_states_total",
 	batchFailures: "shop_inventory_batch_failures_total",
 	soldOutRejects: "shop_inventory_sold_out_rejects_total",
@@ -57,6 +58,12 @@ export const inventoryMetrics: MetricDefinition[] = [
 		buckets: [0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000],
 	},
 	{ type: "counter", name: METRIC.fenceConflicts, description: "Batches that lost the version fence and were redone" },
+	{
+		type: "counter",
+		name: METRIC.duplicateReservations,
+		description:
+			"Batches redone because a reservation inserted as new was already stored (a repeated order no longer in the actor's memory)",
+	},
 	{
 		type: "counter",
 		name: METRIC.staleStates,

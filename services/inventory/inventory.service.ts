@@ -78,7 +78,19 @@ function resultLabel(err: unknown): string {
 
 /**
  * Stock and reservations. Every write to a SKU goes through that SKU's actor on the node that owns
- * it (calls are routed by the SkuAffinity strategy on `sku`); reads go to the database.
+ * it; reads go to the database. How a reservation reaches the code that decides it:
+ *
+ * 1. On the calling node (`caller/`): `inventory.reserve` passes through the batching middleware
+ *    (`caller/inventory-batching.middleware.ts`), which groups the reserves of one SKU into one
+ *    `inventory.reserveBatch` call (`caller/reserve-batch.ts` is its wire format) and sends it to the
+ *    SKU's owner, picked by the SkuAffinity strategy (`caller/sku-affinity.strategy.ts`: rendezvous
+ *    hashing over the nodes running inventory). A lost owner answers 503 (`caller/owner-loss.ts`).
+ * 2. On the owner, `reserveBatch` below submits each item to the SKU's actor (`actor/actor-registry.ts`).
+ * 3. The actor (`actor/sku-actor.ts`) queues it, decides its batch in memory in arrival order
+ *    (`actor/batch-decider.ts`) or refuses it from memory when sold out (`actor/sold-out-refusals.ts`),
+ *    and commits the batch behind the stock row's version fence (`storage/inventory.repository.ts`).
+ * 4. The caller is answered after its batch committed. The checkout saga (`saga/`) reserves an order's
+ *    lines through the same actors.
  */
 export default function inventoryService(config: AppConfig): ServiceSchema {
 	const settings = config.inventory;
@@ -339,6 +351,11 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				fenceLost: (sku) => {
 					this.countMetric(METRIC.fenceConflicts);
 					this.logger.warn(`Version fence lost on ${sku}: another writer committed first; reloading`);
+				},
+				duplicateReservation: (sku) => {
+					// A repeated order is routine (retries, redeliveries): counted, not warned about.
+					this.countMetric(METRIC.duplicateReservations);
+					this.logger.debug(`A reservation of ${sku} was already stored (a repeated order); redoing with lookups`);
 				},
 				staleStateFound: (sku) => {
 					this.countMetric(METRIC.staleStates);

@@ -222,6 +222,7 @@ describe.each([
 			// New orders' reserves are not looked up (the INSERT's unique key proves them new), so a repeat
 			// of an order the actor no longer holds in memory must be caught by the key or by the refusal check.
 			INVENTORY_RESERVATION_CACHE: "1",
+			...METRICS_ON,
 		});
 		const broker = await startBroker(config, [inventoryService(config)]);
 		const reserve = (orderId: string, sku: string, quantity: number) =>
@@ -255,6 +256,9 @@ describe.each([
 			const audit = (await auditInventory(infra.databaseUrl, databaseNameFor(config, "inventory"))).get(sku);
 			expectConsistent(audit as never, 15);
 			expect(audit).toMatchObject({ available: 1, reserved: 14, reservationRows: 8 });
+			// Each repeat the key caught redid its batch as a duplicate, not as a conflict with another writer.
+			expect(metricTotal(broker, "shop_inventory_duplicate_reservations_total")).toBeGreaterThanOrEqual(2);
+			expect(metricTotal(broker, "shop_inventory_fence_conflicts_total")).toBe(0);
 		} finally {
 			await broker.stop();
 		}

@@ -107,6 +107,7 @@ describe("counters the alert rules read (infra/prometheus/rules)", () => {
 
 			for (const name of [
 				"shop_inventory_fence_conflicts_total",
+				"shop_inventory_duplicate_reservations_total",
 				"shop_inventory_stale_states_total",
 				"shop_inventory_batch_failures_total",
 				"shop_inventory_saga_settle_conflicts_total",

@@ -14,10 +14,11 @@ describe.each([
 	beforeEach(() => migrate(database(), inventoryMigrations));
 
 	async function startActor(sku: string, reservationCacheLimit = 50_000) {
-		const counts = { soldOutRejects: 0, failedBatches: 0 };
+		const counts = { soldOutRejects: 0, failedBatches: 0, fencesLost: 0, duplicateReservations: 0 };
 		const observer: ActorObserver = {
 			batchCommitted: () => undefined,
-			fenceLost: () => undefined,
+			fenceLost: () => counts.fencesLost++,
+			duplicateReservation: () => counts.duplicateReservations++,
 			staleStateFound: () => undefined,
 			soldOutRejected: () => counts.soldOutRejects++,
 			batchFailed: () => counts.failedBatches++,
@@ -29,7 +30,7 @@ describe.each([
 			{ maxBatch: 500, mailboxDepth: 10_000, reservationTtlMs: 900_000, reservationCacheLimit, maxFenceRetries: 5 },
 			observer,
 		);
-		return { actor, counts };
+		return { actor, counts, repository };
 	}
 
 	/** `callers` closed loops of `each` reserves of 1 unit; the outcome of every call, by kind. */
@@ -77,5 +78,24 @@ describe.each([
 		// Every early order still gets its own reservation back, not a refusal.
 		const again = await storm(actor, sku, 100, 2);
 		expect(again.get("RESERVED")).toBe(200);
+	});
+
+	it("when an order reserves again after its reservation left the actor's memory, then the batch is redone as a duplicate reservation, not as a lost fence", async () => {
+		const sku = `REPEAT-${uniqueId()}`;
+		// Room for one reservation in memory: the first order's is trimmed once later batches commit.
+		const { actor, counts, repository } = await startActor(sku, 1);
+		const reserve = (orderId: string, quantity: number) =>
+			actor.submit({ kind: "reserve", reservationId: `${orderId}:${sku}`, orderId, quantity });
+		await actor.submit({ kind: "setAvailable", available: 10 });
+		const first = await reserve("first", 3);
+		for (let i = 0; i < 4; i++) await reserve(`filler-${i}`, 1);
+
+		// Taken for a new order (no lookup), its INSERT meets the stored row; redone with a lookup.
+		expect(await reserve("first", 3)).toEqual(first);
+
+		expect(counts.duplicateReservations).toBe(1);
+		expect(counts.fencesLost).toBe(0);
+		expect(counts.failedBatches).toBe(0);
+		expect(await repository.findStock(sku)).toMatchObject({ available: 3, reserved: 7 });
 	});
 });

@@ -1,9 +1,10 @@
-import { InsufficientStockError, InventoryUnavailableError, QueueFullError } from "../inventory.errors";
-import type { Reservation, Stock } from "../reservation";
-import { type CommitTimings, FenceLostError, type InventoryRepository } from "../storage/inventory.repository";
-import { type BatchDecision, decideBatch } from "./batch-decider";
-import { type CommandResult, type InventoryCommand, reservationIdOfCommand } from "./inventory-commands";
-import { ReservedOrders } from "./reserved-orders-index";
+import { InventoryUnavailableError, QueueFullError } from "../inventory.errors";
+import { DuplicateReservationError, FenceLostError } from "../storage/commit-errors";
+import type { CommitTimings, InventoryRepository } from "../storage/inventory.repository";
+import { decideBatch } from "./batch-decider";
+import type { CommandResult, InventoryCommand } from "./inventory-commands";
+import { LOADED, SkuKnowledge } from "./sku-knowledge";
+import { SoldOutRefusals } from "./sold-out-refusals";
 
 export interface ActorOptions {
 	/** Commands decided and committed together at most. */
@@ -13,7 +14,10 @@ export interface ActorOptions {
 	reservationTtlMs: number;
 	/** Reservations of one SKU kept in memory; beyond it the actor looks them up per batch. */
 	reservationCacheLimit: number;
-	/** Reload-and-decide-again attempts after a lost fence before the batch fails (retryably). */
+	/**
+	 * Reload-and-decide-again attempts per command after a lost fence or a reservation found already
+	 * stored (storage/commit-errors.ts) before it fails (retryably).
+	 */
 	maxFenceRetries: number;
 }
 
@@ -22,6 +26,8 @@ export interface ActorObserver {
 	/** `phases.prepareMs`: loading, lookups and deciding, before the transaction began. */
 	batchCommitted(size: number, durationMs: number, phases: CommitTimings & { prepareMs: number }): void;
 	fenceLost(sku: string): void;
+	/** A reservation the batch inserted as new was already stored (a repeated order): redone with lookups. */
+	duplicateReservation(sku: string): void;
 	/** A check of the stock row found that another writer changed the SKU: the state is read again. */
 	staleStateFound(sku: string): void;
 	soldOutRejected(): void;
@@ -34,45 +40,29 @@ interface Pending {
 	reject(err: Error): void;
 	/** Arrival order: a batch that has to be redone goes back in line at its place. */
 	seq: number;
-	/** Batches of this command that lost the version fence so far. */
-	fenceRetries: number;
+	/** Batches of this command redone so far (a lost fence, a reservation already stored). */
+	retries: number;
 	/** When it was queued (epoch ms), for the oldest wait operators read. */
 	arrivedAt: number;
 }
 
-interface ActorState {
-	stock: Stock | null;
-	reservations: Map<string, Reservation>;
-	/** True when `reservations` holds every reservation of the SKU (absence then means "none"). */
-	complete: boolean;
-	/** The decision this state ends with (maybe still committing), or LOADED when read from the database. */
-	decidedBy: number;
-	/** Reservations written by the last PIPELINE_DEPTH decisions (kept when the cache is trimmed). */
-	recentWrites: Reservation[][];
-}
-
-/** `decidedBy` of a state read from the database: nothing it depends on is still in flight. */
-const LOADED = 0;
-
 /**
- * Batches in flight per actor. Batch k+1 is decided on top of batch k's (not yet committed) result
- * and writes its new reservation rows while k commits; it takes the stock row's fence only after k
- * committed, and its callers are answered after its own commit. Measured per batch of ~80
- * reservations at 200 in flight on the bench machine (shop_inventory_batch_phase_ms, MariaDB): the new
- * rows ~2.5 ms, the fenced writes and COMMIT ~2 ms, so overlapping the first with the batch before's
- * second shortens the cycle by about half. A third slot measured no faster, nor did sending the fenced
- * writes before the batch before committed, to wait for its COMMIT inside InnoDB (bench/RESULTS.md).
- * (On SQLite, whose writers take turns, batch k+1's transaction simply starts after k's: nothing overlaps.)
+ * Batches in flight per actor, and the pipelining contract every part of a batch's commit follows
+ * (storage/inventory.repository.ts, storage/mariadb-batch-commit.ts, storage/batch-statements.ts and
+ * API_DOCS.md point here):
+ * - batch k+1 is decided on top of batch k's result before k has committed (the state it is decided
+ *   on ends with k's decision: SkuState.decidedBy in sku-knowledge.ts);
+ * - it writes its new reservation rows while k commits: they cannot collide with k's rows, which its
+ *   decision already knew;
+ * - only after k committed (the very decision it was built on) does it change statuses, which may touch
+ *   rows k writes, and take the stock row's fence; if k did not commit, k+1 rolls back
+ *   (PreviousBatchFailedError) and goes back into the mailbox, to be decided again on state read afresh;
+ * - its callers are answered after its own commit, so no answer ever depends on uncommitted work.
+ * On SQLite, whose writers take turns, batch k+1's transaction simply starts after k's: nothing overlaps.
+ * Why two slots (the batch phases measured, and a third slot or an earlier fence that were no faster):
+ * bench/RESULTS.md.
  */
 const PIPELINE_DEPTH = 2;
-
-/**
- * A state that neither this actor's commits nor a check have matched against the database for this
- * long is checked (one read of the stock row), in the background. Writes never need it (the fence
- * catches another writer), but refusals write nothing: without it, an actor whose SKU another node
- * changed meanwhile (ownership moved away and back) would go on refusing from memory.
- */
-const CHECK_AFTER_MS = 1_000;
 
 /** The batch this one was decided on top of did not commit (or committed a different decision). */
 class PreviousBatchFailedError extends Error {
@@ -91,7 +81,9 @@ interface BatchRun {
 /**
  * The single writer of one SKU on this node. Commands queue in a bounded mailbox; one worker drains
  * it in batches, decides each batch in memory in arrival order and commits it in one transaction
- * behind the stock row's version fence. Callers are answered only after the commit.
+ * behind the stock row's version fence, PIPELINE_DEPTH batches at a time. Callers are answered only
+ * after the commit. What it knows of the SKU is SkuKnowledge's (sku-knowledge.ts); which reserves it
+ * refuses without a batch, SoldOutRefusals' (sold-out-refusals.ts).
  */
 export class SkuActor {
 	private readonly mailbox: Pending[] = [];
@@ -100,27 +92,12 @@ export class SkuActor {
 	 * mailbox alone reads ~0 under load: the pipeline takes each command into a batch almost at once.
 	 */
 	private readonly unanswered = new Set<Pending>();
-	/** Reservation ids with a command queued or in flight: never fast-rejected (their outcome is pending). */
-	private readonly pendingIds = new Map<string, number>();
-	private state: ActorState | null = null;
-	/** The SKU has had more reservations than the cache holds: reloads read only its stock row. */
-	private overflowed = false;
-	/**
-	 * With more reservations than the cache holds: which orders hold one, read from the database the
-	 * first time the SKU is sold out, so that sold-out reserves are still refused from memory.
-	 */
-	private readonly reservedOrders: ReservedOrders;
+	private readonly knowledge: SkuKnowledge;
+	private readonly refusals: SoldOutRefusals;
 	/** Wakes a drain loop that waits with a free pipeline slot and an empty mailbox. */
 	private wake: (() => void) | undefined;
 	private running = false;
 	private batchesInFlight = 0;
-	/** The stock row as of the last commit or load: undefined while the state is unknown. */
-	private committed: { available: number; version: number } | undefined;
-	/** When the state was last known to match the database (a load, a commit, or a check of the stock row). */
-	private checkedAt = 0;
-	private checking = false;
-	/** Batches in flight that leave units free: if one fails, a refusal decided behind it could have been a sale. */
-	private inFlightLeavingUnitsFree = 0;
 	private decisionSeq = LOADED;
 	private arrivals = 0;
 	/** A batch failed: let every batch in flight settle before the next one is formed. */
@@ -135,7 +112,12 @@ export class SkuActor {
 		private readonly options: ActorOptions,
 		private readonly observer: ActorObserver,
 	) {
-		this.reservedOrders = new ReservedOrders((pageSize) => repository.reservationIdPagesOfSku(sku, pageSize));
+		const limits = { reservationCacheLimit: options.reservationCacheLimit, decisionsInFlight: PIPELINE_DEPTH };
+		this.knowledge = new SkuKnowledge(sku, repository, limits, () => {
+			this.observer.staleStateFound(this.sku);
+			this.forget();
+		});
+		this.refusals = new SoldOutRefusals(sku, this.knowledge);
 	}
 
 	get depth(): number {
@@ -157,7 +139,7 @@ export class SkuActor {
 		return oldest ? Math.max(0, now - oldest.arrivedAt) : 0;
 	}
 
-	/** Batches decided since the actor was created (a batch redone after a lost fence counts again). */
+	/** Batches decided since the actor was created (a redone batch counts again). */
 	get batchesDecided(): number {
 		return this.decisionSeq;
 	}
@@ -169,8 +151,8 @@ export class SkuActor {
 
 	submit(command: InventoryCommand): Promise<CommandResult> {
 		this.lastActiveAt = Date.now();
-		if (this.state && this.lastActiveAt - this.checkedAt > CHECK_AFTER_MS) this.checkStockRow();
-		const soldOut = this.soldOutRejection(command);
+		this.knowledge.checkIfDue(this.lastActiveAt);
+		const soldOut = this.refusals.refusalOf(command, this.batchesInFlight);
 		if (soldOut) {
 			this.observer.soldOutRejected();
 			return Promise.reject(soldOut);
@@ -179,10 +161,10 @@ export class SkuActor {
 			return Promise.reject(new QueueFullError(this.sku));
 		}
 		return new Promise<CommandResult>((resolve, reject) => {
-			const pending = { command, resolve, reject, seq: ++this.arrivals, fenceRetries: 0, arrivedAt: this.lastActiveAt };
+			const pending = { command, resolve, reject, seq: ++this.arrivals, retries: 0, arrivedAt: this.lastActiveAt };
 			this.mailbox.push(pending);
 			this.unanswered.add(pending);
-			this.track(command, +1);
+			this.refusals.queued(command);
 			this.wake?.();
 			if (!this.running) {
 				// Started on the next microtask, not now: the other commands submitted in this same turn
@@ -191,30 +173,6 @@ export class SkuActor {
 				queueMicrotask(() => void this.drain());
 			}
 		});
-	}
-
-	/**
-	 * A reserve on a sold-out SKU is answered from memory, without a database round trip, when this
-	 * order has no reservation (nor one in flight): known from the reservations in memory when they are
-	 * all there, else from the SKU's ReservedOrders index.
-	 */
-	private soldOutRejection(command: InventoryCommand): Error | undefined {
-		if (command.kind !== "reserve") return undefined;
-		const state = this.state;
-		if (!state?.stock || state.stock.available > 0) return undefined;
-		// Not every reservation is in memory: which orders hold one is read once, as soon as the SKU sells out.
-		if (!state.complete && !this.reservedOrders.ready) {
-			this.reservedOrders.read(() => state.recentWrites.flat().map((r) => r.reservationId));
-		}
-		// With a batch in flight the state is not committed yet: if that batch fails, the units it took come
-		// back. Unless none were free at the last commit and none are after any batch in flight: then
-		// whichever of them commit, none are free.
-		if (this.batchesInFlight > 0 && (this.committed?.available !== 0 || this.inFlightLeavingUnitsFree > 0)) {
-			return undefined;
-		}
-		if (state.reservations.has(command.reservationId) || this.pendingIds.has(command.reservationId)) return undefined;
-		if (!state.complete && !this.reservedOrders.certainlyAbsent(command.reservationId)) return undefined;
-		return new InsufficientStockError(this.sku, command.quantity, 0);
 	}
 
 	private async drain(): Promise<void> {
@@ -278,8 +236,8 @@ export class SkuActor {
 
 	/**
 	 * Returns the committed decision's number, or null when the batch failed. A batch that lost the
-	 * fence, or whose predecessor failed, goes back into the mailbox to be decided again on state read
-	 * afresh; anything else fails its callers (retryably).
+	 * fence, met a reservation already stored, or whose predecessor failed goes back into the mailbox
+	 * to be decided again on state read afresh; anything else fails its callers (retryably).
 	 */
 	private async decideAndCommit(
 		batch: Pending[],
@@ -287,17 +245,17 @@ export class SkuActor {
 		markDecided: () => void,
 	): Promise<number | null> {
 		const started = performance.now();
-		let leavesUnitsFree = false;
+		let settled: () => void = () => undefined;
 		try {
 			// A state that has to be read again must include everything the batches before committed; if
 			// the batch before failed, its commands go first (they are back in the mailbox), so this waits too.
-			if (!this.state && (await previous) === null) {
+			if (!this.knowledge.hasState && (await previous) === null) {
 				this.recovering = true;
 				this.requeue(batch);
 				return null;
 			}
 			const commands = batch.map((p) => p.command);
-			const { state, unproven } = await this.load(batch);
+			const { state, unproven } = await this.knowledge.load(batch);
 			const now = Date.now();
 			const decide = () =>
 				decideBatch(
@@ -315,13 +273,12 @@ export class SkuActor {
 			const refused = commands.flatMap((c, i) =>
 				c.kind === "reserve" && unproven.has(c.reservationId) && !decision.outcomes[i]?.ok ? [c.reservationId] : [],
 			);
-			if (refused.length > 0 && (await this.lookUp(state, refused)) > 0) decision = decide();
+			if (refused.length > 0 && (await this.knowledge.lookUp(state, refused)) > 0) decision = decide();
 			const basedOn = state.decidedBy;
 			const previousVersion = state.stock?.version ?? 0;
 			const seq = ++this.decisionSeq;
-			this.applyDecision(state, decision, seq);
-			leavesUnitsFree = (decision.stock?.available ?? 0) > 0;
-			if (leavesUnitsFree) this.inFlightLeavingUnitsFree++;
+			this.knowledge.applyDecision(state, decision, seq);
+			settled = this.refusals.batchDecided(decision.stock);
 			markDecided();
 
 			const prepareMs = performance.now() - started;
@@ -330,7 +287,7 @@ export class SkuActor {
 				if ((await previous) !== basedOn) throw new PreviousBatchFailedError(this.sku);
 			});
 
-			this.remember(decision.stock);
+			this.knowledge.remember(decision.stock);
 			this.observer.batchCommitted(batch.length, performance.now() - started, { prepareMs, ...timings });
 			decision.outcomes.forEach((outcome, i) => {
 				const pending = batch[i] as Pending;
@@ -342,9 +299,10 @@ export class SkuActor {
 			this.forget();
 			if (err instanceof PreviousBatchFailedError) {
 				this.requeue(batch);
-			} else if (err instanceof FenceLostError) {
-				this.observer.fenceLost(this.sku);
-				const again = batch.filter((p) => ++p.fenceRetries <= this.options.maxFenceRetries);
+			} else if (err instanceof FenceLostError || err instanceof DuplicateReservationError) {
+				if (err instanceof FenceLostError) this.observer.fenceLost(this.sku);
+				else this.observer.duplicateReservation(this.sku);
+				const again = batch.filter((p) => ++p.retries <= this.options.maxFenceRetries);
 				const contention = new InventoryUnavailableError(this.sku, "contention");
 				for (const pending of batch) if (!again.includes(pending)) this.fail(pending, contention);
 				this.requeue(again);
@@ -355,55 +313,14 @@ export class SkuActor {
 			}
 			return null;
 		} finally {
-			if (leavesUnitsFree) this.inFlightLeavingUnitsFree--;
+			settled();
 		}
 	}
 
-	/** The stock row as it now is in the database: loaded, or written by this actor's commit. */
-	private remember(stock: Stock | null): void {
-		this.committed = stock ? { available: stock.available, version: stock.version } : undefined;
-		this.checkedAt = Date.now();
-	}
-
-	/** What we hold may be stale: read it again, once the batches in flight have settled. */
+	/** What the actor holds may be stale: it is read again once the batches in flight have settled. */
 	private forget(): void {
-		this.state = null;
-		this.committed = undefined;
-		this.reservedOrders.drop();
+		this.knowledge.forget();
 		this.recovering = true;
-	}
-
-	/**
-	 * Reads the stock row and forgets the state if its version is neither the one last committed or
-	 * loaded nor one of our batches in flight: another node wrote the SKU. A commit of ours while the
-	 * read was out settles the question by itself; a failed read is tried again CHECK_AFTER_MS later.
-	 */
-	private checkStockRow(): void {
-		if (this.checking) return;
-		this.checking = true;
-		const known = this.committed;
-		this.repository
-			.findStock(this.sku)
-			.then(
-				(row) => {
-					if (this.committed !== known) return;
-					const lowest = known?.version ?? 0;
-					const highest = this.state?.stock?.version ?? lowest;
-					const version = row?.version ?? 0;
-					if (version >= lowest && version <= highest) {
-						this.checkedAt = Date.now();
-					} else {
-						this.observer.staleStateFound(this.sku);
-						this.forget();
-					}
-				},
-				() => {
-					this.checkedAt = Date.now();
-				},
-			)
-			.finally(() => {
-				this.checking = false;
-			});
 	}
 
 	/** Puts commands back in the mailbox at their place in arrival order. */
@@ -415,92 +332,13 @@ export class SkuActor {
 
 	private answer(pending: Pending, value: CommandResult): void {
 		this.unanswered.delete(pending);
-		this.track(pending.command, -1);
+		this.refusals.answered(pending.command);
 		pending.resolve(value);
 	}
 
 	private fail(pending: Pending, err: Error): void {
 		this.unanswered.delete(pending);
-		this.track(pending.command, -1);
+		this.refusals.answered(pending.command);
 		pending.reject(err);
-	}
-
-	/** The state after `decision`, before it commits: the next batch is decided on top of it. */
-	private applyDecision(state: ActorState, decision: BatchDecision, seq: number): void {
-		state.stock = decision.stock;
-		for (const r of decision.write.inserted) {
-			state.reservations.set(r.reservationId, r);
-			this.reservedOrders.added(r.reservationId);
-		}
-		for (const r of decision.write.updated) state.reservations.set(r.reservationId, r);
-		const written = [...decision.write.inserted, ...decision.write.updated];
-		state.recentWrites = [...state.recentWrites, written].slice(-PIPELINE_DEPTH);
-		if (state.reservations.size > this.options.reservationCacheLimit) {
-			// Keep the rows of the batches that may still be committing: a lookup could not find them yet.
-			state.reservations = new Map(state.recentWrites.flat().map((r) => [r.reservationId, r]));
-			state.complete = false;
-			this.overflowed = true;
-		}
-		state.decidedBy = seq;
-	}
-
-	/**
-	 * The state to decide `batch` on. Reservations the batch refers to that are not in memory are looked
-	 * up, except those of first-time reserves (`unproven`): a new order is the hot path, and its absence
-	 * is proven by the reservation INSERT's unique key instead of a lookup. If one did exist, the INSERT
-	 * fails, and the batch is redone with lookups (a retried command is always looked up); a reserve
-	 * refused without proof is looked up before it is answered.
-	 */
-	private async load(batch: readonly Pending[]): Promise<{ state: ActorState; unproven: Set<string> }> {
-		if (!this.state) {
-			// A SKU known to have more reservations than the cache holds is not read in full again (they
-			// would be trimmed at the next batch): after a lost fence only its stock row is read.
-			const [stock, known] = await Promise.all([
-				this.repository.findStock(this.sku),
-				this.overflowed
-					? { reservations: [], complete: false }
-					: this.repository.findReservationsOfSku(this.sku, this.options.reservationCacheLimit),
-			]);
-			this.remember(stock);
-			this.state = {
-				stock,
-				reservations: new Map(known.reservations.map((r) => [r.reservationId, r])),
-				complete: known.complete,
-				decidedBy: LOADED,
-				recentWrites: [],
-			};
-			this.overflowed = !known.complete;
-		}
-		const state = this.state;
-		const unproven = new Set<string>();
-		if (!state.complete) {
-			const unknown = new Set<string>();
-			for (const { command, fenceRetries } of batch) {
-				const id = reservationIdOfCommand(command);
-				if (!id || state.reservations.has(id)) continue;
-				// The index, when there is one, proves most absences without a query.
-				if (this.reservedOrders.certainlyAbsent(id)) continue;
-				if (command.kind === "reserve" && fenceRetries === 0) unproven.add(id);
-				else unknown.add(id);
-			}
-			await this.lookUp(state, [...unknown]);
-		}
-		return { state, unproven };
-	}
-
-	/** Adds the stored reservations among `ids` to the state; returns how many were found. */
-	private async lookUp(state: ActorState, ids: string[]): Promise<number> {
-		if (ids.length === 0) return 0;
-		const found = await this.repository.findReservations(ids);
-		for (const r of found) state.reservations.set(r.reservationId, r);
-		return found.length;
-	}
-
-	private track(command: InventoryCommand, delta: 1 | -1): void {
-		const id = reservationIdOfCommand(command);
-		if (!id) return;
-		const next = (this.pendingIds.get(id) ?? 0) + delta;
-		if (next > 0) this.pendingIds.set(id, next);
-		else this.pendingIds.delete(id);
 	}
 }

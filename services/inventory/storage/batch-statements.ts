@@ -11,11 +11,14 @@ export interface BatchStatement {
 	expectedRows?: number;
 }
 
-/** The statements of a batch's commit: the new reservation rows, then what must wait for the previous batch. */
+/**
+ * The statements of a batch's commit, split where it waits for the batch before it to commit (the
+ * pipelining contract is in actor/sku-actor.ts, PIPELINE_DEPTH).
+ */
 export interface BatchStatements {
-	/** New rows cannot collide with the previous batch's (it decided them): written while it commits. */
+	/** The new reservation rows: written before that wait. */
 	insert: BatchStatement | null;
-	/** Status changes (they may touch the previous batch's rows) and the fenced stock write. */
+	/** Status changes and the fenced stock write: after it. */
 	fenced: BatchStatement[];
 }
 

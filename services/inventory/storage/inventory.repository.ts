@@ -10,7 +10,8 @@ import {
 	type Stock,
 } from "../reservation";
 import { type BatchStatement, batchStatements, RESERVATION_COLUMNS } from "./batch-statements";
-import { isFenceFailure, MariaDbBatchCommit } from "./mariadb-batch-commit";
+import { DuplicateReservationError, FenceLostError } from "./commit-errors";
+import { MariaDbBatchCommit } from "./mariadb-batch-commit";
 
 /**
  * Where a batch's transaction spent its time: `writeMs` from asking for a connection to the new rows
@@ -21,13 +22,6 @@ export interface CommitTimings {
 	writeMs: number;
 	waitMs: number;
 	commitMs: number;
-}
-
-/** Another writer changed the stock row since it was read: reload and decide again. */
-export class FenceLostError extends Error {
-	constructor(readonly sku: string) {
-		super(`version fence lost on ${sku}`);
-	}
 }
 
 interface ReservationRow {
@@ -144,13 +138,11 @@ export class InventoryRepository {
 
 	/**
 	 * Writes a batch's decision in ONE transaction: the new reservation rows, then (once
-	 * `afterPrevious` resolved: the batch this one was decided on top of has committed) the status
-	 * changes and the stock row behind the version fence. Throws FenceLostError (nothing written)
-	 * when another writer got there first; whatever `afterPrevious` throws also rolls back. The new
-	 * rows go first because they cannot collide with the previous batch's (it decided them), so
-	 * they are written while it commits; status changes may touch rows it writes, so they wait.
-	 * On MariaDB the same transaction takes two round trips (MariaDbBatchCommit). Returns where the
-	 * time went.
+	 * `afterPrevious` resolved; the pipelining contract is in actor/sku-actor.ts, PIPELINE_DEPTH) the
+	 * status changes and the stock row behind the version fence. Throws FenceLostError or
+	 * DuplicateReservationError (commit-errors.ts) with nothing written; whatever `afterPrevious` throws
+	 * also rolls back. On MariaDB the same transaction takes two round trips (MariaDbBatchCommit).
+	 * Returns where the time went.
 	 */
 	async commit(
 		previousVersion: number,
@@ -173,24 +165,22 @@ export class InventoryRepository {
 		if (!statements.insert && statements.fenced.length === 0) {
 			await waitForPrevious();
 		} else if (this.compound) {
-			try {
-				await this.compound.commit(statements, waitForPrevious);
-			} catch (err) {
-				if (isFenceFailure(err)) throw new FenceLostError(sku);
-				throw err;
-			}
+			await this.compound.commit(sku, statements, waitForPrevious);
 		} else {
+			const duplicate = () => new DuplicateReservationError(sku);
+			const lostFence = () => new FenceLostError(sku);
 			await this.db.transaction(async (transaction) => {
-				if (statements.insert) await this.run(statements.insert, sku, transaction);
+				if (statements.insert) await this.run(statements.insert, transaction, duplicate);
 				await waitForPrevious();
-				for (const statement of statements.fenced) await this.run(statement, sku, transaction);
+				// A duplicate here is the stock row's INSERT: another writer created the SKU first.
+				for (const statement of statements.fenced) await this.run(statement, transaction, lostFence);
 			});
 		}
 		return { writeMs: written - started, waitMs: released - written, commitMs: performance.now() - released };
 	}
 
-	/** A duplicate key (another writer created the row first) or an unexpected row count loses the fence. */
-	private async run({ sql, values, expectedRows }: BatchStatement, sku: string, transaction: Transaction) {
+	/** `conflict`: what a duplicate key or an unexpected row count means for this statement. */
+	private async run({ sql, values, expectedRows }: BatchStatement, transaction: Transaction, conflict: () => Error) {
 		let result: unknown;
 		try {
 			result = await this.db.query(sql, {
@@ -199,9 +189,9 @@ export class InventoryRepository {
 				...(expectedRows === undefined ? {} : { type: QueryTypes.UPDATE }),
 			});
 		} catch (err) {
-			if (isUniqueViolation(err)) throw new FenceLostError(sku);
+			if (isUniqueViolation(err)) throw conflict();
 			throw err;
 		}
-		if (expectedRows !== undefined && affectedRows(result) !== expectedRows) throw new FenceLostError(sku);
+		if (expectedRows !== undefined && affectedRows(result) !== expectedRows) throw conflict();
 	}
 }

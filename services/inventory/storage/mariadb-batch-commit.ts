@@ -1,5 +1,6 @@
 import type { Sequelize } from "sequelize";
 import type { BatchStatement, BatchStatements } from "./batch-statements";
+import { DuplicateReservationError, FenceLostError } from "./commit-errors";
 
 /** Raised inside MariaDB by a compound statement whose fence check failed. */
 const FENCE_SIGNAL = "shop: version fence lost";
@@ -21,15 +22,16 @@ function checked({ sql, expectedRows }: BatchStatement): string {
 
 /**
  * A batch's transaction in two round trips on MariaDB instead of four: `START TRANSACTION` with the
- * reservation INSERT, then (after the previous batch committed) the fenced statements and the COMMIT,
- * as one anonymous compound statement (`BEGIN NOT ATOMIC`) that SIGNALs when a row count is not what
- * the decision expects, so a lost fence never reaches the COMMIT. The connection comes from
- * Sequelize's pool.
+ * reservation INSERT, then (once `afterPrevious` resolved: the pipelining contract is in
+ * actor/sku-actor.ts, PIPELINE_DEPTH) the fenced statements and the COMMIT, as one anonymous compound
+ * statement (`BEGIN NOT ATOMIC`) that SIGNALs when a row count is not what the decision expects, so a
+ * lost fence never reaches the COMMIT. The connection comes from Sequelize's pool.
  */
 export class MariaDbBatchCommit {
 	constructor(private readonly db: Sequelize) {}
 
-	async commit({ insert, fenced }: BatchStatements, afterPrevious: () => Promise<void>): Promise<void> {
+	/** Throws DuplicateReservationError or FenceLostError (see commit-errors.ts) with nothing written. */
+	async commit(sku: string, { insert, fenced }: BatchStatements, afterPrevious: () => Promise<void>): Promise<void> {
 		const manager = (this.db as unknown as { connectionManager: ConnectionManager }).connectionManager;
 		const connection = await manager.getConnection({ type: "write" });
 		const run = (sql: string, values: unknown[]) =>
@@ -40,12 +42,17 @@ export class MariaDbBatchCommit {
 			await run(
 				insert ? `BEGIN NOT ATOMIC START TRANSACTION; ${insert.sql}; END` : "START TRANSACTION",
 				insert?.values ?? [],
-			);
+			).catch((err: unknown) => {
+				throw isDuplicateKey(err) ? new DuplicateReservationError(sku) : err;
+			});
 			await afterPrevious();
 			await run(
 				`BEGIN NOT ATOMIC ${fenced.map(checked).join(" ")} COMMIT; END`,
 				fenced.flatMap((s) => s.values),
-			);
+			).catch((err: unknown) => {
+				// A duplicate here is the stock row's INSERT: another writer created the SKU first.
+				throw isDuplicateKey(err) || isFenceSignal(err) ? new FenceLostError(sku) : err;
+			});
 		} catch (err) {
 			await run("ROLLBACK", []).catch(() => undefined);
 			throw err;
@@ -55,8 +62,10 @@ export class MariaDbBatchCommit {
 	}
 }
 
-/** A lost fence: our SIGNAL, or a row someone else inserted first. */
-export function isFenceFailure(err: unknown): boolean {
-	const e = err as { code?: string; message?: string };
-	return e.code === "ER_DUP_ENTRY" || (e.message ?? "").includes(FENCE_SIGNAL);
+function isDuplicateKey(err: unknown): boolean {
+	return (err as { code?: string }).code === "ER_DUP_ENTRY";
+}
+
+function isFenceSignal(err: unknown): boolean {
+	return ((err as { message?: string }).message ?? "").includes(FENCE_SIGNAL);
 }
