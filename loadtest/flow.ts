@@ -19,6 +19,11 @@ export interface FlowStep<User> {
 	name: string;
 	/** Statuses that are not failures (a 409 sold out is an answer, not a failure). */
 	expect: readonly number[];
+	/**
+	 * Error codes that are designed answers whatever their status: orders' 503 CHECKOUT_BUSY (back-pressure,
+	 * with Retry-After) tells the shopper to come back, it is not a failure. Counted by code in the report.
+	 */
+	expectedErrors?: readonly string[];
 	/** The request, or null to skip the step this time round. */
 	request(user: User): StepRequest | null;
 	/** Reads the answer (status 0: none came) into the user's state. */

@@ -56,7 +56,8 @@ export class Recorder {
 
 	record(tags: SampleTags, latencyMs: number, status: number, ok: boolean, errorKey: string): void {
 		this.samples.push({ ...tags, atMs: this.elapsedMs(), latencyMs, status, ok, errorKey });
-		if (status >= 500) this.add("server_errors", 1);
+		// A designed 5xx (a step's expectedErrors, e.g. 503 CHECKOUT_BUSY) is an answer, not a server error.
+		if (status >= 500 && !ok) this.add("server_errors", 1);
 		if (errorKey) this.errorCounts.set(errorKey, (this.errorCounts.get(errorKey) ?? 0) + 1);
 		if (status !== 0) {
 			const bucket = Math.min(COARSE_BUCKETS - 1, Math.round(Math.log1p(latencyMs) * 50));

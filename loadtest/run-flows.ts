@@ -61,7 +61,7 @@ function requestsFor<User>(flow: Flow<User>, user: User, slot: UserSlot): Autoca
 		onResponse: (status: number, body: string) => {
 			const step = sent as FlowStep<User>;
 			awaiting = false;
-			const ok = step.expect.includes(status);
+			const ok = step.expect.includes(status) || (step.expectedErrors?.includes(errorCodeOf(body)) ?? false);
 			const outcome = step.answer?.(user, status, body)?.outcome ?? "";
 			const errorKey = ok && status < 300 ? "" : `${status} ${errorCodeOf(body)}`.trim();
 			slot.due = { tags: { flow: flow.name, step: step.name, outcome }, ok, errorKey };

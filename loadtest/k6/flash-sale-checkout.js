@@ -20,6 +20,7 @@ import {
 	envShare,
 	newRunId,
 	operatorToken,
+	placeOrder,
 	requireThresholds,
 	setStock,
 	signUpShoppers,
@@ -83,8 +84,9 @@ export default function (data) {
 	const token = data.tokens[exec.scenario.iterationInTest % data.tokens.length];
 	const api = caller(SUITE, token, serverErrors);
 	const order = { items: [{ sku: data.sku, quantity: 1 }], paymentMethod: "sandbox_authorize" };
-	const key = { headers: { "Idempotency-Key": uuidv4() } };
-	const placed = api.post("place_order", "/api/orders", order, key);
+	const idempotencyKey = uuidv4();
+	const key = { headers: { "Idempotency-Key": idempotencyKey } };
+	const placed = placeOrder(api, "place_order", order, idempotencyKey);
 	const orderId = orderIdOf(placed);
 	if (!check(placed, { "flash-sale-checkout place_order: 201": (r) => r.status === 201 && Boolean(orderId) })) return;
 

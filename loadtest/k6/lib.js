@@ -115,11 +115,10 @@ export function caller(flow, token, serverErrors) {
 		const tags = { flow: flow, step: step };
 		if (opts.name) tags.name = opts.name;
 		const payload = body === undefined ? null : JSON.stringify(body);
-		const res = http.request(method, BASE_URL + path, payload, {
-			headers: headersFor(token, opts.headers),
-			tags: tags,
-		});
-		if (serverErrors && res.status >= 500) serverErrors.add(1);
+		const params = { headers: headersFor(token, opts.headers), tags: tags };
+		if (opts.expected) params.responseCallback = http.expectedStatuses(...opts.expected);
+		const res = http.request(method, BASE_URL + path, payload, params);
+		if (serverErrors && res.status >= 500 && !isCheckoutBusy(res)) serverErrors.add(1);
 		return res;
 	}
 	return {
@@ -385,14 +384,37 @@ function orderStatusOf(res) {
  * A shopper places an order of one checkout SKU and follows it until the saga ends it; the checkout succeeded when
  * it ended CONFIRMED. The wait is part of the flow: it is what a shopper waits for.
  */
+/** Orders' back-pressure (503 CHECKOUT_BUSY with Retry-After): a designed answer, not a server error. */
+function isCheckoutBusy(res) {
+	if (res.status !== 503) return false;
+	const body = bodyOf(res);
+	return body?.error?.code === "CHECKOUT_BUSY";
+}
+
+const BUSY_RETRIES = 30;
+
+/**
+ * POST /api/orders as a client does: a 503 CHECKOUT_BUSY is tried again with the same Idempotency-Key after its
+ * Retry-After, up to BUSY_RETRIES times. Every try is tagged `step`; a busy answer is not a failed request.
+ */
+export function placeOrder(api, step, order, idempotencyKey) {
+	const options = { headers: { "Idempotency-Key": idempotencyKey }, expected: [200, 201, 503] };
+	let res = api.post(step, "/api/orders", order, options);
+	for (let retry = 0; retry < BUSY_RETRIES && isCheckoutBusy(res); retry++) {
+		sleep(Number(res.headers["Retry-After"]) || 1);
+		res = api.post(step, "/api/orders", order, options);
+	}
+	return res;
+}
+
 export function checkoutFlow(token, metrics) {
 	const api = caller("checkout", token, metrics.serverErrors);
 	const sku = `LOAD-CHK-${Math.floor(Math.random() * CHECKOUT_SKU_COUNT)}`;
-	const placed = api.post(
+	const placed = placeOrder(
+		api,
 		"place_order",
-		"/api/orders",
 		{ items: [{ sku: sku, quantity: 1 }], paymentMethod: "sandbox_authorize" },
-		{ headers: { "Idempotency-Key": uuidv4() } },
+		uuidv4(),
 	);
 	const order = placed.status === 201 ? bodyOf(placed) : null;
 	if (!check(placed, { "checkout place_order: 201": () => Boolean(order?.orderId) })) {

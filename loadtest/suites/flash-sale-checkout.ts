@@ -52,12 +52,15 @@ export const flashSaleCheckout: Suite = {
 				{
 					name: "place_order",
 					expect: [201],
+					// Orders' back-pressure: "busy, come back after Retry-After" is an answer (counted by code).
+					expectedErrors: ["CHECKOUT_BUSY"],
 					request(buyer) {
 						buyer.idempotencyKey = randomUUID();
 						buyer.orderId = undefined;
 						return order(buyer);
 					},
 					answer(buyer, status, text) {
+						if (status === 503) return { outcome: "busy" };
 						if (status !== 201) return undefined;
 						buyer.orderId = (JSON.parse(text) as { orderId: string }).orderId;
 						placed.add(buyer.orderId);
