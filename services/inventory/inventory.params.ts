@@ -1,13 +1,12 @@
 /** fastest-validator schemas of the inventory actions. Bad input is a 400 that changes nothing. */
 
-/** No control characters (they would corrupt logs and ids), 1..64 characters. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,64}$/;
-/** As PRINTABLE, and no ':' (reservation ids are `orderId:sku`). */
+import { SKU } from "../../lib/text-patterns";
+
+/** No control characters (they would corrupt logs and ids) and no ':' (reservation ids are `orderId:sku`), 1..64 characters. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const ORDER_ID = /^[^\u0000-\u001f\u007f:]{1,64}$/;
 
-export const skuParam = { type: "string", min: 1, max: 64, pattern: PRINTABLE } as const;
+export const skuParam = { type: "string", min: 1, max: 64, pattern: SKU } as const;
 export const orderIdParam = { type: "string", min: 1, max: 64, pattern: ORDER_ID } as const;
 const MAX_STOCK = 1_000_000_000;
 

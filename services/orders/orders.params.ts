@@ -1,9 +1,9 @@
-import { NO_CONTROL_CHARS } from "../../lib/text-patterns";
+import { NO_CONTROL_CHARS, SKU } from "../../lib/text-patterns";
 
 /** Lines an order may have (inventory holds at most as many per order). */
 export const MAX_ORDER_LINES = 100;
 
-const skuParam = { type: "string", min: 1, max: 64, pattern: NO_CONTROL_CHARS } as const;
+const skuParam = { type: "string", min: 1, max: 64, pattern: SKU } as const;
 const uuidParam = { type: "uuid" } as const;
 
 /**

@@ -1,6 +1,6 @@
 /** fastest-validator schemas of the products actions. Bad input is a 400 that changes nothing. */
 
-import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from "../../lib/text-patterns";
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS, SKU } from "../../lib/text-patterns";
 
 const productFields = {
 	name: { type: "string", trim: true, min: 1, max: 200, pattern: NO_CONTROL_CHARS },
@@ -19,7 +19,7 @@ const productFields = {
 	active: { type: "boolean", optional: true, default: true },
 } as const;
 
-export const skuParam = { type: "string", min: 1, max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ } as const;
+export const skuParam = { type: "string", min: 1, max: 64, pattern: SKU } as const;
 export const productIdParam = { type: "uuid" } as const;
 
 export const createProductParams = { $$strict: true, sku: skuParam, ...productFields } as const;
