@@ -17,7 +17,21 @@ const transform = {
 };
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_PACKAGES.join("|")})/)`];
 
-/** @type {import('jest').Config} */
+/**
+ * Integration and e2e share one global set-up (reuse or start the infrastructure, remove what stale runs left):
+ * Jest runs a set-up module once per run even when several selected projects name it.
+ */
+const infrastructure = {
+	globalSetup: "<rootDir>/test/support/global-setup.ts",
+	globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+};
+
+/**
+ * The test:* scripts name this file after `--selectProjects <layer>` although Jest finds it anyway: any option
+ * there ends the list of projects, which would otherwise swallow the paths of `npm run test:e2e -- <path>` as
+ * more project names (jestjs/jest#13167).
+ * @type {import('jest').Config}
+ */
 module.exports = {
 	projects: [
 		{
@@ -32,9 +46,17 @@ module.exports = {
 			testEnvironment: "node",
 			transform,
 			transformIgnorePatterns,
-			testMatch: ["<rootDir>/test/integration/**/*.spec.ts", "<rootDir>/test/e2e/**/*.spec.ts"],
-			globalSetup: "<rootDir>/test/support/global-setup.ts",
-			globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+			testMatch: ["<rootDir>/test/integration/**/*.spec.ts"],
+			...infrastructure,
+			slowTestThreshold: 30,
+		},
+		{
+			displayName: "e2e",
+			testEnvironment: "node",
+			transform,
+			transformIgnorePatterns,
+			testMatch: ["<rootDir>/test/e2e/**/*.spec.ts"],
+			...infrastructure,
 			slowTestThreshold: 30,
 		},
 	],

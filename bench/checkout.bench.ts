@@ -8,7 +8,8 @@
  *  (b) at a fixed offered rate (open loop), p95 of POST /api/orders and of created -> CONFIRMED;
  *  (c) a flash sale: many one-unit orders for one SKU with little stock, its invariants and the
  *      time until every order ended.
- * Prints the tables and appends them to bench/CHECKOUT_RESULTS.md. Exit code 0 when every invariant
+ * Prints the tables and writes them to a file of the run's own under bench/runs/ (bench/CHECKOUT_RESULTS.md
+ * is the curated record, never written by a run). Exit code 0 when every invariant
  * held (a missed target does not fail the run), 1 when one broke, 2 when the bench itself failed.
  */
 import { randomUUID } from "node:crypto";
@@ -40,6 +41,7 @@ import { ensureDurableCommits } from "./support/durable-commits";
 import { freePort } from "./support/free-port";
 import { startLoadBroker } from "./support/load-broker";
 import { loadAverage, machineInfo } from "./support/machine-info";
+import { shownPath } from "./support/run-output";
 import { retryUntil } from "./support/wait";
 
 /** Units of each (a)/(b) SKU: more than any run sells. */
@@ -201,7 +203,7 @@ async function main(): Promise<number> {
 	process.stdout.write(`\n${section}\n`);
 	if (settings.resultsFile) {
 		appendResults(settings.resultsFile, section);
-		log(`appended this run to ${settings.resultsFile}`);
+		log(`wrote this run's section to ${shownPath(settings.resultsFile)}`);
 	}
 	if (settings.jsonOut) fs.writeFileSync(settings.jsonOut, `${JSON.stringify(results, null, 2)}\n`);
 	return results.checks.every((c) => c.ok) ? 0 : 1;

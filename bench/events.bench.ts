@@ -6,11 +6,11 @@
  *  - latency: BENCH_EVENTS_RATE events/s (default 500) for BENCH_EVENTS_SECONDS, commit-to-consume
  *    p50/p95/p99.
  * Producer and consumer are two brokers in this process (one clock); MariaDB, the event broker and
- * this process share the machine. Writes bench/EVENTS_RESULTS.md.
+ * this process share the machine. Writes the report to a file of the run's own under bench/runs/
+ * (BENCH_RESULTS_FILE; bench/EVENTS_RESULTS.md is the curated record, never written by a run).
  */
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { Sequelize } from "sequelize";
 import { loadConfig } from "../config";
@@ -18,6 +18,7 @@ import { removeEventData, underNamespace } from "../test/support/event-stores";
 import { brokerOptions } from "../wiring/broker-options";
 import { consumerService, producerService } from "./events/event-bench.services";
 import { LatencyRecorder } from "./support/latency-recorder";
+import { ensureFolderOf, runOutputFile, shownPath } from "./support/run-output";
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "mysql://shop:shop@127.0.0.1:3306";
 const URLS: Record<string, string> = {
@@ -30,6 +31,8 @@ const TOTAL = Number(process.env.BENCH_EVENTS_TOTAL ?? 20_000);
 const RATE = Number(process.env.BENCH_EVENTS_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_EVENTS_SECONDS ?? 10);
 const PER_TRANSACTION = 500;
+/** "" = not written. */
+const RESULTS_FILE = process.env.BENCH_RESULTS_FILE ?? runOutputFile("events");
 
 interface Result {
 	adapter: string;
@@ -155,7 +158,7 @@ function report(results: Result[]): string {
 	const lines = [
 		"# Event pipeline benchmark — results",
 		"",
-		"Written by `npm run bench:events`; every run overwrites it.",
+		"Written by one run of `npm run bench:events`; the curated record of runs is bench/EVENTS_RESULTS.md.",
 		"",
 		`- Date: ${new Date().toISOString()}`,
 		`- Machine: ${os.cpus().length} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load average ${os
@@ -188,8 +191,12 @@ async function main(): Promise<void> {
 		results.push(result);
 	}
 	const text = report(results);
-	fs.writeFileSync(path.join(__dirname, "EVENTS_RESULTS.md"), text);
 	process.stdout.write(`\n${text}`);
+	if (RESULTS_FILE) {
+		ensureFolderOf(RESULTS_FILE);
+		fs.writeFileSync(RESULTS_FILE, text);
+		process.stdout.write(`[bench:events] wrote this run's report to ${shownPath(RESULTS_FILE)}\n`);
+	}
 }
 
 main().then(

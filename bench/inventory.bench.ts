@@ -3,8 +3,9 @@
  * the actor inventory, a conditional UPDATE per request, a Redis lock per request and a no-op
  * (the transport ceiling) — each in its own node process behind the same Moleculer call over NATS,
  * plus the actor path through the HTTP gateway (and a bare HTTP server as its ceiling) and a
- * sell-out per design. Checks the database after every scenario, prints the tables and writes
- * bench/RESULTS.md. Exit code 1 when an invariant broke; a missed target does not fail the run.
+ * sell-out per design. Checks the database after every scenario, prints the tables and writes them to a
+ * file of the run's own under bench/runs/ (bench/RESULTS.md is the curated record, never written by a run).
+ * Exit code 1 when an invariant broke; a missed target does not fail the run.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -17,6 +18,7 @@ import { ensureDurableCommits } from "./support/durable-commits";
 import { startLoadBroker } from "./support/load-broker";
 import { loadAverage, machineInfo } from "./support/machine-info";
 import { type RunFacts, resultsDocument, resultsMarkdown } from "./support/report";
+import { ensureFolderOf, shownPath } from "./support/run-output";
 import type { ScenarioResult } from "./support/scenario";
 import { readSettings } from "./support/settings";
 import { evaluateTargets } from "./support/targets";
@@ -78,8 +80,9 @@ async function main(): Promise<number> {
 	process.stdout.write(`\n${resultsMarkdown(results, targets)}\n`);
 	process.stdout.write(`\nload average ${facts.loadAverageBefore} before, ${facts.loadAverageAfter} after\n`);
 	if (settings.resultsFile) {
+		ensureFolderOf(settings.resultsFile);
 		fs.writeFileSync(settings.resultsFile, resultsDocument(results, targets, facts));
-		log(`wrote ${settings.resultsFile}`);
+		log(`wrote this run's report to ${shownPath(settings.resultsFile)}`);
 	}
 	if (settings.jsonOut) fs.writeFileSync(settings.jsonOut, `${JSON.stringify({ facts, results, targets }, null, 2)}\n`);
 	return results.every((r) => r.invariant.ok) ? 0 : 1;

@@ -20,7 +20,7 @@ type Reader = (typeof READERS)[number];
 
 async function main(): Promise<void> {
 	const port = await freePort();
-	const node = fork("bench/json-body/reader-node.ts", [], {
+	const node = fork("bench/nodes/json-body-reader-node.ts", [], {
 		execArgv: ["--import", "tsx"],
 		env: { ...process.env, PORT: String(port) },
 	});

@@ -12,10 +12,10 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { loadConfig } from "../config";
+import type { ReindexFigures } from "./nodes/search-reindex-node";
 import { type BenchEngine, embeddedEngine, openSearchAnswers, openSearchEngine } from "./search/engines";
 import type { Invariant } from "./search/invariants";
 import { measureSize, type SizeFigures } from "./search/query-phase";
-import type { ReindexFigures } from "./search/reindex-node";
 import { measureReindex } from "./search/reindex-phase";
 import { measureRelevance, type RelevanceFigures } from "./search/relevance-phase";
 import { runReport } from "./search/report";

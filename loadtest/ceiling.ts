@@ -1,5 +1,5 @@
 /**
- * The same-run ceiling: moleculer-web alone (`bench/moleculer-web-noop-node.ts`: the edge framework
+ * The same-run ceiling: moleculer-web alone (`bench/nodes/moleculer-web-noop-node.ts`: the edge framework
  * with a no-op action, no transport, no storage), driven by the same load library on the same box
  * with as many connections as the suite's users, for a few seconds before the suite. A suite's
  * throughput is then a share of the most a moleculer-web gateway serves here today, and its latency
@@ -41,7 +41,7 @@ export async function measureCeiling(connections: number): Promise<Ceiling> {
 	const port = await freePort();
 	const node = ChildNode.start({
 		name: "moleculer-web no-op",
-		script: "bench/moleculer-web-noop-node.ts",
+		script: "bench/nodes/moleculer-web-noop-node.ts",
 		env: { PORT: String(port) },
 	});
 	try {

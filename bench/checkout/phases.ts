@@ -166,7 +166,7 @@ export interface ThroughputResult {
 }
 
 /**
- * moleculer-web with a no-op action (`moleculer-web-noop-node.ts`), driven exactly like (a): the
+ * moleculer-web with a no-op action (`nodes/moleculer-web-noop-node.ts`), driven exactly like (a): the
  * same N, window, client, headers and order body: the most a gateway on this framework answers here.
  */
 export async function ceilingPhase(

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import type { CpuUsage } from "../support/cpu-meter";
 import type { MachineInfo } from "../support/machine-info";
 import { ms, rate, table } from "../support/report";
+import { ensureFolderOf } from "../support/run-output";
 import type { Check, FlashResult, LatencyResult, SaturationResult, ThroughputResult } from "./phases";
 import type { CheckoutBenchSettings } from "./settings";
 
@@ -292,7 +293,7 @@ function checksTable(checks: readonly Check[]): string {
 	);
 }
 
-/** The run's section of CHECKOUT_RESULTS.md (also printed). */
+/** The run's section of its results file (also printed); curated runs are copied into CHECKOUT_RESULTS.md. */
 export function runSection(results: CheckoutResults): string {
 	const { facts, settings } = results;
 	const m = facts.machine;
@@ -346,14 +347,15 @@ export function runSection(results: CheckoutResults): string {
 const HEADER = [
 	"# Checkout benchmark — results",
 	"",
-	"Written by `npm run bench:checkout` (see [README.md](README.md#npm-run-benchcheckout)); every run appends its",
-	"section, newest last. Everything (three shop nodes, MariaDB, NATS, Redis, Kafka and the load generator) shares",
-	"one machine: compare runs by the load average and the `other` CPU column.",
+	"Written by `npm run bench:checkout` (see bench/README.md), a section per run, newest last; the curated record",
+	"of runs is bench/CHECKOUT_RESULTS.md. Everything (three shop nodes, MariaDB, NATS, Redis, Kafka and the load",
+	"generator) shares one machine: compare runs by the load average and the `other` CPU column.",
 	"",
 ].join("\n");
 
 /** Appends `section` to the results file, creating it with its header the first time. */
 export function appendResults(file: string, section: string): void {
+	ensureFolderOf(file);
 	if (!fs.existsSync(file)) fs.writeFileSync(file, HEADER);
 	fs.appendFileSync(file, `\n${section}`);
 }

@@ -3,6 +3,7 @@
  * checkout issue's targets are judged on; every number can be lowered for a quick look
  * (`BENCH_SECONDS=3 BENCH_FLASH_ORDERS=2000 BENCH_FLASH_STOCK=200 npm run bench:checkout`).
  */
+import { runOutputFile } from "../support/run-output";
 import { numberFrom } from "../support/settings";
 
 export type PhaseKey = "ceiling" | "saturation" | "latency" | "flash";
@@ -45,6 +46,7 @@ export interface CheckoutBenchSettings {
 	/** When set, these nodes run with --cpu-prof and write their profile here when they stop. */
 	cpuProfileDir: string;
 	cpuProfileNodes: NodeKey[];
+	/** Where the run's section goes: by default a file of this run's own under bench/runs/ ("" = not written). */
 	resultsFile: string;
 	jsonOut: string;
 }
@@ -105,7 +107,7 @@ export function readCheckoutSettings(env: NodeJS.ProcessEnv = process.env): Chec
 		},
 		cpuProfileDir: env.BENCH_CPU_PROF_DIR ?? "",
 		cpuProfileNodes: namesFrom(env, "BENCH_CPU_PROF_NODES", ALL_NODES, ALL_NODES),
-		resultsFile: env.BENCH_RESULTS_FILE ?? "bench/CHECKOUT_RESULTS.md",
+		resultsFile: env.BENCH_RESULTS_FILE ?? runOutputFile("checkout"),
 		jsonOut: env.BENCH_JSON_OUT ?? "",
 	};
 	if (settings.flashInflight > settings.flashOrders) settings.flashInflight = settings.flashOrders;

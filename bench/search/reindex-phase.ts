@@ -1,5 +1,5 @@
 /**
- * Part 2 from the bench's side: one reindex node (reindex-node.ts) per engine, each with fresh
+ * Part 2 from the bench's side: one reindex node (../nodes/search-reindex-node.ts) per engine, each with fresh
  * databases (`shop_bench_<id>_*`), a fresh namespace and, for OpenSearch, a fresh alias `bench-<id>-...`.
  * The bench names them, so it drops them when the node ends, fails or is interrupted.
  */
@@ -8,9 +8,9 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { OpenSearchEngine } from "../../services/search/engines/opensearch-engine";
+import type { ReindexFigures } from "../nodes/search-reindex-node";
 import { connectBenchDatabase, dropDatabasesWithPrefix } from "../support/bench-database";
 import { onCleanup } from "../support/cleanup";
-import type { ReindexFigures } from "./reindex-node";
 import type { EngineKey, SearchBenchSettings } from "./settings";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -22,7 +22,7 @@ const STOP_GRACE_MS = 10_000;
 function runNode(env: Record<string, string>, nodeFlags: string[]): Promise<ReindexFigures> {
 	const child = spawn(
 		process.execPath,
-		["--expose-gc", ...nodeFlags, "--import", "tsx", path.join(__dirname, "reindex-node.ts")],
+		["--expose-gc", ...nodeFlags, "--import", "tsx", path.join(__dirname, "../nodes/search-reindex-node.ts")],
 		{
 			cwd: ROOT,
 			env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },

@@ -3,10 +3,11 @@
  * target, if it has one. The run's report and the medians of several runs (median-of-runs.ts) read
  * the same list, so a figure is named, computed and judged in one place.
  */
+
+import type { ReindexFigures } from "../nodes/search-reindex-node";
 import type { MachineInfo } from "../support/machine-info";
 import type { Invariant } from "./invariants";
 import type { SizeFigures } from "./query-phase";
-import type { ReindexFigures } from "./reindex-node";
 import type { RelevanceFigures } from "./relevance-phase";
 
 export interface SearchBenchResults {

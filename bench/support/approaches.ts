@@ -84,7 +84,7 @@ function baseline(key: "conditional" | "lock" | "noop", label: string, service: 
 		start: (cluster) =>
 			ChildNode.start({
 				name: `${key} baseline`,
-				script: "bench/baseline-node.ts",
+				script: "bench/nodes/baseline-node.ts",
 				env: nodeEnv(cluster, {
 					NODE_ID: `bench-${key}`,
 					BENCH_BASELINE: key,
@@ -123,7 +123,7 @@ export const HTTP_CEILINGS = {
 		label: "bare HTTP echo (HTTP ceiling)",
 		key: "echo",
 		start: (port: number) =>
-			ChildNode.start({ name: "http echo", script: "bench/http-echo-node.ts", env: { PORT: String(port) } }),
+			ChildNode.start({ name: "http echo", script: "bench/nodes/http-echo-node.ts", env: { PORT: String(port) } }),
 	},
 	/** moleculer-web with a no-op action: the most a gateway on the design's framework reaches here. */
 	moleculerWeb: {
@@ -132,7 +132,7 @@ export const HTTP_CEILINGS = {
 		start: (port: number) =>
 			ChildNode.start({
 				name: "moleculer-web no-op",
-				script: "bench/moleculer-web-noop-node.ts",
+				script: "bench/nodes/moleculer-web-noop-node.ts",
 				env: { PORT: String(port) },
 			}),
 	},

@@ -191,7 +191,7 @@ function problemList(results: readonly ScenarioResult[]): string {
 	return `\n### Invariant failures\n\n${lines.join("\n")}\n`;
 }
 
-/** The figures of a run, as markdown: printed to the console and written to RESULTS.md. */
+/** The figures of a run, as markdown: printed to the console and written to the run's report. */
 export function resultsMarkdown(results: readonly ScenarioResult[], targets: readonly TargetCheck[]): string {
 	return [
 		"### Throughput (one hot SKU, closed loop of N in-flight requests)",
@@ -236,7 +236,7 @@ function otherWork(results: readonly ScenarioResult[]): { mean: number; max: num
 	return { mean: cores.reduce((a, b) => a + b, 0) / cores.length, max: Math.max(...cores) };
 }
 
-/** RESULTS.md: the run's figures plus where and how they were measured. */
+/** The run's report (bench/runs/): its figures plus where and how they were measured. */
 export function resultsDocument(
 	results: readonly ScenarioResult[],
 	targets: readonly TargetCheck[],
@@ -250,7 +250,7 @@ export function resultsDocument(
 			: `${facts.flushLogAtTrxCommit} (NOT durable: commits are fsynced about once a second)`;
 	return `# Inventory reservation benchmark — results
 
-Written by \`npm run bench:inventory\` (see [README.md](README.md)); every run overwrites it.
+Written by one run of \`npm run bench:inventory\` (see bench/README.md); the curated record of runs is bench/RESULTS.md.
 
 - Date: ${facts.startedAt.toISOString()} (run took ${Math.round(facts.durationSeconds)} s)
 - Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.kernel}

@@ -2,6 +2,7 @@
  * What one bench run does, from the environment. Defaults are the full run; every number can be
  * lowered for a quick look (`BENCH_SECONDS=3 BENCH_INFLIGHT=200 npm run bench:inventory`).
  */
+import { runOutputFile } from "./run-output";
 
 export type ApproachKey = "actor" | "conditional" | "lock" | "noop";
 
@@ -31,7 +32,7 @@ export interface BenchSettings {
 	inventoryEnv: Record<string, string>;
 	/** When set, the run's figures are also written here as JSON (to compare several runs). */
 	jsonOut: string;
-	/** Where the markdown report goes ("" = do not write one). */
+	/** Where the markdown report goes: by default a file of this run's own under bench/runs/ ("" = do not write one). */
 	resultsFile: string;
 }
 
@@ -96,6 +97,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
 		cpuProfileDir: env.BENCH_CPU_PROF_DIR ?? "",
 		inventoryEnv: assignmentsFrom(env, "BENCH_INVENTORY_ENV"),
 		jsonOut: env.BENCH_JSON_OUT ?? "",
-		resultsFile: env.BENCH_RESULTS_FILE ?? "bench/RESULTS.md",
+		resultsFile: env.BENCH_RESULTS_FILE ?? runOutputFile("inventory"),
 	};
 }

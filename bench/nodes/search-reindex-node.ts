@@ -5,7 +5,7 @@
  * `search.reindexStatus` to the end while sampling its own memory, checks the counts, measures what
  * holding the whole catalog in memory would cost, and prints one `BENCH_RESULT {json}` line.
  *
- * Started by reindex-phase.ts with --expose-gc and the node's environment; the parent drops the
+ * Started by search/reindex-phase.ts with --expose-gc and the node's environment; the parent drops the
  * databases and indexes (it named them), also when this process dies.
  */
 import { ServiceBroker } from "moleculer";
@@ -16,11 +16,11 @@ import type { CatalogPage } from "../../services/search/reindex-job";
 import type { ReindexJob } from "../../services/search/reindex-jobs.repository";
 import searchService from "../../services/search/search.service";
 import { brokerOptions } from "../../wiring/broker-options";
+import { benchCatalog } from "../search/catalog";
+import type { Invariant } from "../search/invariants";
+import { insertProducts } from "../search/products-table";
 import { connectBenchDatabase } from "../support/bench-database";
 import { numberFrom } from "../support/settings";
-import { benchCatalog } from "./catalog";
-import type { Invariant } from "./invariants";
-import { insertProducts } from "./products-table";
 
 export interface MemorySample {
 	/** ms since the reindex call. */

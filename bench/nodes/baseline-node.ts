@@ -4,12 +4,12 @@
  * validation costs as the inventory. BENCH_BASELINE=lock|conditional|noop picks the service.
  */
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import type { AppConfig } from "../config";
-import { loadConfig } from "../config";
-import { brokerOptions } from "../wiring/broker-options";
-import conditionalBaselineService from "./baselines/conditional-baseline.service";
-import lockBaselineService from "./baselines/lock-baseline.service";
-import noopBaselineService from "./baselines/noop-baseline.service";
+import type { AppConfig } from "../../config";
+import { loadConfig } from "../../config";
+import { brokerOptions } from "../../wiring/broker-options";
+import conditionalBaselineService from "../baselines/conditional-baseline.service";
+import lockBaselineService from "../baselines/lock-baseline.service";
+import noopBaselineService from "../baselines/noop-baseline.service";
 
 const BASELINES: Record<string, (config: AppConfig) => ServiceSchema> = {
 	lock: lockBaselineService,

@@ -7,7 +7,7 @@
  */
 import { type Context, ServiceBroker } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { jsonBodyReader } from "../services/gateway/json-body";
+import { jsonBodyReader } from "../../services/gateway/json-body";
 
 const port = Number(process.env.PORT);
 if (!Number.isInteger(port) || port <= 0) {
