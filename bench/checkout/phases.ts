@@ -284,7 +284,9 @@ export async function saturationPhase(run: CheckoutRun, shoppers: readonly strin
 	to ??= run.meter.snapshot();
 	from ??= to;
 	const windowEndReading = to;
-	log(`saturation: ${placed.length} orders placed, waiting for them to end`);
+	log(
+		`saturation: ${placed.length} orders placed (${shop.busyAnswers} 503 CHECKOUT_BUSY answers waited out so far), waiting for them to end`,
+	);
 	const drainFrom = Date.now();
 	await drain(run, "saturation");
 	const drained = run.meter.snapshot();
@@ -352,7 +354,9 @@ export async function latencyPhase(run: CheckoutRun, shoppers: readonly string[]
 			await shop.placeOrder(shoppers[sequence % shoppers.length] as string, bodies[sequence % bodies.length] as string),
 		);
 	});
-	log(`latency: ${placed.length} orders placed at ${settings.rate}/s, waiting for them to end`);
+	log(
+		`latency: ${placed.length} orders placed at ${settings.rate}/s (${shop.busyAnswers} 503 CHECKOUT_BUSY answers waited out so far), waiting for them to end`,
+	);
 	await drain(run, "latency");
 	const outcomes = await shop.orders(placed, settings.readConcurrency);
 	checkTerminal(run, "latency", outcomes);
@@ -483,7 +487,9 @@ export async function flashPhase(run: CheckoutRun): Promise<FlashResult> {
 	};
 	await Promise.all(Array.from({ length: settings.flashInflight }, worker));
 	const offerSeconds = (lastAnswered - firstSent) / 1000;
-	log(`flash: ${placed.length} orders placed in ${offerSeconds.toFixed(1)} s, waiting for them to end`);
+	log(
+		`flash: ${placed.length} orders placed in ${offerSeconds.toFixed(1)} s (${shop.busyAnswers} 503 CHECKOUT_BUSY answers waited out so far in the run), waiting for them to end`,
+	);
 	await drain(run, "flash sale");
 	const outcomes = await shop.orders(placed, settings.readConcurrency);
 	checkTerminal(run, "flash sale", outcomes);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { ADMIN_ROLE } from "../../services/gateway/admin-routes";
 import { BENCH_JWT_SECRET } from "../support/approaches";
@@ -41,6 +42,16 @@ export function orderBody(sku: string): string {
 	return JSON.stringify({ items: [{ sku, quantity: 1 }], paymentMethod: "sandbox_authorize" });
 }
 
+/** The Retry-After of a 503 CHECKOUT_BUSY body (its `details.retryAfterS`, else 1 s); undefined for any other answer. */
+function busyRetryAfterS(body: string): number | undefined {
+	try {
+		const error = (JSON.parse(body) as { error?: { code?: string; details?: { retryAfterS?: number } } }).error;
+		return error?.code === "CHECKOUT_BUSY" ? (error.details?.retryAfterS ?? 1) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** The calls the bench makes through the gateway. */
 export class ShopClient {
 	constructor(
@@ -70,11 +81,23 @@ export class ShopClient {
 		return JSON.parse(reply.body);
 	}
 
-	/** `POST /api/orders` as the shopper `headers` names; the order id of a 201, else HttpStatusError. */
+	/** 503 CHECKOUT_BUSY answers (orders' back-pressure) that placeOrder waited out and sent again. */
+	busyAnswers = 0;
+
+	/**
+	 * `POST /api/orders` as the shopper `headers` names; the order id of a 201, else HttpStatusError. As a
+	 * client does, a 503 CHECKOUT_BUSY (nothing written) is sent again after its Retry-After, so the time
+	 * to a placed order includes the wait.
+	 */
 	async placeOrder(headers: string, body: string): Promise<string> {
-		const reply = await this.pool.request("POST", "/api/orders", headers, body);
-		if (reply.status !== 201) throw new HttpStatusError(reply.status);
-		return (JSON.parse(reply.body) as { orderId: string }).orderId;
+		for (;;) {
+			const reply = await this.pool.request("POST", "/api/orders", headers, body);
+			if (reply.status === 201) return (JSON.parse(reply.body) as { orderId: string }).orderId;
+			const retryAfterS = reply.status === 503 ? busyRetryAfterS(reply.body) : undefined;
+			if (retryAfterS === undefined) throw new HttpStatusError(reply.status);
+			this.busyAnswers++;
+			await sleep(retryAfterS * 1000);
+		}
 	}
 
 	async order(orderId: string): Promise<OrderOutcome> {
