@@ -119,7 +119,7 @@ export function toErrorBody(err: unknown, correlationId: string): ErrorBody {
 /**
  * Runs `create` (an error's construction) without capturing a stack trace. For errors that are
  * answers rather than faults: a flash sale creates one per refused request, and capturing the stack
- * is most of what an error costs (18.5 of 20.9 µs for an InsufficientStockError on the bench machine).
+ * is most of what an error costs (the flash-sale profile in bench/RESULTS.md).
  */
 export function withoutStackTrace<T>(create: () => T): T {
 	const limit = Error.stackTraceLimit;

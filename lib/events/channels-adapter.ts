@@ -47,7 +47,7 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 			// The NATS client closes for good after 10 failed reconnects (~20 s): keep trying instead, or an
 			// outage longer than that would stop this node's events until it restarts. Without
 			// noAsyncTraces every JetStream publish (a request) captures two stack traces up front, in case
-			// it times out: measured as the largest single cost of the relay's publishing (~14% of CPU).
+			// it times out: the largest single cost of the relay's publishing (bench/EVENTS_RESULTS.md, finding 3).
 			return {
 				type: "NATS",
 				options: { ...common, nats: { url, connectionOptions: { maxReconnectAttempts: -1, noAsyncTraces: true } } },

@@ -19,8 +19,8 @@ function contentTypeOf(header: string | undefined): { media: string; charset?: s
  * UTF-8 only and no `Content-Encoding` (415 otherwise); at most `limitBytes` (413); strict: only an
  * object or an array (400 otherwise). Refusals are client errors (no stack trace) typed with
  * body-parser's names for the same failures (`entity.parse.failed`, ...), which `toErrorBody` maps.
- * Why our own: body-parser's layers (type-is, raw-body, iconv-lite, http-errors) took 13-16 % of the
- * gateway's CPU under load; `npm run bench:json-body` compares both.
+ * Why our own: body-parser's layers (type-is, raw-body, iconv-lite, http-errors) were a large share of the
+ * gateway's CPU under load; `npm run bench:json-body` compares both (figures: README, "Deviations").
  */
 export function jsonBodyReader(limitBytes: number) {
 	return function readJsonBody(req: BodyRequest, _res: ServerResponse, next: Next): void {

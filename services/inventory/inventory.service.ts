@@ -159,7 +159,7 @@ export default function inventoryService(config: AppConfig): ServiceSchema {
 				params: reserveBatchParams,
 				async handler(ctx: Context<{ sku: string; items: ReserveBatchItem[] }>): Promise<ReserveBatchOutcome[]> {
 					const { sku, items } = ctx.params;
-					// Counted once per result for the whole call: a labelled increment per item cost ~0.5 µs.
+					// Counted once per result for the whole call: a labelled increment per item showed in the hot path's profile.
 					const results = new Map<string, number>();
 					const tally = (result: string) => results.set(result, (results.get(result) ?? 0) + 1);
 					const outcomes = await Promise.all(

@@ -2,8 +2,8 @@
  * The embedded search engine: an in-process index the search service fills from the catalog when it
  * starts (no persistence). MiniSearch matches and scores the text; versions, tombstones, filters,
  * facets, the ranking tiers and paging live in ProductIndex and run-search beside it.
- * MiniSearch rather than Orama: equal relevance on the shared dataset, 5-15x faster queries and a third
- * of the heap (measurements in bench/search-engines-compare.ts).
+ * MiniSearch rather than Orama: equal relevance on the shared dataset, much faster queries and a smaller
+ * heap (bench/search-engines-compare.ts measures both; figures: README, "Deviations").
  */
 import { MiniSearchTextIndex } from "./embedded/minisearch-text-index";
 import { ProductIndex } from "./embedded/product-index";
