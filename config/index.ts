@@ -116,7 +116,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			INVENTORY_SWEEP_BATCH: positiveInt(100_000)({ default: 1000 }),
 			ORDER_PAYMENT_TIMEOUT_MS: positiveInt()({ default: 15 * 60_000 }),
 			ORDER_TIMEOUT_SWEEP_MS: positiveInt()({ default: 10_000 }),
-			ORDER_ADMISSION_MAX_LAG_MS: positiveInt()({ default: 2_000 }),
+			ORDER_ADMISSION_MAX_LAG_MS: positiveInt()({ default: 30_000 }),
 			ORDER_ADMISSION_MAX_LAGGING: nonNegativeInt()({ default: 100 }),
 			ORDER_ADMISSION_CHECK_MS: positiveInt(60_000)({ default: 250 }),
 			PAYMENTS_WEBHOOK_URL: optionalUrl(["http", "https"])({ default: "" }),

@@ -1,8 +1,13 @@
 /**
- * Back-pressure on new orders. The saga has a capacity (orders/s it can take to an end); above it, the
- * events of the orders already made queue up in the event broker, and each new order only makes every
- * order's wait longer. So when the saga is behind, `POST /api/orders` answers 503 CHECKOUT_BUSY with
- * `Retry-After` instead, before anything is written.
+ * Back-pressure on new orders. When the saga is stuck or far behind (inventory down, the event broker
+ * unreachable, a backlog of minutes), every new order would only wait with the others and likely time
+ * out; so `POST /api/orders` answers 503 CHECKOUT_BUSY with `Retry-After` instead, before anything is
+ * written.
+ *
+ * It is a guard against a stuck saga, not a rate limiter: with a lag bound of seconds it tripped under
+ * plain saturation and halved the orders confirmed per second (the clients' retries all came back
+ * together, and each refusal costs a round trip through the gateway), so the default bound is 30 s
+ * (bench/CHECKOUT_RESULTS.md, 2026-12-07).
  *
  * "Behind" is read from the database, so that every orders node of a cluster agrees: at least
  * `maxLagging` orders have waited longer than `maxLagMs` for their stock decision (status PENDING, or
@@ -31,6 +36,9 @@ export interface AdmissionObserver {
 export type LaggingCounter = (createdBefore: number, limit: number) => Promise<number>;
 
 const STALE_AFTER_CHECKS = 8;
+
+/** What a refused client is told to wait: long enough not to hammer a stuck saga, short enough to notice it is back. */
+const RETRY_AFTER_S = 5;
 
 export class CheckoutAdmission {
 	private lagging = 0;
@@ -65,7 +73,7 @@ export class CheckoutAdmission {
 		if (!this.enabled || this.lagging < this.settings.maxLagging) return 0;
 		if (now - this.countedAt > STALE_AFTER_CHECKS * this.settings.checkEveryMs) return 0;
 		this.observer.refused();
-		return Math.max(1, Math.ceil(this.settings.maxLagMs / 1000));
+		return RETRY_AFTER_S;
 	}
 
 	/** Counts the lagging orders now (the background refresh calls it; tests may too). */
