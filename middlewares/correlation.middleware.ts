@@ -1,16 +1,14 @@
 import type { Context, Middleware } from "moleculer";
 
-type Handler = (ctx: Context) => Promise<unknown>;
-
+import { correlationIdOf } from "../lib/observability/correlation-id";
 import { requestContext } from "../lib/observability/request-context";
 
+type Handler = (ctx: Context) => Promise<unknown>;
+
 function contextOf(ctx: Context) {
-	return {
-		correlationId: ctx.requestID ?? ctx.id,
-		// Moleculer uses the request id as the trace id and the context id as the span id.
-		traceId: ctx.requestID ?? ctx.id,
-		spanId: ctx.id,
-	};
+	const correlationId = correlationIdOf(ctx);
+	// Moleculer uses the request id as the trace id and the context id as the span id.
+	return { correlationId, traceId: correlationId, spanId: ctx.id };
 }
 
 /**

@@ -3,6 +3,7 @@ import { QueryTypes, type Sequelize } from "sequelize";
 import { defineService } from "../../lib/define-schema";
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
 import { outboxMigration } from "../../lib/events/events-migrations";
+import { correlationIdOf } from "../../lib/observability/correlation-id";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
@@ -34,7 +35,7 @@ export function producerService(onCommitted: (eventIds: string[], at: number) =>
 				params: { count: "number", prefix: "string" },
 				async handler(ctx: Context<{ count: number; prefix: string }>): Promise<void> {
 					const events = Array.from({ length: ctx.params.count }, (_, i) =>
-						newEvent(BENCH_TOPIC, `${ctx.params.prefix}-${i}`, { i }, ctx.requestID ?? ctx.id),
+						newEvent(BENCH_TOPIC, `${ctx.params.prefix}-${i}`, { i }, correlationIdOf(ctx)),
 					);
 					await this.sequelize.transaction((transaction) => this.writeEvents(transaction, events));
 					onCommitted(

@@ -9,6 +9,7 @@ import type { Migration } from "../../../lib/db/migrator";
 import { defineService } from "../../../lib/define-schema";
 import { type EventEnvelope, newEvent } from "../../../lib/events/event-envelope";
 import { dedupMigration, outboxMigration } from "../../../lib/events/events-migrations";
+import { correlationIdOf } from "../../../lib/observability/correlation-id";
 import { DbMixin } from "../../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../../mixins/metrics.mixin";
@@ -60,7 +61,7 @@ export function salesService(): ServiceSchema {
 				params: { orderId: "string", amount: "number" },
 				async handler(ctx: Context<SellParams>): Promise<{ eventId: string }> {
 					const { orderId, amount } = ctx.params;
-					const event = newEvent<SalePayload>(SALE_MADE, orderId, { orderId, amount }, ctx.requestID ?? ctx.id);
+					const event = newEvent<SalePayload>(SALE_MADE, orderId, { orderId, amount }, correlationIdOf(ctx));
 					await this.sequelize.transaction(async (transaction) => {
 						await this.sequelize.query(
 							"INSERT INTO sales (order_id, amount) VALUES (?, ?) ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)",
