@@ -117,7 +117,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			ORDER_PAYMENT_TIMEOUT_MS: positiveInt()({ default: 15 * 60_000 }),
 			ORDER_TIMEOUT_SWEEP_MS: positiveInt()({ default: 10_000 }),
 			ORDER_ADMISSION_MAX_LAG_MS: positiveInt()({ default: 30_000 }),
-			ORDER_ADMISSION_MAX_LAGGING: nonNegativeInt()({ default: 100 }),
+			ORDER_ADMISSION_MAX_LAGGING: nonNegativeInt()({ default: 0 }),
 			ORDER_ADMISSION_CHECK_MS: positiveInt(60_000)({ default: 250 }),
 			PAYMENTS_WEBHOOK_URL: optionalUrl(["http", "https"])({ default: "" }),
 			PAYMENTS_WEBHOOK_SECRET: str({ default: "" }),
