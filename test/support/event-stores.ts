@@ -10,6 +10,10 @@
 import Redis from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import { connect } from "nats";
+import { fixKafkajsRequestQueue } from "../../lib/events/kafkajs-request-queue-fix";
+
+// The admin clients below are kafkajs clients like the nodes' (see lib/events/kafkajs-request-queue-fix.ts).
+fixKafkajsRequestQueue();
 
 export interface EventStoreUrls {
 	kafka: string;
