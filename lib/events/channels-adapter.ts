@@ -2,6 +2,8 @@ import { Partitioners } from "kafkajs";
 import type { AppConfig } from "../../config";
 import { kafkaBrokers } from "../health/dependency-probes";
 import { fixKafkajsRequestQueue } from "./kafkajs-request-queue-fix";
+import { registerShopNatsAdapter } from "./nats-adapter";
+import { registerShopRedisAdapter } from "./redis-adapter";
 
 /** Which durable-event broker EVENTS_URL names. */
 export type EventsBackend = "kafka" | "jetstream" | "redis-streams" | "in-process";
@@ -48,16 +50,20 @@ export function channelsAdapterOptions(config: AppConfig): { type: string; optio
 			// outage longer than that would stop this node's events until it restarts. Without
 			// noAsyncTraces every JetStream publish (a request) captures two stack traces up front, in case
 			// it times out: the largest single cost of the relay's publishing (bench/EVENTS_RESULTS.md, finding 3).
+			// ShopNats: the library's adapter with dead letters that keep what they are for (nats-adapter.ts).
+			registerShopNatsAdapter();
 			return {
-				type: "NATS",
+				type: "ShopNats",
 				options: { ...common, nats: { url, connectionOptions: { maxReconnectAttempts: -1, noAsyncTraces: true } } },
 			};
 		case "redis-streams":
 			// The Redis adapter retries by re-claiming messages idle longer than minIdleTime (default one
 			// hour): keep it short so a failed message is retried within seconds. The adapter reads these
-			// from `redis.consumerOptions` (top-level keys are ignored).
+			// from `redis.consumerOptions` (top-level keys are ignored). ShopRedis: the library's adapter with
+			// dead letters that keep what they are for (redis-adapter.ts).
+			registerShopRedisAdapter();
 			return {
-				type: "Redis",
+				type: "ShopRedis",
 				options: { ...common, redis: { url, consumerOptions: { minIdleTime: 1000, claimInterval: 200 } } },
 			};
 		case "in-process":

@@ -1,7 +1,7 @@
 /**
- * The headers a dead letter carries besides the message's own: where it failed and why. The adapters
- * (ShopKafka, InProcess) write them when they dead-letter a message; the events service's store reads
- * them into columns and keeps only the message's own headers, which a requeue sends again.
+ * The headers a dead letter carries besides the message's own: where it failed and why. Our adapters
+ * (ShopKafka, ShopNats, ShopRedis, InProcess) write them when they dead-letter a message; the events
+ * service's store reads them into columns and keeps only the message's own headers, which a requeue sends again.
  */
 import type * as Constants from "@moleculer/channels/types/src/constants";
 
@@ -10,9 +10,16 @@ const C: typeof Constants = require("@moleculer/channels/src/constants");
 
 export const HEADER_ORIGINAL_CHANNEL = C.HEADER_ORIGINAL_CHANNEL;
 export const HEADER_ORIGINAL_GROUP = C.HEADER_ORIGINAL_GROUP;
-/** Where the message was first delivered to the group (Kafka; retries are copies at later offsets). */
+/**
+ * Where the message was first delivered to the group. Kafka: partition and offset (retries are copies at
+ * later offsets). JetStream: the offset is the message's stream sequence (a retry is the message itself,
+ * delivered again), in the stream named by `x-original-stream`. Redis Streams: the offset is the entry id.
+ */
 export const HEADER_ORIGINAL_PARTITION = "x-original-partition";
 export const HEADER_ORIGINAL_OFFSET = "x-original-offset";
+export const HEADER_ORIGINAL_STREAM = "x-original-stream";
+/** The Redis Streams adapter's name for the dead message's entry id (kept for readers of its format). */
+export const HEADER_ORIGINAL_ID = "x-original-id";
 /** The last handler (or deserializer) error; newer @moleculer/channels releases use these names. */
 export const HEADER_ERROR_MESSAGE = "x-error-message";
 export const HEADER_ERROR_NAME = "x-error-name";
@@ -27,14 +34,14 @@ const BOOKKEEPING = new Set<string>([
 	HEADER_ORIGINAL_GROUP,
 	HEADER_ORIGINAL_PARTITION,
 	HEADER_ORIGINAL_OFFSET,
+	HEADER_ORIGINAL_STREAM,
+	HEADER_ORIGINAL_ID,
 	HEADER_ERROR_MESSAGE,
 	HEADER_ERROR_NAME,
 	HEADER_ERROR_CODE,
 	HEADER_ERROR_STACK,
 	HEADER_GROUP,
 	C.HEADER_REDELIVERED_COUNT,
-	// The Redis Streams adapter's id of the dead message.
-	"x-original-id",
 ]);
 
 /** Kafka truncates nothing, but a stack of a deep async chain is no use past its first frames. */

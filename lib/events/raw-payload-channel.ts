@@ -1,8 +1,8 @@
 /**
  * A channel option of ours: `rawPayload: true` hands the handler the message's bytes (a Buffer, null for
  * an empty Kafka value) instead of deserializing them, so a consumer that must take anything (the
- * dead-letter store) is not itself broken by bytes that are not JSON. The ShopKafka and InProcess adapters
- * honour it; the NATS JetStream and Redis Streams adapters deserialize anyway.
+ * dead-letter store) is not itself broken by bytes that are not JSON. Our adapters (ShopKafka, ShopNats,
+ * ShopRedis, InProcess) honour it; the library's own NATS and Redis adapters would deserialize anyway.
  */
 export interface RawPayloadOption {
 	rawPayload?: boolean;

@@ -1,7 +1,7 @@
 /**
  * The dead-letter topic's messages as the store keeps them, and the message a requeue sends again. The
- * store's channel takes the bytes raw (`rawPayload`) on Kafka and in-process, so a message that is not
- * JSON is kept like any other; NATS JetStream and Redis Streams hand it over deserialized (see API_DOCS.md).
+ * store's channel takes the bytes raw (`rawPayload`, honoured by all our adapters), so a message that is
+ * not JSON is kept like any other.
  */
 import {
 	HEADER_ERROR_MESSAGE,
@@ -20,14 +20,14 @@ export interface DeadLetterAdapter {
 	serializer: { serialize(payload: unknown): Buffer };
 }
 
-/** The adapters' "raw" message: kafkajs' `{ key, value }`, ours `{ key }`, a JetStream message's `data`. */
+/** The adapters' "raw" message: kafkajs' `{ key, value }`, in-process `{ key }`, a JetStream message's `data`. */
 interface RawMessage {
 	key?: Buffer | string | null;
 	value?: Buffer | null;
 	data?: Uint8Array;
 }
 
-/** The bytes as consumed: only the Redis Streams adapter hands none out, so its JSON is serialized again. */
+/** The bytes as consumed (`rawPayload`); the JSON serialized again only for an adapter that deserialized it. */
 function bytesOf(payload: unknown, raw: RawMessage | undefined, adapter: DeadLetterAdapter): Buffer | null {
 	if (Buffer.isBuffer(payload)) return payload;
 	if (raw?.value === null) return null;
@@ -86,9 +86,9 @@ export interface RequeueMessage {
 }
 
 /**
- * The same bytes, key and headers again, addressed to the group that failed them (the `x-group` header: the
- * Kafka and in-process adapters deliver it to that group only; the others to every group, whose dedup
- * absorbs it). A row from before the bytes were kept is sent as its JSON payload, as it was then.
+ * The same bytes, key and headers again, addressed to the group that failed them (the `x-group` header: in
+ * our adapters the channel's other groups acknowledge it unhandled). A row from before the bytes were kept
+ * is sent as its JSON payload, as it was then.
  */
 export function requeueMessage(letter: DeadLetter, bytes: DeadLetterBytes): RequeueMessage {
 	const addressed = letter.originalGroup ? { [HEADER_GROUP]: letter.originalGroup } : {};

@@ -10,6 +10,7 @@ export interface DeadLetter {
 	originalGroup: string | null;
 	/** Where the group first got it (Kafka); null on other brokers. */
 	originalPartition: number | null;
+	/** Kafka: the offset in that partition; JetStream: the stream sequence; Redis Streams: the entry id. */
 	originalOffset: string | null;
 	/** The message's key as UTF-8 text; null when it had none. */
 	messageKey: string | null;

@@ -56,7 +56,7 @@ export default function eventsService(config: AppConfig): ServiceSchema {
 		channels: {
 			[config.events.deadLetterTopic]: {
 				group: "dead-letter-store",
-				// The bytes as they are (Kafka, in-process): a dead letter that is not JSON is kept like the others.
+				// The bytes as they are: a dead letter that is not JSON is kept like the others.
 				rawPayload: true,
 				// A store failure must not dead-letter the dead letter.
 				deadLettering: { enabled: false },
