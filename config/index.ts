@@ -116,8 +116,9 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			INVENTORY_SWEEP_BATCH: positiveInt(100_000)({ default: 1000 }),
 			ORDER_PAYMENT_TIMEOUT_MS: positiveInt()({ default: 15 * 60_000 }),
 			ORDER_TIMEOUT_SWEEP_MS: positiveInt()({ default: 10_000 }),
-			ORDER_ADMISSION_MAX_LAG_MS: positiveInt()({ default: 30_000 }),
-			ORDER_ADMISSION_MAX_LAGGING: nonNegativeInt()({ default: 0 }),
+			ORDER_ADMISSION_MAX_LAG_MS: positiveInt()({ default: 10_000 }),
+			ORDER_ADMISSION_MAX_LAGGING: nonNegativeInt()({ default: 50 }),
+			ORDER_ADMISSION_STALL_MS: positiveInt()({ default: 10_000 }),
 			ORDER_ADMISSION_CHECK_MS: positiveInt(60_000)({ default: 250 }),
 			PAYMENTS_WEBHOOK_URL: optionalUrl(["http", "https"])({ default: "" }),
 			PAYMENTS_WEBHOOK_SECRET: str({ default: "" }),
@@ -255,7 +256,7 @@ export interface AppConfig {
 		paymentTimeoutMs: number;
 		timeoutSweepMs: number;
 		/** Back-pressure on new orders when the saga is behind (services/orders/checkout-admission.ts). */
-		admission: { maxLagMs: number; maxLagging: number; checkEveryMs: number };
+		admission: { maxLagMs: number; maxLagging: number; stallMs: number; checkEveryMs: number };
 	};
 	payments: {
 		/** Where the provider delivers its webhooks: our gateway's `/api/payments/webhook` unless set. */
@@ -522,6 +523,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 			admission: {
 				maxLagMs: e.ORDER_ADMISSION_MAX_LAG_MS,
 				maxLagging: e.ORDER_ADMISSION_MAX_LAGGING,
+				stallMs: e.ORDER_ADMISSION_STALL_MS,
 				checkEveryMs: e.ORDER_ADMISSION_CHECK_MS,
 			},
 		},

@@ -99,7 +99,8 @@ export interface InventoryReservedPayload {
 }
 
 /** Why inventory could not hold an order. */
-export type ReservationFailureReason = "INSUFFICIENT_STOCK" | "SKU_NOT_FOUND" | "INVALID_ORDER";
+export const RESERVATION_FAILURE_REASONS = ["INSUFFICIENT_STOCK", "SKU_NOT_FOUND", "INVALID_ORDER"] as const;
+export type ReservationFailureReason = (typeof RESERVATION_FAILURE_REASONS)[number];
 
 /**
  * `inventory.reservation.failed.v1`: nothing of the order is held (lines reserved before the failing

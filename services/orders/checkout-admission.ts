@@ -1,29 +1,27 @@
 /**
- * Back-pressure on new orders. When the saga is stuck or far behind (inventory down, the event broker
- * unreachable, a backlog of minutes), every new order would only wait with the others and likely time
- * out; so `POST /api/orders` answers 503 CHECKOUT_BUSY with `Retry-After` instead, before anything is
- * written.
+ * Back-pressure on new orders when the saga is stuck. If inventory is down or the event broker
+ * unreachable, every new order would only wait with the others and time out after the payment wait; so
+ * `POST /api/orders` answers 503 CHECKOUT_BUSY with `Retry-After` instead, before anything is written.
  *
- * It is a guard against a stuck saga, not a rate limiter, and it is off unless ORDER_ADMISSION_MAX_LAGGING
- * is set: measured in bench:checkout, a lag bound of seconds tripped under plain saturation and halved the
- * orders confirmed per second (the refused clients came back together, and each refusal is a round trip
- * through the gateway), and even a 30 s bound tripped in a flash sale of 10,000 orders on a slow day, where
- * most orders are sold-out refusals that drain quickly anyway, and made the sale end later
- * (bench/CHECKOUT_RESULTS.md, 2026-12-07). A count of lagging orders cannot tell "stuck" from "busy";
- * the better signal would be progress (no stock decision for a while with orders waiting).
- *
- * "Behind" is read from the database, so that every orders node of a cluster agrees: at least
- * `maxLagging` orders have waited longer than `maxLagMs` for their stock decision (status PENDING, or
- * PAID before the stock). A few orders stuck for their own reasons (an event in the dead letters) do not
- * close checkout; a backlog does. The count is refreshed every `checkEveryMs` in the background, so a
- * POST never waits for it; a failed refresh keeps the last answer, and an answer older than
- * STALE_AFTER_CHECKS refreshes is dropped (admit), so a database problem never closes checkout by itself.
+ * "Stuck" is read from the database, so that every orders node of a cluster agrees, and needs both:
+ * - at least `maxLagging` orders have waited longer than `maxLagMs` for their stock decision (status
+ *   PENDING, or PAID before the stock): a few orders stuck for their own reasons (an event in the dead
+ *   letters) do not close checkout;
+ * - and no stock decision at all was recorded for `stallMs`: a saga that is merely busy (a flash sale, a
+ *   backlog above its capacity) keeps deciding, and holding its shoppers back only made it end later.
+ *   Measured with the lag count alone, checkout closed at plain saturation and in a 10,000-order flash
+ *   sale, and both ran slower for it (bench/CHECKOUT_RESULTS.md, 2026-12-07).
+ * Both are read every `checkEveryMs` in the background, so a POST never waits for them; a failed read
+ * keeps the last answer, and an answer older than STALE_AFTER_CHECKS reads is dropped (admit), so a
+ * database problem never closes checkout by itself.
  */
 export interface AdmissionSettings {
 	/** An order waiting longer than this for its stock decision is lagging. */
 	maxLagMs: number;
-	/** This many lagging orders close checkout; 0 turns back-pressure off. */
+	/** This many lagging orders (with no stock decision for stallMs) close checkout; 0 turns back-pressure off. */
 	maxLagging: number;
+	/** How long without any stock decision counts as stuck. */
+	stallMs: number;
 	checkEveryMs: number;
 }
 
@@ -35,8 +33,13 @@ export interface AdmissionObserver {
 	changed(open: boolean, lagging: number): void;
 }
 
-/** Counts orders waiting for their stock decision that were created before `createdBefore`, up to `limit`. */
-export type LaggingCounter = (createdBefore: number, limit: number) => Promise<number>;
+/** What admission reads from the orders database. */
+export interface SagaProgress {
+	/** Orders waiting for their stock decision that were created before `createdBefore`, up to `limit`. */
+	countLagging(createdBefore: number, limit: number): Promise<number>;
+	/** When the latest stock decision was recorded (epoch ms; 0 if none). */
+	lastStockDecisionAt(): Promise<number>;
+}
 
 const STALE_AFTER_CHECKS = 8;
 
@@ -44,13 +47,13 @@ const STALE_AFTER_CHECKS = 8;
 const RETRY_AFTER_S = 5;
 
 export class CheckoutAdmission {
-	private lagging = 0;
-	private countedAt = 0;
+	private open = true;
+	private checkedAt = 0;
 	private timer: NodeJS.Timeout | undefined;
-	private counting = false;
+	private checking = false;
 
 	constructor(
-		private readonly countLagging: LaggingCounter,
+		private readonly progress: SagaProgress,
 		private readonly settings: AdmissionSettings,
 		private readonly observer: AdmissionObserver,
 	) {}
@@ -73,28 +76,33 @@ export class CheckoutAdmission {
 
 	/** Seconds the client should wait before trying again, or 0 when a new order is admitted now. */
 	retryAfterS(now = Date.now()): number {
-		if (!this.enabled || this.lagging < this.settings.maxLagging) return 0;
-		if (now - this.countedAt > STALE_AFTER_CHECKS * this.settings.checkEveryMs) return 0;
+		if (!this.enabled || this.open) return 0;
+		if (now - this.checkedAt > STALE_AFTER_CHECKS * this.settings.checkEveryMs) return 0;
 		this.observer.refused();
 		return RETRY_AFTER_S;
 	}
 
-	/** Counts the lagging orders now (the background refresh calls it; tests may too). */
+	/** Reads the saga's progress now (the background refresh calls it). */
 	async refresh(): Promise<void> {
-		if (this.counting) return;
-		this.counting = true;
+		if (this.checking) return;
+		this.checking = true;
 		try {
 			const now = Date.now();
-			const wasOpen = this.lagging < this.settings.maxLagging;
-			this.lagging = await this.countLagging(now - this.settings.maxLagMs, this.settings.maxLagging);
-			this.countedAt = now;
-			this.observer.lagging(this.lagging);
-			const open = this.lagging < this.settings.maxLagging;
-			if (open !== wasOpen) this.observer.changed(open, this.lagging);
+			const [lagging, lastDecisionAt] = await Promise.all([
+				this.progress.countLagging(now - this.settings.maxLagMs, this.settings.maxLagging),
+				this.progress.lastStockDecisionAt(),
+			]);
+			const stuck = lagging >= this.settings.maxLagging && now - lastDecisionAt > this.settings.stallMs;
+			this.checkedAt = now;
+			this.observer.lagging(lagging);
+			if (this.open === stuck) {
+				this.open = !stuck;
+				this.observer.changed(this.open, lagging);
+			}
 		} catch {
 			// Keep the last answer; it is dropped once stale (see retryAfterS).
 		} finally {
-			this.counting = false;
+			this.checking = false;
 		}
 	}
 }

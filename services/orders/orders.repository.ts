@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { affectedRows, isUniqueViolation, rowLockClause } from "../../lib/db/query-results";
-import type { PricedOrderLine } from "../../lib/events/checkout-topics";
+import { type PricedOrderLine, RESERVATION_FAILURE_REASONS } from "../../lib/events/checkout-topics";
 import type { Decision, OrderStatus } from "./order-status";
 
 export interface HistoryEntry {
@@ -208,6 +208,31 @@ export class OrdersRepository {
 			{ replacements: [createdBefore, limit], type: QueryTypes.SELECT },
 		);
 		return Number(row?.n ?? 0);
+	}
+
+	/**
+	 * When the latest stock decision was recorded (epoch ms; 0 if none): a history row RESERVED, CONFIRMED
+	 * (without an operator's reason), or CANCELLED for one of inventory's reasons. Each kind is one step
+	 * down the `(status, reason, at)` index.
+	 */
+	async lastStockDecisionAt(): Promise<number> {
+		const kinds = [
+			["RESERVED", null],
+			["CONFIRMED", null],
+			...RESERVATION_FAILURE_REASONS.map((reason) => ["CANCELLED", reason] as const),
+		] as const;
+		const latest = await Promise.all(
+			kinds.map(async ([status, reason]) => {
+				const [row] = await this.db.query<{ at: number | string | null }>(
+					reason === null
+						? "SELECT MAX(at) AS at FROM order_history WHERE status = ? AND reason IS NULL"
+						: "SELECT MAX(at) AS at FROM order_history WHERE status = ? AND reason = ?",
+					{ replacements: reason === null ? [status] : [status, reason], type: QueryTypes.SELECT },
+				);
+				return Number(row?.at ?? 0);
+			}),
+		);
+		return Math.max(0, ...latest);
 	}
 
 	async openCreatedBefore(createdBefore: number, limit: number): Promise<string[]> {

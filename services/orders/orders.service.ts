@@ -322,17 +322,21 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 					this.observeMetric(ORDER_METRIC.completion, Date.now() - order.createdAt, { status });
 				},
 			});
+			const repository = this.repository;
 			this.admission = new CheckoutAdmission(
-				(createdBefore, limit) => this.repository.countWaitingForStock(createdBefore, limit),
+				{
+					countLagging: (createdBefore, limit) => repository.countWaitingForStock(createdBefore, limit),
+					lastStockDecisionAt: () => repository.lastStockDecisionAt(),
+				},
 				settings.admission,
 				{
 					lagging: (count) => this.setGauge(ORDER_METRIC.lagging, count),
 					refused: () => this.countMetric(ORDER_METRIC.admissionRefused),
 					changed: (open, lagging) => {
-						if (open) this.logger.info("Checkout takes new orders again: the saga has caught up");
+						if (open) this.logger.info("Checkout takes new orders again: stock decisions are being made");
 						else
 							this.logger.warn(
-								`Checkout refuses new orders (503 CHECKOUT_BUSY): ${lagging}+ orders have waited over ${settings.admission.maxLagMs} ms for their stock decision`,
+								`Checkout refuses new orders (503 CHECKOUT_BUSY): ${lagging}+ orders have waited over ${settings.admission.maxLagMs} ms for their stock decision, and none was decided for ${settings.admission.stallMs} ms`,
 							);
 					},
 				},

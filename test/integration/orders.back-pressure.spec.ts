@@ -1,10 +1,12 @@
 /**
  * Back-pressure on new orders (services/orders/checkout-admission.ts): with no inventory node, orders
- * stay PENDING (their stock decision never comes), which is the saga falling behind. Once enough of
- * them have waited too long, a new order is a 503 CHECKOUT_BUSY with Retry-After that writes nothing;
- * a retry of an order already made still answers; when the backlog ends, orders are taken again.
+ * stay PENDING (their stock decision never comes): the saga is stuck. Once enough of them have waited
+ * too long and no stock decision was made for a while, a new order is a 503 CHECKOUT_BUSY with
+ * Retry-After that writes nothing; a retry of an order already made still answers; a stock decision
+ * (the saga moving) opens checkout although orders still lag; when the backlog ends, orders are taken.
  */
 import type { ServiceBroker } from "moleculer";
+import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { signAccessToken } from "../../lib/auth/access-token";
 import authService from "../../services/auth/auth.service";
@@ -19,6 +21,7 @@ import { infra } from "../support/infra";
 
 const MAX_LAGGING = 3;
 const MAX_LAG_MS = 300;
+const STALL_MS = 1000;
 
 describe.each([
 	["embedded: SQLite", () => ({})],
@@ -53,6 +56,7 @@ describe.each([
 			SEED_DEMO_DATA: "false",
 			ORDER_ADMISSION_MAX_LAGGING: String(MAX_LAGGING),
 			ORDER_ADMISSION_MAX_LAG_MS: String(MAX_LAG_MS),
+			ORDER_ADMISSION_STALL_MS: String(STALL_MS),
 			ORDER_ADMISSION_CHECK_MS: "50",
 		});
 		// No inventory node: every order waits for its stock decision.
@@ -83,7 +87,7 @@ describe.each([
 	}, 60_000);
 	afterAll(() => broker?.stop());
 
-	it("when enough orders wait too long for stock, then a new order is 503 CHECKOUT_BUSY, writes nothing, and is taken again once they end", async () => {
+	it("when enough orders wait too long for stock and none is decided, then a new order is 503 CHECKOUT_BUSY, writes nothing, and is taken again once stock is decided or they end", async () => {
 		const key = `bp-${uniqueId()}`;
 		const first = await order({ "idempotency-key": key });
 		expect(first.status).toBe(201);
@@ -114,6 +118,34 @@ describe.each([
 		// A retry of an order already made is answered while checkout is busy.
 		const replay = await order({ "idempotency-key": key });
 		expect([replay.status, replay.body.orderId]).toEqual([200, first.body.orderId]);
+
+		// A stock decision (here written as inventory's outcome would leave it) shows the saga moving: checkout opens
+		// although the orders still lag, and closes again once no decision has come for STALL_MS.
+		const sequelize = (broker.getLocalService("orders") as unknown as { sequelize: Sequelize }).sequelize;
+		await sequelize.query("INSERT INTO order_history (order_id, status, reason, at) VALUES (?, 'RESERVED', NULL, ?)", {
+			replacements: [`elsewhere-${uniqueId()}`, Date.now()],
+		});
+		const moving = await waitFor(
+			"checkout to open on a stock decision",
+			async () => {
+				const res = await order();
+				return res.status === 201 ? res : undefined;
+			},
+			10_000,
+			50,
+		);
+		placed.push(moving.body.orderId as string);
+		const closedAgain = await waitFor(
+			"checkout to close once no decision came for STALL_MS",
+			async () => {
+				const res = await order();
+				if (res.status === 201) placed.push(res.body.orderId as string);
+				return res.status === 503 ? res : undefined;
+			},
+			10_000,
+			100,
+		);
+		expect(closedAgain.body.error.code).toBe("CHECKOUT_BUSY");
 
 		// The backlog ends (here: the shopper cancels): orders are taken again.
 		for (const orderId of placed) {

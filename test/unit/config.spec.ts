@@ -72,7 +72,7 @@ describe("config", () => {
 		expect(loadConfig({ INVENTORY_RESERVATION_TTL_S: "120", ORDER_PAYMENT_TIMEOUT_MS: "120000" }).orders).toEqual({
 			paymentTimeoutMs: 120_000,
 			timeoutSweepMs: 10_000,
-			admission: { maxLagMs: 30_000, maxLagging: 0, checkEveryMs: 250 },
+			admission: { maxLagMs: 10_000, maxLagging: 50, stallMs: 10_000, checkEveryMs: 250 },
 		});
 	});
 
