@@ -1,13 +1,14 @@
 /**
- * Dead letters on real Redis Streams keep what an operator needs: messages our consumers cannot handle
- * (bytes that are not JSON, a handler that throws) reach the events service's store with their raw bytes,
- * headers, where they were (the stream entry id), the consumer group and the last error; a requeue adds the
- * same bytes and headers to the same stream, for the failing group only. The entries are added with ioredis
- * directly, as a producer outside our services would. (The same over Kafka: dead-letters.kafka.spec.ts.)
+ * Dead letters on real NATS JetStream and Redis Streams keep what an operator needs: messages our consumers
+ * cannot handle (bytes that are not JSON, a handler that throws) reach the events service's store with their
+ * raw bytes, headers, where they were (the stream sequence, the entry id), the consumer group and the last
+ * error; a requeue sends the same bytes and headers to the same channel, for the failing group only. The
+ * messages are produced with the brokers' own clients, as a producer outside our services would. (The same
+ * over Kafka: dead-letters.kafka.spec.ts.)
  */
-
 import Redis from "ioredis";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
+import { connect, headers as natsHeaders } from "nats";
 import type { AppConfig } from "../../../config";
 import { newEvent } from "../../../lib/events/event-envelope";
 import type { DeadLetter } from "../../../services/events/dead-letter.repository";
@@ -40,21 +41,64 @@ function tallyService(got: Buffer[]): ServiceSchema {
 	} as unknown as ServiceSchema;
 }
 
-describe("dead letters over Redis Streams", () => {
+/** A producer outside our services, with the broker's own client. */
+interface ForeignProducer {
+	/** Adds one message to the channel; resolves with its position in the stream, as the store keeps it. */
+	produce(channel: string, value: Buffer, headers: Record<string, string>): Promise<string>;
+	/** Whether position `a` comes after `b` in the stream. */
+	isLater(a: string, b: string): boolean;
+	close(): Promise<void>;
+}
+
+/** JetStream: the message's sequence in the channel's stream. */
+async function jetStreamProducer(): Promise<ForeignProducer> {
+	const nats = await connect({ servers: infra.natsUrl, timeout: 5_000 });
+	return {
+		async produce(subject, value, headers) {
+			const h = natsHeaders();
+			for (const [name, text] of Object.entries(headers)) h.set(name, text);
+			return String((await nats.jetstream().publish(subject, value, { headers: h })).seq);
+		},
+		isLater: (a, b) => Number(a) > Number(b),
+		close: () => nats.close(),
+	};
+}
+
+/** Redis Streams: the entry id `<ms>-<seq>`, in the channels' entry format (bytes in `payload`, headers as JSON). */
+async function redisStreamsProducer(): Promise<ForeignProducer> {
+	const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 2 });
+	const order = (id: string) => id.split("-").map((part) => BigInt(part)) as [bigint, bigint];
+	return {
+		async produce(stream, value, headers) {
+			const id = await redis.xadd(stream, "*", "payload", value, "headers", JSON.stringify(headers));
+			if (!id) throw new Error(`no id for the entry added to ${stream}`);
+			return id;
+		},
+		isLater(a, b) {
+			const [[aMs, aSeq], [bMs, bSeq]] = [order(a), order(b)];
+			return aMs > bMs || (aMs === bMs && aSeq > bSeq);
+		},
+		close: async () => redis.disconnect(),
+	};
+}
+
+describe.each([
+	["NATS JetStream", () => infra.natsUrl, jetStreamProducer],
+	["Redis Streams", () => infra.redisUrl, redisStreamsProducer],
+])("dead letters over %s", (_broker, urlOf, producerOf) => {
 	const brokers: ServiceBroker[] = [];
 	let db: FlowDb | undefined;
-	let redis: Redis | undefined;
+	let producer: ForeignProducer;
 
 	afterEach(async () => {
-		redis?.disconnect();
-		redis = undefined;
+		await producer?.close();
 		await Promise.allSettled(brokers.splice(0).map((b) => b.stop()));
 		await db?.dropAndClose();
 		db = undefined;
 	});
 
 	async function setUp() {
-		const env = flowEnv(infra.redisUrl, { EVENTS_MAX_RETRIES: String(MAX_RETRIES) });
+		const env = flowEnv(urlOf(), { EVENTS_MAX_RETRIES: String(MAX_RETRIES) });
 		db = FlowDb.open(env.DB_NAME_PREFIX as string);
 		const config: AppConfig = testConfig({ ...env, NODE_ID: `ledger-${uniqueId()}` });
 		const tallied: Buffer[] = [];
@@ -69,24 +113,8 @@ describe("dead letters over Redis Streams", () => {
 		await untilConsuming(sales, async (id) => (await consumer.call<LedgerStats>("ledger.stats")).probes.includes(id));
 		await untilStoringDeadLetters(sales, consumer, config.events.deadLetterTopic);
 
-		redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 2 });
-		return { consumer, tallied, stream: channelName(config, SALE_MADE) };
-	}
-
-	/**
-	 * Adds one entry the way a foreign producer would (the channels' format: the bytes in `payload`, the
-	 * headers as JSON in `headers`); resolves with its id.
-	 */
-	async function produce(stream: string, value: Buffer, headers: Record<string, string>): Promise<string> {
-		const id = await (redis as Redis).xadd(stream, "*", "payload", value, "headers", JSON.stringify(headers));
-		if (!id) throw new Error(`no id for the entry added to ${stream}`);
-		return id;
-	}
-
-	/** Entry ids are `<ms>-<seq>`: later entries have larger ones. */
-	function entryIdOrder(id: string): [bigint, bigint] {
-		const [ms, seq] = id.split("-");
-		return [BigInt(ms ?? "0"), BigInt(seq ?? "0")];
+		producer = await producerOf();
+		return { consumer, tallied, channel: channelName(config, SALE_MADE) };
 	}
 
 	async function deadLetters(consumer: ServiceBroker, open = true): Promise<DeadLetter[]> {
@@ -97,14 +125,14 @@ describe("dead letters over Redis Streams", () => {
 		return waitFor(what, async () => (await deadLetters(consumer)).find(match), 45_000, 250);
 	}
 
-	it("when a message is not JSON or its handler throws, then its dead letter keeps raw bytes, headers, entry id, group and error, and a requeue adds the same bytes for that group alone", async () => {
-		const { consumer, tallied, stream } = await setUp();
+	it("when a message is not JSON or its handler throws, then its dead letter keeps raw bytes, headers, position, group and error, and a requeue sends the same bytes to that group alone", async () => {
+		const { consumer, tallied, channel } = await setUp();
 		const trace = `t-garbage-${uniqueId()}`;
-		const garbage = await produce(stream, NOT_JSON, { "x-trace": trace, origin: "outsider" });
+		const garbage = await producer.produce(channel, NOT_JSON, { "x-trace": trace, origin: "outsider" });
 		const orderId = `poison-${uniqueId()}`;
 		const envelope = newEvent(SALE_MADE, orderId, { orderId, amount: -5 }, `corr-${orderId}`);
 		const poisonBytes = Buffer.from(JSON.stringify(envelope));
-		const poison = await produce(stream, poisonBytes, { eventId: envelope.eventId, origin: "outsider" });
+		const poison = await producer.produce(channel, poisonBytes, { eventId: envelope.eventId, origin: "outsider" });
 
 		const garbageLetter = await untilDeadLetter(
 			consumer,
@@ -113,9 +141,9 @@ describe("dead letters over Redis Streams", () => {
 		);
 		expect(garbageLetter).toMatchObject({
 			eventId: null,
-			originalChannel: stream,
+			originalChannel: channel,
 			originalGroup: "ledger",
-			// A stream has no partitions: the entry id names the message.
+			// Neither broker has partitions: the position in the stream names the message.
 			originalPartition: null,
 			originalOffset: garbage,
 			messageKey: null,
@@ -133,7 +161,7 @@ describe("dead letters over Redis Streams", () => {
 			(l) => l.eventId === envelope.eventId,
 		);
 		expect(poisonLetter).toMatchObject({
-			originalChannel: stream,
+			originalChannel: channel,
 			originalGroup: "ledger",
 			originalPartition: null,
 			originalOffset: poison,
@@ -148,7 +176,7 @@ describe("dead letters over Redis Streams", () => {
 		}
 
 		// The non-JSON message still fails after a requeue: it comes back as a new dead letter with the same
-		// bytes and headers, from a later entry of the same stream.
+		// bytes and headers, from a later position in the same stream.
 		await consumer.call("events.requeueDeadLetter", { id: garbageLetter.id });
 		const again = await untilDeadLetter(
 			consumer,
@@ -156,15 +184,13 @@ describe("dead letters over Redis Streams", () => {
 			(l) => l.headers?.["x-trace"] === trace && l.id !== garbageLetter.id,
 		);
 		expect(again).toMatchObject({
-			originalChannel: stream,
+			originalChannel: channel,
 			originalGroup: "ledger",
 			headers: garbageLetter.headers,
 			rawPayloadBase64: garbageLetter.rawPayloadBase64,
 			error: garbageLetter.error,
 		});
-		const [againMs, againSeq] = entryIdOrder(again.originalOffset ?? "0-0");
-		const [garbageMs, garbageSeq] = entryIdOrder(garbage);
-		expect(againMs > garbageMs || (againMs === garbageMs && againSeq > garbageSeq)).toBe(true);
+		expect(producer.isLater(again.originalOffset ?? "", garbage)).toBe(true);
 
 		// The poison is applied once the consumer is fixed and it is requeued.
 		await consumer.call("ledger.rejectNegative", { on: false });
