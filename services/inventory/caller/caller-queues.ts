@@ -4,8 +4,8 @@
  * before the owner's actor sees them, so `hot` reads them from every node beside the actors' own queues.
  */
 export interface CallerLane {
-	/** Reserves waiting to leave in a group, oldest first (arrival times, epoch ms). */
-	waitingSince: readonly number[];
+	/** Reserves waiting to leave in a group, oldest first, with when each caller called (epoch ms). */
+	waiting: readonly { arrivedAt: number }[];
 	/** Groups sent to the owner and not answered yet. */
 	inFlight: number;
 }
@@ -36,12 +36,12 @@ export function callerQueuesOf(
 ): CallerQueues {
 	const all: SkuCallerQueue[] = [];
 	for (const [sku, lane] of lanes) {
-		const oldest = lane.waitingSince[0];
+		const oldest = lane.waiting[0];
 		all.push({
 			sku,
-			waiting: lane.waitingSince.length,
+			waiting: lane.waiting.length,
 			groupsInFlight: lane.inFlight,
-			oldestWaitMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
+			oldestWaitMs: oldest === undefined ? 0 : Math.max(0, now - oldest.arrivedAt),
 		});
 	}
 	all.sort((a, b) => b.waiting - a.waiting || b.oldestWaitMs - a.oldestWaitMs);

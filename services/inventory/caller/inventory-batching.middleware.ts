@@ -112,15 +112,7 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 					[action]: {
 						visibility: "public",
 						params: { limit: { type: "number", integer: true, positive: true, max: 1000, default: 10 } },
-						handler: (ctx: { params: { limit: number } }) => {
-							const view = new Map(
-								[...lanes].map(([sku, lane]) => [
-									sku,
-									{ waitingSince: lane.waiting.map((w) => w.arrivedAt), inFlight: lane.inFlight },
-								]),
-							);
-							return callerQueuesOf(broker.nodeID, view, ctx.params.limit);
-						},
+						handler: (ctx: { params: { limit: number } }) => callerQueuesOf(broker.nodeID, lanes, ctx.params.limit),
 					},
 				},
 			});
