@@ -212,27 +212,25 @@ export class OrdersRepository {
 
 	/**
 	 * When the latest stock decision was recorded (epoch ms; 0 if none): a history row RESERVED, CONFIRMED
-	 * (without an operator's reason), or CANCELLED for one of inventory's reasons. Each kind is one step
-	 * down the `(status, reason, at)` index.
+	 * (without an operator's reason), or CANCELLED for one of inventory's reasons. One statement; each kind
+	 * is one step down the `(status, reason, at)` index.
 	 */
 	async lastStockDecisionAt(): Promise<number> {
-		const kinds = [
-			["RESERVED", null],
-			["CONFIRMED", null],
-			...RESERVATION_FAILURE_REASONS.map((reason) => ["CANCELLED", reason] as const),
-		] as const;
-		const latest = await Promise.all(
-			kinds.map(async ([status, reason]) => {
-				const [row] = await this.db.query<{ at: number | string | null }>(
-					reason === null
-						? "SELECT MAX(at) AS at FROM order_history WHERE status = ? AND reason IS NULL"
-						: "SELECT MAX(at) AS at FROM order_history WHERE status = ? AND reason = ?",
-					{ replacements: reason === null ? [status] : [status, reason], type: QueryTypes.SELECT },
-				);
-				return Number(row?.at ?? 0);
-			}),
+		const latestOf = (reason: string) =>
+			`SELECT MAX(at) AS at FROM order_history WHERE status = ? AND reason ${reason === "" ? "IS NULL" : "= ?"}`;
+		const kinds: Array<[string, string]> = [
+			["RESERVED", ""],
+			["CONFIRMED", ""],
+			...RESERVATION_FAILURE_REASONS.map((reason): [string, string] => ["CANCELLED", reason]),
+		];
+		const rows = await this.db.query<{ at: number | string | null }>(
+			kinds.map(([, reason]) => latestOf(reason)).join(" UNION ALL "),
+			{
+				replacements: kinds.flatMap(([status, reason]) => (reason ? [status, reason] : [status])),
+				type: QueryTypes.SELECT,
+			},
 		);
-		return Math.max(0, ...latest);
+		return Math.max(0, ...rows.map((row) => Number(row.at ?? 0)));
 	}
 
 	async openCreatedBefore(createdBefore: number, limit: number): Promise<string[]> {
