@@ -46,6 +46,18 @@ describe.each([
 				...headers,
 			},
 		);
+	/** Places orders until one is answered `status`; the orders placed (201) on the way join `placed`. */
+	const untilAnswered = (what: string, status: 201 | 503, placed: string[]) =>
+		waitFor(
+			what,
+			async () => {
+				const res = await order();
+				if (res.status === 201) placed.push(res.body.orderId as string);
+				return res.status === status ? res : undefined;
+			},
+			10_000,
+			50,
+		);
 	const ordersOfBuyer = async () => (await api(base, "GET", "/api/orders?size=100", undefined, as(buyer))).body;
 
 	beforeAll(async () => {
@@ -98,16 +110,7 @@ describe.each([
 			placed.push(res.body.orderId as string);
 		}
 
-		const busy = await waitFor(
-			"a new order to be refused",
-			async () => {
-				const res = await order();
-				if (res.status === 201) placed.push(res.body.orderId as string);
-				return res.status === 503 ? res : undefined;
-			},
-			10_000,
-			100,
-		);
+		const busy = await untilAnswered("a new order to be refused", 503, placed);
 		expect(busy.body).toMatchObject({ ...ERROR_SHAPE, error: { status: 503, code: "CHECKOUT_BUSY" } });
 		expect(Number(busy.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 		// Nothing was written: the buyer has exactly the orders that were answered 201.
@@ -125,26 +128,8 @@ describe.each([
 		await sequelize.query("INSERT INTO order_history (order_id, status, reason, at) VALUES (?, 'RESERVED', NULL, ?)", {
 			replacements: [`elsewhere-${uniqueId()}`, Date.now()],
 		});
-		const moving = await waitFor(
-			"checkout to open on a stock decision",
-			async () => {
-				const res = await order();
-				return res.status === 201 ? res : undefined;
-			},
-			10_000,
-			50,
-		);
-		placed.push(moving.body.orderId as string);
-		const closedAgain = await waitFor(
-			"checkout to close once no decision came for STALL_MS",
-			async () => {
-				const res = await order();
-				if (res.status === 201) placed.push(res.body.orderId as string);
-				return res.status === 503 ? res : undefined;
-			},
-			10_000,
-			100,
-		);
+		await untilAnswered("checkout to open on a stock decision", 201, placed);
+		const closedAgain = await untilAnswered("checkout to close once no decision came for STALL_MS", 503, placed);
 		expect(closedAgain.body.error.code).toBe("CHECKOUT_BUSY");
 
 		// The backlog ends (here: the shopper cancels): orders are taken again.
@@ -152,15 +137,7 @@ describe.each([
 			const cancelled = await api(base, "POST", `/api/orders/${orderId}/cancel`, {}, as(buyer));
 			expect(cancelled.status).toBe(200);
 		}
-		const again = await waitFor(
-			"a new order to be taken again",
-			async () => {
-				const res = await order();
-				return res.status === 201 ? res : undefined;
-			},
-			10_000,
-			100,
-		);
+		const again = await untilAnswered("a new order to be taken again", 201, []);
 		expect(again.body.status).toBe("PENDING");
 	});
 });
