@@ -20,6 +20,7 @@ import { Adapters } from "@moleculer/channels";
 import type * as Constants from "@moleculer/channels/types/src/constants";
 import type { Consumer, EachMessagePayload, Message } from "kafkajs";
 import { Errors } from "moleculer";
+import { retriesExhausted } from "./channel-retries";
 import { HEADER_GROUP } from "./dead-letter-headers";
 import {
 	isRetriableKafkaError,
@@ -30,7 +31,7 @@ import {
 	sleep,
 } from "./kafka-consumer-lifecycle";
 import { attemptsOf, deadLetterMessage, type FailedDelivery, headerText, retryMessage } from "./kafka-failed-message";
-import { wantsRawPayload } from "./raw-payload-channel";
+import { contentOf } from "./raw-payload-channel";
 import { retryWithBackoff } from "./retry-with-backoff";
 
 // The constants module ships without a declaration next to it; its types live under types/.
@@ -238,7 +239,7 @@ export class ShopKafkaAdapter extends Adapters.Kafka {
 		message: EachMessagePayload["message"],
 	): Promise<{ error: unknown } | undefined> {
 		try {
-			const content = wantsRawPayload(chan) ? message.value : this.serializer.deserialize(message.value as Buffer);
+			const content = contentOf(chan, message.value, this.serializer);
 			await chan.handler(content, message);
 			return undefined;
 		} catch (error) {
@@ -252,7 +253,7 @@ export class ShopKafkaAdapter extends Adapters.Kafka {
 		const attempts = attemptsOf(failed.message);
 		const where = `'${chan.name}' message ${failed.partition}:${failed.message.offset} of group '${chan.group}'`;
 		this.logger.warn(`${where} failed (attempt ${attempts}): ${(error as Error)?.message ?? error}`);
-		const exhausted = !chan.maxRetries || (chan.maxRetries > 0 && attempts >= chan.maxRetries);
+		const exhausted = retriesExhausted(chan, attempts);
 		if (!exhausted) {
 			await this.publishFailed(chan, chan.name, retryMessage(failed, attempts));
 			this.metricsIncrement(C.METRIC_CHANNELS_MESSAGES_RETRIES_TOTAL, chan);

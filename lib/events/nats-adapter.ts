@@ -17,8 +17,9 @@
 import { Adapters } from "@moleculer/channels";
 import type * as Constants from "@moleculer/channels/types/src/constants";
 import type { JsMsg, NatsError } from "nats";
+import { retriesExhausted } from "./channel-retries";
 import { addressedGroup, deadLetterHeaders } from "./nats-failed-message";
-import { wantsRawPayload } from "./raw-payload-channel";
+import { contentOf } from "./raw-payload-channel";
 
 // The constants module ships without a declaration next to it; its types live under types/.
 const C: typeof Constants = require("@moleculer/channels/src/constants");
@@ -71,7 +72,7 @@ export class ShopNatsAdapter extends Adapters.NATS {
 			// Restarts the ack timer: the message is not delivered again while its handler starts.
 			message.working();
 			const bytes = Buffer.from(message.data);
-			await chan.handler(wantsRawPayload(chan) ? bytes : this.serializer.deserialize(bytes), message);
+			await chan.handler(contentOf(chan, bytes, this.serializer), message);
 			return undefined;
 		} catch (error) {
 			return { error };
@@ -84,7 +85,7 @@ export class ShopNatsAdapter extends Adapters.NATS {
 		const attempts = message.info.redeliveryCount;
 		const where = `'${chan.name}' message ${message.seq} of group '${chan.group}'`;
 		this.logger.warn(`${where} failed (attempt ${attempts}): ${(error as Error)?.message ?? error}`);
-		const exhausted = !chan.maxRetries || (chan.maxRetries > 0 && attempts >= chan.maxRetries);
+		const exhausted = retriesExhausted(chan, attempts);
 		if (!exhausted) {
 			this.metricsIncrement(C.METRIC_CHANNELS_MESSAGES_RETRIES_TOTAL, chan);
 			message.nak();

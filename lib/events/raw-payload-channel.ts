@@ -11,3 +11,12 @@ export interface RawPayloadOption {
 export function wantsRawPayload(chan: object): boolean {
 	return (chan as RawPayloadOption).rawPayload === true;
 }
+
+/** What a channel's handler gets for a message's bytes: the bytes themselves (rawPayload), else them deserialized. */
+export function contentOf(
+	chan: object,
+	bytes: Buffer | null,
+	serializer: { deserialize(bytes: Buffer): unknown },
+): unknown {
+	return wantsRawPayload(chan) ? bytes : serializer.deserialize(bytes as Buffer);
+}

@@ -19,7 +19,8 @@
 import { Adapters } from "@moleculer/channels";
 import type * as Constants from "@moleculer/channels/types/src/constants";
 import type { Redis } from "ioredis";
-import { wantsRawPayload } from "./raw-payload-channel";
+import { retriesExhausted } from "./channel-retries";
+import { contentOf } from "./raw-payload-channel";
 import {
 	addressedGroup,
 	deadLetterHeaders,
@@ -95,7 +96,7 @@ export class ShopRedisAdapter extends Adapters.Redis {
 	private async runHandler(chan: Channel, entry: StreamEntry): Promise<{ error: unknown } | undefined> {
 		try {
 			if (entry.headersError) throw entry.headersError;
-			const content = wantsRawPayload(chan) ? entry.payload : this.serializer.deserialize(entry.payload);
+			const content = contentOf(chan, entry.payload, this.serializer);
 			// The library's "raw" message, with the entry id.
 			await chan.handler(content, { payload: content, id: entry.id, ...(entry.headers && { headers: entry.headers }) });
 			return undefined;
@@ -112,7 +113,7 @@ export class ShopRedisAdapter extends Adapters.Redis {
 		if (attempts === undefined) return;
 		const where = `'${chan.name}' entry ${entry.id} of group '${chan.group}'`;
 		this.logger.warn(`${where} failed (attempt ${attempts}): ${(error as Error)?.message ?? error}`);
-		const exhausted = !chan.maxRetries || (chan.maxRetries > 0 && attempts >= chan.maxRetries);
+		const exhausted = retriesExhausted(chan, attempts);
 		if (!exhausted) return;
 		if (chan.deadLettering?.enabled) {
 			await this.moveToDeadLetter(chan, entry.id, entry.payload, entry.headers, error);
