@@ -322,11 +322,10 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 					this.observeMetric(ORDER_METRIC.completion, Date.now() - order.createdAt, { status });
 				},
 			});
-			const repository = this.repository;
 			this.admission = new CheckoutAdmission(
 				{
-					countLagging: (createdBefore, limit) => repository.countWaitingForStock(createdBefore, limit),
-					lastStockDecisionAt: () => repository.lastStockDecisionAt(),
+					countLagging: (createdBefore, limit) => this.repository.countWaitingForStock(createdBefore, limit),
+					lastStockDecisionAt: () => this.repository.lastStockDecisionAt(),
 				},
 				settings.admission,
 				{
