@@ -22,14 +22,39 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 	return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
+/** At most this many leased rows go out in one send (one produce request per topic, one UPDATE). */
+const MAX_LEASED_PER_SEND = 500;
+
+/** A send of leased rows that has not started yet: every commit that adds rows to it waits for it. */
+interface NextSend {
+	rows: OutboxRow[];
+	published: Promise<number>;
+	settle(outcome: { count: number } | { error: unknown }): void;
+}
+
+function nextSend(): NextSend {
+	let settle: NextSend["settle"] = () => undefined;
+	const published = new Promise<number>((resolve, reject) => {
+		settle = (outcome) => ("error" in outcome ? reject(outcome.error) : resolve(outcome.count));
+	});
+	return { rows: [], published, settle };
+}
+
 /**
  * Publishes outbox rows. Right after a commit it sends the events that were inserted leased to it (no
  * claim round trip); on a timer, and for events that were queued behind an earlier event of their key, it
  * claims due rows. Leases keep relays on several nodes from sending a row at the same time. Rows with the
  * same key go out in commit order; different keys go out together.
+ *
+ * Commits that land while a send of leased rows is under way do not start their own: their rows join the
+ * next send, which starts as soon as the current one is done. Under load many commits share one produce
+ * request and one `markPublished` UPDATE (a durable commit of its own); alone, a commit's rows go at once.
  */
 export class OutboxRelay {
 	private inFlight = 0;
+	/** Sends of leased rows waiting for the one under way to finish (each holds at most MAX_LEASED_PER_SEND rows). */
+	private readonly waiting: NextSend[] = [];
+	private sendingLeased = false;
 	/** Identifies this relay's leases on rows it inserted. */
 	private readonly token = randomUUID();
 	/** Events queued behind an in-flight event of their key wait for a drain (instead of the next tick). */
@@ -43,7 +68,7 @@ export class OutboxRelay {
 	) {}
 
 	get busy(): boolean {
-		return this.inFlight > 0;
+		return this.inFlight > 0 || this.waiting.length > 0;
 	}
 
 	/** The lease to insert new events with (see OutboxRepository.insert). */
@@ -57,7 +82,7 @@ export class OutboxRelay {
 	 */
 	async afterCommit(leased: readonly OutboxRow[], queuedIds: readonly string[]): Promise<void> {
 		let progressed = false;
-		if (leased.length > 0) progressed = (await this.track(() => this.sendAndMark(leased))) > 0;
+		if (leased.length > 0) progressed = (await this.sendLeased(leased)) > 0;
 		if (queuedIds.length > 0) {
 			const claimed = await this.track(() => this.claimAndSend(queuedIds));
 			// Not due yet: an earlier event of the key is still in flight. Its publisher drains once it is done.
@@ -77,6 +102,35 @@ export class OutboxRelay {
 			const claimed = await this.track(() => this.claimAndSend());
 			total += claimed;
 			if (claimed < this.options.claimBatch) return total;
+		}
+	}
+
+	/** Adds rows to the next send of leased rows, starting it if none is under way; resolves with that send's count. */
+	private sendLeased(rows: readonly OutboxRow[]): Promise<number> {
+		let open = this.waiting.at(-1);
+		if (!open || open.rows.length >= MAX_LEASED_PER_SEND) {
+			open = nextSend();
+			this.waiting.push(open);
+		}
+		open.rows.push(...rows);
+		if (!this.sendingLeased) void this.sendWaiting();
+		return open.published;
+	}
+
+	/** Sends the waiting sends one after another, including those that fill up meanwhile. */
+	private async sendWaiting(): Promise<void> {
+		this.sendingLeased = true;
+		try {
+			for (let send = this.waiting.shift(); send; send = this.waiting.shift()) {
+				const { rows } = send;
+				try {
+					send.settle({ count: await this.track(() => this.sendAndMark(rows)) });
+				} catch (error) {
+					send.settle({ error });
+				}
+			}
+		} finally {
+			this.sendingLeased = false;
 		}
 	}
 
