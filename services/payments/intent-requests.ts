@@ -38,15 +38,20 @@ export const PROVIDER_ERROR_REASON = "PAYMENT_PROVIDER_ERROR";
 export class IntentRequests {
 	constructor(private readonly deps: IntentRequestsDeps) {}
 
+	/**
+	 * `payment` is the payment as its caller last read or wrote it (committed), or its id to read it; either
+	 * way the answer is stored only if the locked row is still `from`.
+	 */
 	async request(
-		paymentId: string,
+		payment: PaymentRecord | string,
 		correlationId: string,
 		policy: CallPolicy,
 		from: PaymentStatus = "CREATED",
 	): Promise<IntentOutcome> {
 		const { db, payments, effects } = this.deps;
-		const before = await payments.findById(paymentId);
+		const before = typeof payment === "string" ? await payments.findById(payment) : payment;
 		if (!before || before.status !== from) return { payment: before };
+		const { paymentId } = before;
 
 		if (before.orderState === "CALLED_OFF") {
 			// The order ended before its payment got an intent: nothing chargeable is made.
@@ -75,7 +80,7 @@ export class IntentRequests {
 
 		const result = await this.callProvider(before, policy);
 		let providerFailed: Error | undefined;
-		const payment = await db.transaction(async (tx) => {
+		const after = await db.transaction(async (tx) => {
 			const locked = await payments.findById(paymentId, tx);
 			if (!locked || locked.status !== from) return locked;
 			if (result.ok) return effects.storeIntent(tx, locked, result.value.intentId, correlationId);
@@ -84,7 +89,7 @@ export class IntentRequests {
 			await effects.deadLetter(tx, locked, "createIntent", result.error, result.attempts);
 			return effects.setStatus(tx, locked, "PROVIDER_ERROR", PROVIDER_ERROR_REASON);
 		});
-		return { payment, providerFailed };
+		return { payment: after, providerFailed };
 	}
 
 	private callProvider(payment: PaymentRecord, policy: CallPolicy): Promise<CallResult<{ intentId: string }>> {

@@ -115,8 +115,7 @@ export class PaymentSaga {
 			opened = await this.open(tx, input);
 		});
 		const payment = opened?.payment ?? (await this.deps.payments.findByOrder(input.orderId));
-		if (payment?.status === "CREATED")
-			await this.deps.intents.request(payment.paymentId, envelope.correlationId, "retry");
+		if (payment?.status === "CREATED") await this.deps.intents.request(payment, envelope.correlationId, "retry");
 		if (!applied) return "duplicate";
 		return opened?.created ? "created" : "exists";
 	}

@@ -119,7 +119,7 @@ export default function paymentsService(config: AppConfig): ServiceSchema {
 					if (payment.userId !== caller.sub) throw new PaymentOrderConflictError(orderId);
 					let current = payment;
 					if (payment.status === "CREATED") {
-						current = (await this.intents.request(payment.paymentId, correlationIdOf(ctx), "retry")).payment ?? payment;
+						current = (await this.intents.request(payment, correlationIdOf(ctx), "retry")).payment ?? payment;
 					}
 					if (created) replyCreated(ctx, `/api/payments/${payment.paymentId}`);
 					else setReplyStatus(ctx, 200);

@@ -39,13 +39,16 @@ export class WebhookEventsRepository {
 		this.lockClause = rowLockClause(db);
 	}
 
-	/** Records a webhook; false when its event id was recorded before (a redelivery: nothing written). */
-	async insert(transaction: Transaction, event: Omit<StoredWebhookEvent, "appliedAt">): Promise<boolean> {
+	/**
+	 * Records a webhook, as applied already when the caller applies it in this transaction (`appliedAt`);
+	 * false when its event id was recorded before (a redelivery: nothing written).
+	 */
+	async insert(transaction: Transaction, event: StoredWebhookEvent): Promise<boolean> {
 		try {
 			await this.db.query(
-				"INSERT INTO payment_webhook_events (event_id, intent_id, type, payload, received_at, applied_at) VALUES (?, ?, ?, ?, ?, NULL)",
+				"INSERT INTO payment_webhook_events (event_id, intent_id, type, payload, received_at, applied_at) VALUES (?, ?, ?, ?, ?, ?)",
 				{
-					replacements: [event.eventId, event.intentId, event.type, event.payload, event.receivedAt],
+					replacements: [event.eventId, event.intentId, event.type, event.payload, event.receivedAt, event.appliedAt],
 					transaction,
 				},
 			);

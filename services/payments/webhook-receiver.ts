@@ -46,6 +46,8 @@ export class WebhookReceiver {
 				type: body.event,
 				payload: rawBody,
 				receivedAt: now,
+				// Applied below, in this transaction: a failure rolls the insert back with it.
+				appliedAt: payment ? now : null,
 			});
 			if (!first) return { received: true, duplicate: true, applied: false };
 			if (!payment) return { received: true, applied: false };
@@ -55,7 +57,6 @@ export class WebhookReceiver {
 				);
 			}
 			await effects.applyWebhook(tx, payment, body.event, correlationId);
-			await webhooks.markApplied(tx, body.id, now);
 			return { received: true, applied: true };
 		});
 	}

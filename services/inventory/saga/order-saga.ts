@@ -112,8 +112,9 @@ export class OrderSaga {
 	 */
 	async onOrderConfirmed(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate" | null> {
 		// Checked before the dedup record: an undecided order's payment must be handled again later.
-		if (!(await this.holds.find(envelope.payload.orderId))) return null;
-		return this.move(envelope, "CONFIRMED", false);
+		const hold = await this.holds.find(envelope.payload.orderId);
+		if (!hold) return null;
+		return this.move(envelope, "CONFIRMED", false, hold);
 	}
 
 	/** Brings every line of the hold in line with its status, then marks it settled. Idempotent. */
@@ -128,12 +129,14 @@ export class OrderSaga {
 
 	/**
 	 * Moves a RESERVED hold to `to` (once per event), then settles its lines; a hold in another status
-	 * stays as it is. Returns the hold's status after the event.
+	 * stays as it is. Returns the hold's status after the event. `known`: the hold as read before (its
+	 * lines never change once decided), so a hold this event moved need not be read again.
 	 */
 	private async move(
 		envelope: EventEnvelope<{ orderId: string }>,
 		to: HoldStatus,
 		tombstone: boolean,
+		known?: OrderHold,
 	): Promise<HoldStatus | "duplicate" | null> {
 		const { orderId } = envelope.payload;
 		let moved = false;
@@ -144,7 +147,8 @@ export class OrderSaga {
 			if (!moved && tombstone) {
 				await this.holds.insert(tx, { orderId, status: "CANCELLED", lines: [], settled: true }, now);
 			}
-			after = await this.holds.find(orderId, tx);
+			after =
+				moved && known ? { ...known, status: to, settled: false, updatedAt: now } : await this.holds.find(orderId, tx);
 		});
 		if (!applied) return "duplicate";
 		const hold = after as OrderHold | null;
