@@ -9,6 +9,8 @@ export async function connectBenchDatabase(databaseUrl: string): Promise<mysql.C
 		port: Number(url.port || 3306),
 		user: decodeURIComponent(url.username),
 		password: decodeURIComponent(url.password),
+		// As the shop's nodes read it (lib/db/sequelize-factory.ts).
+		socketPath: url.searchParams.get("socket") || undefined,
 	});
 }
 

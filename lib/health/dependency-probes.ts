@@ -4,6 +4,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { type NatsConnection, connect as natsConnect } from "nats";
 import { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
+import { mysqlOptions } from "../db/sequelize-factory";
 import { withTimeout } from "../with-timeout";
 
 export type DependencyStatus = "UP" | "DOWN";
@@ -99,11 +100,14 @@ export class DependencyProbes {
 		return [
 			"mariadb",
 			async () => {
-				this.db ??= new Sequelize(this.config.db.url, {
-					logging: false,
-					pool: { max: 1 },
-					dialectOptions: { connectTimeout: 2000 },
-				});
+				if (!this.db) {
+					const options = mysqlOptions(new URL(this.config.db.url));
+					this.db = new Sequelize({
+						...options,
+						pool: { max: 1 },
+						dialectOptions: { ...options.dialectOptions, connectTimeout: 2000 },
+					});
+				}
 				await this.db.query("SELECT 1");
 			},
 		];

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
 import { DataTypes, QueryTypes, type Sequelize } from "sequelize";
 import type { Migration } from "../../lib/db/migrator";
@@ -51,6 +52,14 @@ function notesService(database: string): ServiceSchema {
 				});
 				return rows[0] ?? null;
 			},
+			/** How this connection reached the server: `localhost` over the Unix socket, `127.0.0.1:<port>` over TCP. */
+			async connectionHost() {
+				const rows = await this.sequelize.query<{ HOST: string }>(
+					"SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
+					{ type: QueryTypes.SELECT },
+				);
+				return rows[0]?.HOST;
+			},
 			async migrations() {
 				const rows = await this.sequelize.query("SELECT name FROM schema_migrations ORDER BY name", {
 					type: QueryTypes.SELECT,
@@ -103,5 +112,31 @@ describe.each([
 		]);
 		brokers.push(...started);
 		expect(await started[0]?.call("notes.migrations")).toEqual(["001-create-notes", "002-add-version"]);
+	});
+});
+
+describe("db.mixin on MariaDB through its Unix socket", () => {
+	// Where infra/local's MariaDB listens; TEST_MARIADB_SOCKET names another.
+	const socket =
+		process.env.TEST_MARIADB_SOCKET ?? `${process.env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`;
+	let broker: ServiceBroker | undefined;
+	afterEach(async () => {
+		await broker?.stop();
+		broker = undefined;
+	});
+
+	it("when DATABASE_URL has ?socket=, then the service's statements go through that socket, not TCP", async () => {
+		expect(fs.existsSync(socket)).toBe(true);
+		const url = new URL(infra.databaseUrl);
+		url.searchParams.set("socket", socket);
+		broker = await startBroker(testConfig({ DATABASE_URL: url.toString() }), [notesService(`t_${uniqueId()}`)]);
+		await broker.call("notes.put", { id: "s-1", body: "over the socket" });
+		expect(await broker.call("notes.get", { id: "s-1" })).toMatchObject({ body: "over the socket" });
+		expect(await broker.call("notes.connectionHost")).toBe("localhost");
+	});
+
+	it("when DATABASE_URL has no socket, then the service connects over TCP", async () => {
+		broker = await startBroker(testConfig({ DATABASE_URL: infra.databaseUrl }), [notesService(`t_${uniqueId()}`)]);
+		expect(await broker.call("notes.connectionHost")).toMatch(/^127\.0\.0\.1:\d+$/);
 	});
 });
