@@ -99,9 +99,13 @@ export class OrderSaga {
 	}
 
 	/** `order.timed-out.v1`, `order.cancelled.v1`, `payment.failed.v1`: give the order's stock back. */
-	onOrderCalledOff(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate"> {
+	async onOrderCalledOff(envelope: EventEnvelope<{ orderId: string }>): Promise<HoldStatus | "duplicate"> {
+		// A hold moves only out of RESERVED: one that has left it (most often FAILED: the order was called
+		// off because inventory refused it) stays as it is, so there is nothing to write, not even a dedup row.
+		const hold = await this.holds.find(envelope.payload.orderId);
+		if (hold && hold.status !== "RESERVED") return hold.status;
 		// An order not seen yet gets a tombstone, so that its late order.created holds nothing.
-		return this.move(envelope, "RELEASED", true) as Promise<HoldStatus | "duplicate">;
+		return this.move(envelope, "RELEASED", true, hold ?? undefined) as Promise<HoldStatus | "duplicate">;
 	}
 
 	/**
