@@ -9,6 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { connectBenchDatabase, dropDatabasesWithPrefix } from "../bench/support/bench-database";
 import { ChildNode } from "../bench/support/child-node";
@@ -18,9 +19,15 @@ import { fixKafkajsRequestQueue } from "../lib/events/kafkajs-request-queue-fix"
 import { removeEventData, underNamespace } from "../test/support/event-stores";
 import { removeSearchIndexes } from "../test/support/search-indexes";
 
+/** As the README's recipe: infra/local's MariaDB through its Unix socket when it is there, else over TCP. */
+const LOCAL_MARIADB_SOCKET = `${process.env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`;
 const URLS = {
 	nats: process.env.LOAD_NATS_URL ?? "nats://127.0.0.1:4222",
-	database: process.env.LOAD_DATABASE_URL ?? "mysql://shop:shop@127.0.0.1:3306",
+	database:
+		process.env.LOAD_DATABASE_URL ??
+		(fs.existsSync(LOCAL_MARIADB_SOCKET)
+			? `mysql://shop:shop@localhost/?socket=${LOCAL_MARIADB_SOCKET}`
+			: "mysql://shop:shop@127.0.0.1:3306"),
 	redis: process.env.LOAD_REDIS_URL ?? "redis://127.0.0.1:6379",
 	kafka: process.env.LOAD_KAFKA_URL ?? "kafka://127.0.0.1:9092",
 	search: process.env.LOAD_SEARCH_URL ?? "http://127.0.0.1:9200",
