@@ -43,7 +43,7 @@ export class WebhookEventsRepository {
 	 * Records a webhook, as applied already when the caller applies it in this transaction (`appliedAt`);
 	 * false when its event id was recorded before (a redelivery: nothing written).
 	 */
-	async insert(transaction: Transaction, event: StoredWebhookEvent): Promise<boolean> {
+	async insert(transaction: Transaction | undefined, event: StoredWebhookEvent): Promise<boolean> {
 		try {
 			await this.db.query(
 				"INSERT INTO payment_webhook_events (event_id, intent_id, type, payload, received_at, applied_at) VALUES (?, ?, ?, ?, ?, ?)",

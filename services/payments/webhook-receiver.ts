@@ -1,5 +1,6 @@
 import type { Sequelize } from "sequelize";
 import type { PaymentEffects } from "./payment-effects";
+import { FINAL_STATUSES, type WebhookEventType } from "./payment-status";
 import { InvalidSignatureError } from "./payments.errors";
 import type { PaymentsRepository } from "./payments.repository";
 import type { WebhookEventsRepository } from "./webhook-events.repository";
@@ -24,6 +25,12 @@ export interface WebhookReceipt {
 }
 
 /**
+ * Events that usually report a capture or a void this service asked for and has already stored (a final
+ * status): checked for that first, so most of them are stored without a transaction.
+ */
+const REPORTS_OUR_OWN_CALL: readonly WebhookEventType[] = ["payment.captured", "payment.voided"];
+
+/**
  * The provider's webhooks: verified (signature over the exact bytes), parsed, stored under the
  * provider's event id and, when the intent is known, applied in the same transaction, with the
  * payment's row locked. A failure before the commit answers 5xx and the provider sends it again.
@@ -35,6 +42,10 @@ export class WebhookReceiver {
 		if (!verifyWebhookSignature(this.deps.secret, rawBody, signature)) throw new InvalidSignatureError();
 		const body = parseWebhookBody(rawBody);
 		const { db, payments, webhooks, effects } = this.deps;
+		if (REPORTS_OUR_OWN_CALL.includes(body.event)) {
+			const recorded = await this.recordIfFinal(body.id, body.intentId, body.event, rawBody);
+			if (recorded) return recorded;
+		}
 		return db.transaction(async (tx): Promise<WebhookReceipt> => {
 			const now = Date.now();
 			// The payment's row first, then the event's: the same order as storing an intent takes them in
@@ -59,5 +70,30 @@ export class WebhookReceiver {
 			await effects.applyWebhook(tx, payment, body.event, correlationId);
 			return { received: true, applied: true };
 		});
+	}
+
+	/**
+	 * A webhook for a payment whose status is final changes nothing (decideWebhook ignores every event
+	 * then), and a final status never changes: no transaction or row lock is needed to know that, so the
+	 * webhook is only stored, as applied. Undefined when the payment is not final (or not known yet).
+	 */
+	private async recordIfFinal(
+		eventId: string,
+		intentId: string,
+		type: WebhookEventType,
+		rawBody: string,
+	): Promise<WebhookReceipt | undefined> {
+		const payment = await this.deps.payments.findByIntent(intentId);
+		if (!payment || !FINAL_STATUSES.includes(payment.status)) return undefined;
+		const now = Date.now();
+		const first = await this.deps.webhooks.insert(undefined, {
+			eventId,
+			intentId,
+			type,
+			payload: rawBody,
+			receivedAt: now,
+			appliedAt: now,
+		});
+		return first ? { received: true, applied: true } : { received: true, duplicate: true, applied: false };
 	}
 }

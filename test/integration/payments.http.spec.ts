@@ -297,6 +297,22 @@ describe.each([
 		expect(announced(TOPIC.paymentAuthorized, orderId)).toHaveLength(0);
 	});
 
+	it("when a capture or void is reported for a payment already final, then it is recorded once, a repeat is a duplicate, and nothing moves", async () => {
+		const owner = await shopper();
+		const { key: orderId } = await orderCreated(owner.sub, "sandbox_decline");
+		const payment = await paymentIn(orderId, "FAILED");
+		await announcement(TOPIC.paymentFailed, orderId);
+		for (const event of ["payment.voided", "payment.captured"]) {
+			const body = webhookBody(payment, event);
+			expect(await signed(body)).toEqual({ status: 200, body: { received: true } });
+			expect(await signed(body)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+		}
+		await sleep(200);
+		expect(await paymentOf(orderId)).toMatchObject({ status: "FAILED", reason: "PAYMENT_DECLINED" });
+		expect(announced(TOPIC.paymentFailed, orderId)).toHaveLength(1);
+		expect(announced(TOPIC.paymentRefunded, orderId)).toHaveLength(0);
+	});
+
 	it("when the order is cancelled after the authorization, then the payment is VOIDED at the provider and payment.refunded.v1 published", async () => {
 		const owner = await shopper();
 		const { key: orderId } = await orderCreated(owner.sub, "sandbox_authorize", 2100);
