@@ -124,7 +124,12 @@ async function main(): Promise<number> {
 		},
 		{ timeoutMs: STARTUP_TIMEOUT_MS, check: () => nodes.assertRunning() },
 	);
-	for (const [i, sku] of skus.entries()) await shop.createProduct(sku, 1000 + i);
+	// The first write also waits for auth: the gateway answers 503 (nothing written) until its token check is up.
+	await retryUntil("auth", () => shop.createProduct(skus[0] as string, 1000), {
+		timeoutMs: STARTUP_TIMEOUT_MS,
+		check: () => nodes.assertRunning(),
+	});
+	for (const [i, sku] of skus.entries()) if (i > 0) await shop.createProduct(sku, 1000 + i);
 	await retryUntil("inventory", () => shop.setStock(skus[0] as string, SKU_STOCK), {
 		timeoutMs: STARTUP_TIMEOUT_MS,
 		check: () => nodes.assertRunning(),
