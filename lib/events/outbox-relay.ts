@@ -22,22 +22,24 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 	return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
-/** At most this many leased rows go out in one send (one produce request per topic, one UPDATE). */
-const MAX_LEASED_PER_SEND = 500;
+/** At most this many rows are marked published by one UPDATE. */
+const MAX_ROWS_PER_MARK = 500;
+/** A failed mark is tried again this many times: its rows were published, sending them again is the cost. */
+const MARK_ATTEMPTS = 3;
 
-/** A send of leased rows that has not started yet: every commit that adds rows to it waits for it. */
-interface NextSend {
+/** An UPDATE marking rows published that has not started yet: every send that adds rows to it waits for it. */
+interface NextMark {
 	rows: OutboxRow[];
-	published: Promise<number>;
-	settle(outcome: { count: number } | { error: unknown }): void;
+	done: Promise<void>;
+	settle(error?: unknown): void;
 }
 
-function nextSend(): NextSend {
-	let settle: NextSend["settle"] = () => undefined;
-	const published = new Promise<number>((resolve, reject) => {
-		settle = (outcome) => ("error" in outcome ? reject(outcome.error) : resolve(outcome.count));
+function nextMark(): NextMark {
+	let settle: NextMark["settle"] = () => undefined;
+	const done = new Promise<void>((resolve, reject) => {
+		settle = (error) => (error === undefined ? resolve() : reject(error));
 	});
-	return { rows: [], published, settle };
+	return { rows: [], done, settle };
 }
 
 /**
@@ -46,15 +48,17 @@ function nextSend(): NextSend {
  * claims due rows. Leases keep relays on several nodes from sending a row at the same time. Rows with the
  * same key go out in commit order; different keys go out together.
  *
- * Commits that land while a send of leased rows is under way do not start their own: their rows join the
- * next send, which starts as soon as the current one is done. Under load many commits share one produce
- * request and one `markPublished` UPDATE (a durable commit of its own); alone, a commit's rows go at once.
+ * Each send is published at once, but its rows are marked published by an UPDATE shared with the sends
+ * that finish while another mark is under way: under load many commits share one `markPublished` UPDATE
+ * (a durable commit of its own); alone, a send is marked at once. Sends are not merged the same way: a
+ * produce request that spans partitions is retried whole by kafkajs when one partition fails, which would
+ * publish the others' events twice.
  */
 export class OutboxRelay {
 	private inFlight = 0;
-	/** Sends of leased rows waiting for the one under way to finish (each holds at most MAX_LEASED_PER_SEND rows). */
-	private readonly waiting: NextSend[] = [];
-	private sendingLeased = false;
+	/** Marks waiting for the one under way to finish (each of at most MAX_ROWS_PER_MARK rows). */
+	private readonly marksWaiting: NextMark[] = [];
+	private marking = false;
 	/** Identifies this relay's leases on rows it inserted. */
 	private readonly token = randomUUID();
 	/** Events queued behind an in-flight event of their key wait for a drain (instead of the next tick). */
@@ -68,7 +72,7 @@ export class OutboxRelay {
 	) {}
 
 	get busy(): boolean {
-		return this.inFlight > 0 || this.waiting.length > 0;
+		return this.inFlight > 0 || this.marking;
 	}
 
 	/** The lease to insert new events with (see OutboxRepository.insert). */
@@ -82,7 +86,7 @@ export class OutboxRelay {
 	 */
 	async afterCommit(leased: readonly OutboxRow[], queuedIds: readonly string[]): Promise<void> {
 		let progressed = false;
-		if (leased.length > 0) progressed = (await this.sendLeased(leased)) > 0;
+		if (leased.length > 0) progressed = (await this.track(() => this.sendAndMark(leased))) > 0;
 		if (queuedIds.length > 0) {
 			const claimed = await this.track(() => this.claimAndSend(queuedIds));
 			// Not due yet: an earlier event of the key is still in flight. Its publisher drains once it is done.
@@ -105,35 +109,6 @@ export class OutboxRelay {
 		}
 	}
 
-	/** Adds rows to the next send of leased rows, starting it if none is under way; resolves with that send's count. */
-	private sendLeased(rows: readonly OutboxRow[]): Promise<number> {
-		let open = this.waiting.at(-1);
-		if (!open || open.rows.length >= MAX_LEASED_PER_SEND) {
-			open = nextSend();
-			this.waiting.push(open);
-		}
-		open.rows.push(...rows);
-		if (!this.sendingLeased) void this.sendWaiting();
-		return open.published;
-	}
-
-	/** Sends the waiting sends one after another, including those that fill up meanwhile. */
-	private async sendWaiting(): Promise<void> {
-		this.sendingLeased = true;
-		try {
-			for (let send = this.waiting.shift(); send; send = this.waiting.shift()) {
-				const { rows } = send;
-				try {
-					send.settle({ count: await this.track(() => this.sendAndMark(rows)) });
-				} catch (error) {
-					send.settle({ error });
-				}
-			}
-		} finally {
-			this.sendingLeased = false;
-		}
-	}
-
 	private async track<T>(work: () => Promise<T>): Promise<T> {
 		this.inFlight++;
 		try {
@@ -152,18 +127,58 @@ export class OutboxRelay {
 
 	private async sendAndMark(rows: readonly OutboxRow[]): Promise<number> {
 		const published = await this.sendInKeyOrder(rows);
-		const now = Date.now();
-		await this.repository.markPublished(
-			published.map((r) => r.eventId),
-			now,
-		);
-		if (published.length > 0) {
-			this.observer.published(
-				published.length,
-				published.map((r) => now - r.createdAt),
-			);
-		}
+		if (published.length > 0) await this.markPublished(published);
 		return published.length;
+	}
+
+	/** Adds rows to the next mark, starting it if none is under way; resolves once they are marked. */
+	private markPublished(rows: readonly OutboxRow[]): Promise<void> {
+		let open = this.marksWaiting.at(-1);
+		if (!open || open.rows.length >= MAX_ROWS_PER_MARK) {
+			open = nextMark();
+			this.marksWaiting.push(open);
+		}
+		open.rows.push(...rows);
+		if (!this.marking) void this.markWaiting();
+		return open.done;
+	}
+
+	/** Runs the waiting marks one after another, including those that fill up meanwhile. */
+	private async markWaiting(): Promise<void> {
+		this.marking = true;
+		try {
+			for (let mark = this.marksWaiting.shift(); mark; mark = this.marksWaiting.shift()) {
+				try {
+					await this.markOnce(mark.rows);
+					mark.settle();
+				} catch (error) {
+					mark.settle(error ?? new Error("markPublished failed"));
+				}
+			}
+		} finally {
+			this.marking = false;
+		}
+	}
+
+	private async markOnce(rows: readonly OutboxRow[]): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			const now = Date.now();
+			try {
+				await this.repository.markPublished(
+					rows.map((r) => r.eventId),
+					now,
+				);
+			} catch (err) {
+				if (attempt >= MARK_ATTEMPTS) throw err;
+				await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+				continue;
+			}
+			this.observer.published(
+				rows.length,
+				rows.map((r) => now - r.createdAt),
+			);
+			return;
+		}
 	}
 
 	/**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { isMariaDbServer } from "../db/mysql-server";
 import { affectedRows } from "../db/query-results";
 import type { EventEnvelope } from "./event-envelope";
 
@@ -41,6 +42,7 @@ interface RawRow {
 /** The outbox table's SQL. Claims are leases, so several relays never send the same row at once. */
 export class OutboxRepository {
 	private readonly mysql: boolean;
+	private mariadb: Promise<boolean> | undefined;
 
 	constructor(private readonly db: Sequelize) {
 		this.mysql = db.getDialect() === "mysql";
@@ -143,12 +145,34 @@ export class OutboxRepository {
 		}));
 	}
 
+	/**
+	 * Marks rows published, in READ COMMITTED on MariaDB/MySQL: under REPEATABLE READ an UPDATE over a list
+	 * of ids takes next-key locks, whose gaps hold back (and can deadlock with) business transactions
+	 * inserting new outbox rows, and a mark that fails leaves published rows to be sent again when their
+	 * lease ends. On MariaDB one anonymous compound statement (one round trip); on MySQL a transaction.
+	 */
 	async markPublished(eventIds: readonly string[], now: number): Promise<void> {
 		if (eventIds.length === 0) return;
-		await this.db.query(
-			"UPDATE outbox_events SET status = 'PUBLISHED', published_at = ?, locked_until = 0, attempts = attempts + 1 WHERE event_id IN (?)",
-			{ replacements: [now, eventIds] },
-		);
+		const update =
+			"UPDATE outbox_events SET status = 'PUBLISHED', published_at = ?, locked_until = 0, attempts = attempts + 1 WHERE event_id IN (?)";
+		const replacements = [now, eventIds];
+		if (!this.mysql) {
+			await this.db.query(update, { replacements });
+		} else if (await this.onMariaDb()) {
+			await this.db.query(
+				`BEGIN NOT ATOMIC SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; ${update}; COMMIT; END`,
+				{ replacements },
+			);
+		} else {
+			await this.db.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, (transaction) =>
+				this.db.query(update, { replacements, transaction }),
+			);
+		}
+	}
+
+	private onMariaDb(): Promise<boolean> {
+		this.mariadb ??= isMariaDbServer(this.db);
+		return this.mariadb;
 	}
 
 	/** Records a failed attempt: back to PENDING at `nextAttemptAt`, or FAILED for good. */

@@ -1,7 +1,9 @@
 /**
- * The relay's sends of events inserted leased (right after their commits): a commit alone goes out at once;
- * commits that land while a send is under way share the next send. On MariaDB, with the real outbox table.
+ * The relay marks what it published: a send alone is marked at once; sends that finish while a mark is under
+ * way share the next UPDATE. Sends themselves are never merged. On MariaDB, with the real outbox table.
  */
+
+import { Transaction } from "sequelize";
 import { migrate } from "../../../lib/db/migrator";
 import { type EventEnvelope, newEvent } from "../../../lib/events/event-envelope";
 import type { PublishOutcome } from "../../../lib/events/event-publisher";
@@ -13,34 +15,23 @@ import { freshServiceDatabase } from "../../support/test-database";
 
 const RELAY_OPTIONS = { claimBatch: 100, leaseMs: 30_000, maxAttempts: 5, backoffBaseMs: 100, backoffMaxMs: 1000 };
 
-/** A broker stand-in at the publisher boundary: records each send; the first waits until `release()`. */
-function heldPublisher() {
-	const sends: EventEnvelope[][] = [];
-	let release: () => void = () => undefined;
-	const held = new Promise<void>((resolve) => {
-		release = resolve;
-	});
-	const publish = async (envelopes: readonly EventEnvelope[]): Promise<PublishOutcome[]> => {
-		sends.push([...envelopes]);
-		if (sends.length === 1) await held;
-		return envelopes.map(() => undefined);
-	};
-	return { sends, publish, release };
-}
-
-describe("outbox relay: sends of leased events", () => {
+describe("outbox relay: marking published events", () => {
 	const db = freshServiceDatabase({ DATABASE_URL: infra.databaseUrl }, "relaytest");
 
-	it("when 30 commits land while the first commit's send is under way, then they go out together in one send and one mark", async () => {
+	it("when 30 sends finish while the first send's mark waits on a row lock, then each was sent alone and all 30 share the next mark", async () => {
 		await migrate(db(), [outboxMigration]);
 		const repository = new OutboxRepository(db());
-		const publisher = heldPublisher();
+		const sends: EventEnvelope[][] = [];
+		const publish = async (envelopes: readonly EventEnvelope[]): Promise<PublishOutcome[]> => {
+			sends.push([...envelopes]);
+			return envelopes.map(() => undefined);
+		};
 		const marks: number[] = [];
-		const relay = new OutboxRelay(repository, publisher.publish, RELAY_OPTIONS, {
+		const relay = new OutboxRelay(repository, publish, RELAY_OPTIONS, {
 			published: (count) => marks.push(count),
 			attemptFailed: () => undefined,
 		});
-		const commitOne = async (key: string) => {
+		const insertOne = async (key: string) => {
 			let inserted: Awaited<ReturnType<OutboxRepository["insert"]>> | undefined;
 			await db().transaction(async (tx) => {
 				inserted = await repository.insert(
@@ -50,25 +41,35 @@ describe("outbox relay: sends of leased events", () => {
 					relay.newLease(),
 				);
 			});
-			const { leased, queued } = inserted as NonNullable<typeof inserted>;
-			// Wrapped, so awaiting the commit does not await the send.
+			return inserted as NonNullable<typeof inserted>;
+		};
+		// Wrapped, so awaiting the commit does not await the send and its mark.
+		const commitOne = async (key: string) => {
+			const { leased, queued } = await insertOne(key);
 			return { sent: relay.afterCommit(leased, queued) };
 		};
 
-		const first = await commitOne("k-0");
-		await waitUntil(() => publisher.sends.length === 1);
-		const later = await Promise.all(Array.from({ length: 30 }, (_, i) => commitOne(`k-${i + 1}`)));
-		let sentLater = 0;
-		for (const { sent } of later) void sent.finally(() => sentLater++);
+		// Another transaction holds the first event's row before its commit hands it to the relay: its mark (an UPDATE) waits.
+		const k0 = await insertOne("k-0");
+		// READ COMMITTED: a record lock only, no gap lock that would hold back the inserts below.
+		const blocker = await db().transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED });
+		await db().query("SELECT id FROM outbox_events WHERE event_id = ? FOR UPDATE", {
+			replacements: [k0.leased[0]?.eventId],
+			transaction: blocker,
+		});
+		const first = { sent: relay.afterCommit(k0.leased, k0.queued) };
+		await waitUntil(() => sends.length === 1);
+		const later: Array<{ sent: Promise<void> }> = [];
+		for (let i = 1; i <= 30; i++) later.push(await commitOne(`k-${i}`));
+		await waitUntil(() => sends.length === 31);
 		await new Promise((resolve) => setTimeout(resolve, 50));
-		expect(publisher.sends).toHaveLength(1);
-		expect(sentLater).toBe(0);
+		expect(marks).toEqual([]);
 		expect(relay.busy).toBe(true);
 
-		publisher.release();
+		await blocker.commit();
 		await first.sent;
 		await Promise.all(later.map((l) => l.sent));
-		expect(publisher.sends.map((s) => s.length)).toEqual([1, 30]);
+		expect(sends.map((s) => s.length)).toEqual(Array(31).fill(1));
 		expect(marks).toEqual([1, 30]);
 		expect(relay.busy).toBe(false);
 		const [rows] = await db().query("SELECT status, COUNT(*) AS n FROM outbox_events GROUP BY status");
