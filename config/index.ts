@@ -66,6 +66,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			DATABASE_URL: optionalUrl(["mysql", "mariadb"])({ default: "" }),
 			DB_NAME_PREFIX: str({ default: "shop_" }),
 			DB_POOL_MAX: positiveInt(1000)({ default: 20 }),
+			DB_COMPOUND_BEGIN: bool({ default: true }),
 			REDIS_URL: optionalUrl(["redis", "rediss"])({ default: "" }),
 			EVENTS_URL: optionalUrl(["kafka", "nats", "redis"])({ default: "" }),
 			ZIPKIN_URL: optionalUrl(["http", "https"])({ default: "" }),
@@ -190,7 +191,8 @@ export interface AppConfig {
 	dataDir: string;
 	/** NATS URL, or "" for the in-process (embedded) transport. */
 	transporter: string;
-	db: { url: string; namePrefix: string; poolMax: number };
+	/** `compoundBegin`: on MariaDB, a consumer's transaction opens with its dedup INSERT in one round trip. */
+	db: { url: string; namePrefix: string; poolMax: number; compoundBegin: boolean };
 	redis: { url: string };
 	tracing: { zipkinUrl: string };
 	metrics: { enabled: boolean; host: string; port: number };
@@ -448,7 +450,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		catalogCache: { ttlS: e.CATALOG_CACHE_TTL_S, max: e.CATALOG_CACHE_MAX },
 		dataDir: path.resolve(e.DATA_DIR),
 		transporter: e.TRANSPORTER,
-		db: { url: e.DATABASE_URL, namePrefix: e.DB_NAME_PREFIX, poolMax: e.DB_POOL_MAX },
+		db: {
+			url: e.DATABASE_URL,
+			namePrefix: e.DB_NAME_PREFIX,
+			poolMax: e.DB_POOL_MAX,
+			compoundBegin: e.DB_COMPOUND_BEGIN,
+		},
 		redis: { url: e.REDIS_URL },
 		events: {
 			url: e.EVENTS_URL,

@@ -1,5 +1,7 @@
 import type { Sequelize, Transaction } from "sequelize";
 import { appConfigOf } from "../config/app-config-of";
+import { isMariaDbServer } from "../lib/db/mysql-server";
+import { transactionOpenedBy } from "../lib/db/transaction-opened-by";
 import { defineMixin } from "../lib/define-schema";
 import { DedupRepository } from "../lib/events/dedup.repository";
 import type { EventEnvelope } from "../lib/events/event-envelope";
@@ -21,6 +23,8 @@ export const dedupMetrics = [
 interface DedupVars {
 	sequelize: Sequelize;
 	dedupRepository: DedupRepository;
+	/** The dedup INSERT carries the transaction's START (MariaDB, `DB_COMPOUND_BEGIN`): lib/db/transaction-opened-by.ts. */
+	dedupCompoundBegin: boolean;
 	dedupTimer: NodeJS.Timeout;
 }
 
@@ -42,24 +46,29 @@ export function DedupMixin() {
 	return defineMixin<DedupVars, DedupMethods & MetricsMethods>({
 		methods: {
 			async consumeOnce(envelope, consumer, effect) {
-				const applied = await this.sequelize.transaction(async (transaction) => {
-					const first = await this.dedupRepository.record(transaction, envelope.eventId, consumer, Date.now());
-					if (!first) return false;
-					await effect(transaction);
-					return true;
-				});
+				const applied = await transactionOpenedBy(
+					this.sequelize,
+					this.dedupCompoundBegin,
+					this.dedupRepository.recording(envelope.eventId, consumer, Date.now()),
+					async (transaction, recordedBefore) => {
+						if (recordedBefore) return false;
+						await effect(transaction);
+						return true;
+					},
+				);
 				if (!applied) this.countMetric(DEDUP_METRIC.duplicates, { consumer });
 				return applied;
 			},
 		},
 
-		started() {
+		async started() {
 			if (!this.sequelize) {
 				// Moleculer runs the started hooks of the LAST mixin first.
 				throw new Error(`${this.name}: DedupMixin has no database connection; list DbMixin after it in \`mixins\``);
 			}
 			const config = appConfigOf(this.broker);
 			this.dedupRepository = new DedupRepository(this.sequelize);
+			this.dedupCompoundBegin = config.db.compoundBegin && (await isMariaDbServer(this.sequelize));
 			this.dedupTimer = setInterval(() => {
 				this.dedupRepository
 					.deleteBefore(Date.now() - config.outbox.dedupRetentionMs)

@@ -1,23 +1,21 @@
-import type { Sequelize, Transaction } from "sequelize";
+import type { Sequelize } from "sequelize";
 import { QueryTypes } from "sequelize";
 import { affectedRows, isUniqueViolation } from "../db/query-results";
+import type { OpeningStatement } from "../db/transaction-opened-by";
+
+const RECORD_SQL = "INSERT INTO consumed_events (event_id, consumer, consumed_at) VALUES (?, ?, ?)";
 
 /** The consumed-events table: insert-or-fail, never check-then-insert. */
 export class DedupRepository {
 	constructor(private readonly db: Sequelize) {}
 
-	/** Records (eventId, consumer) in `transaction`; false when it was already recorded. */
-	async record(transaction: Transaction, eventId: string, consumer: string, now: number): Promise<boolean> {
-		try {
-			await this.db.query("INSERT INTO consumed_events (event_id, consumer, consumed_at) VALUES (?, ?, ?)", {
-				replacements: [eventId, consumer, now],
-				transaction,
-			});
-			return true;
-		} catch (err) {
-			if (isUniqueViolation(err)) return false;
-			throw err;
-		}
+	/** The INSERT that records (eventId, consumer), as a transaction's opening statement (a duplicate: recorded before). */
+	recording(eventId: string, consumer: string, now: number): OpeningStatement {
+		return {
+			sql: RECORD_SQL,
+			replacements: [eventId, consumer, now],
+			expected: isUniqueViolation,
+		};
 	}
 
 	async deleteBefore(before: number): Promise<number> {
