@@ -25,11 +25,24 @@ function isMariaDb(version: string): boolean {
 	return /mariadb/i.test(version);
 }
 
-/** True when the Sequelize connection is to a MariaDB server (not MySQL, not SQLite). */
-export async function isMariaDbServer(db: Sequelize): Promise<boolean> {
-	if (db.getDialect() !== "mysql") return false;
-	const [row] = await db.query<{ version: string }>(SERVER_VERSION_SQL, { type: QueryTypes.SELECT });
-	return isMariaDb(row?.version ?? "");
+const mariaDbServers = new WeakMap<Sequelize, Promise<boolean>>();
+
+/**
+ * True when the Sequelize connection is to a MariaDB server (not MySQL, not SQLite). Asked of the server
+ * once per Sequelize instance: the outbox, the consumer dedup and the inventory's commits all ask.
+ */
+export function isMariaDbServer(db: Sequelize): Promise<boolean> {
+	if (db.getDialect() !== "mysql") return Promise.resolve(false);
+	let answer = mariaDbServers.get(db);
+	if (!answer) {
+		answer = db
+			.query<{ version: string }>(SERVER_VERSION_SQL, { type: QueryTypes.SELECT })
+			.then(([row]) => isMariaDb(row?.version ?? ""));
+		// A failed question (server down) is asked again next time.
+		answer.catch(() => mariaDbServers.delete(db));
+		mariaDbServers.set(db, answer);
+	}
+	return answer;
 }
 
 /**

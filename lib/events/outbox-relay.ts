@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EventEnvelope } from "./event-envelope";
 import type { BatchPublisher } from "./event-publisher";
 import type { Lease, OutboxRepository, OutboxRow } from "./outbox.repository";
+import { retryWithBackoff } from "./retry-with-backoff";
 
 export interface RelayOptions {
 	claimBatch: number;
@@ -161,24 +162,23 @@ export class OutboxRelay {
 	}
 
 	private async markOnce(rows: readonly OutboxRow[]): Promise<void> {
-		for (let attempt = 1; ; attempt++) {
-			const now = Date.now();
-			try {
+		let attempts = 0;
+		const markedAt = await retryWithBackoff(
+			async () => {
+				attempts++;
+				const now = Date.now();
 				await this.repository.markPublished(
 					rows.map((r) => r.eventId),
 					now,
 				);
-			} catch (err) {
-				if (attempt >= MARK_ATTEMPTS) throw err;
-				await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-				continue;
-			}
-			this.observer.published(
-				rows.length,
-				rows.map((r) => now - r.createdAt),
-			);
-			return;
-		}
+				return now;
+			},
+			{ giveUp: () => attempts >= MARK_ATTEMPTS, firstDelayMs: 100 },
+		);
+		this.observer.published(
+			rows.length,
+			rows.map((r) => markedAt - r.createdAt),
+		);
 	}
 
 	/**

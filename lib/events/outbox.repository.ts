@@ -42,7 +42,6 @@ interface RawRow {
 /** The outbox table's SQL. Claims are leases, so several relays never send the same row at once. */
 export class OutboxRepository {
 	private readonly mysql: boolean;
-	private mariadb: Promise<boolean> | undefined;
 
 	constructor(private readonly db: Sequelize) {
 		this.mysql = db.getDialect() === "mysql";
@@ -158,7 +157,7 @@ export class OutboxRepository {
 		const replacements = [now, eventIds];
 		if (!this.mysql) {
 			await this.db.query(update, { replacements });
-		} else if (await this.onMariaDb()) {
+		} else if (await isMariaDbServer(this.db)) {
 			await this.db.query(
 				`BEGIN NOT ATOMIC SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; ${update}; COMMIT; END`,
 				{ replacements },
@@ -168,11 +167,6 @@ export class OutboxRepository {
 				this.db.query(update, { replacements, transaction }),
 			);
 		}
-	}
-
-	private onMariaDb(): Promise<boolean> {
-		this.mariadb ??= isMariaDbServer(this.db);
-		return this.mariadb;
 	}
 
 	/** Records a failed attempt: back to PENDING at `nextAttemptAt`, or FAILED for good. */
