@@ -3,8 +3,8 @@ import type { PaymentEffects } from "./payment-effects";
 import { FINAL_STATUSES, type WebhookEventType } from "./payment-status";
 import { InvalidSignatureError } from "./payments.errors";
 import type { PaymentsRepository } from "./payments.repository";
-import type { WebhookEventsRepository } from "./webhook-events.repository";
-import { parseWebhookBody } from "./webhook-payload";
+import type { StoredWebhookEvent, WebhookEventsRepository } from "./webhook-events.repository";
+import { parseWebhookBody, type WebhookBody } from "./webhook-payload";
 import { verifyWebhookSignature } from "./webhook-signature";
 
 export interface WebhookReceiverDeps {
@@ -43,7 +43,7 @@ export class WebhookReceiver {
 		const body = parseWebhookBody(rawBody);
 		const { db, payments, webhooks, effects } = this.deps;
 		if (REPORTS_OUR_OWN_CALL.includes(body.event)) {
-			const recorded = await this.recordIfFinal(body.id, body.intentId, body.event, rawBody);
+			const recorded = await this.recordIfFinal(body, rawBody);
 			if (recorded) return recorded;
 		}
 		return db.transaction(async (tx): Promise<WebhookReceipt> => {
@@ -51,16 +51,9 @@ export class WebhookReceiver {
 			// The payment's row first, then the event's: the same order as storing an intent takes them in
 			// (payment, then the intent's early events), so the two never wait for each other in a cycle.
 			const payment = await payments.findByIntent(body.intentId, tx);
-			const first = await webhooks.insert(tx, {
-				eventId: body.id,
-				intentId: body.intentId,
-				type: body.event,
-				payload: rawBody,
-				receivedAt: now,
-				// Applied below, in this transaction: a failure rolls the insert back with it.
-				appliedAt: payment ? now : null,
-			});
-			if (!first) return { received: true, duplicate: true, applied: false };
+			// Applied below, in this transaction: a failure rolls the insert back with it.
+			const first = await webhooks.insert(tx, storedEvent(body, rawBody, now, payment ? now : null));
+			if (!first) return DUPLICATE;
 			if (!payment) return { received: true, applied: false };
 			if (payment.paymentId !== body.reference) {
 				this.deps.logger.warn(
@@ -77,23 +70,18 @@ export class WebhookReceiver {
 	 * then), and a final status never changes: no transaction or row lock is needed to know that, so the
 	 * webhook is only stored, as applied. Undefined when the payment is not final (or not known yet).
 	 */
-	private async recordIfFinal(
-		eventId: string,
-		intentId: string,
-		type: WebhookEventType,
-		rawBody: string,
-	): Promise<WebhookReceipt | undefined> {
-		const payment = await this.deps.payments.findByIntent(intentId);
+	private async recordIfFinal(body: WebhookBody, rawBody: string): Promise<WebhookReceipt | undefined> {
+		const payment = await this.deps.payments.findByIntent(body.intentId);
 		if (!payment || !FINAL_STATUSES.includes(payment.status)) return undefined;
 		const now = Date.now();
-		const first = await this.deps.webhooks.insert(undefined, {
-			eventId,
-			intentId,
-			type,
-			payload: rawBody,
-			receivedAt: now,
-			appliedAt: now,
-		});
-		return first ? { received: true, applied: true } : { received: true, duplicate: true, applied: false };
+		const first = await this.deps.webhooks.insert(undefined, storedEvent(body, rawBody, now, now));
+		return first ? { received: true, applied: true } : DUPLICATE;
 	}
+}
+
+/** The provider sent this event before: nothing was done again. */
+const DUPLICATE: WebhookReceipt = Object.freeze({ received: true, duplicate: true, applied: false });
+
+function storedEvent(body: WebhookBody, rawBody: string, now: number, appliedAt: number | null): StoredWebhookEvent {
+	return { eventId: body.id, intentId: body.intentId, type: body.event, payload: rawBody, receivedAt: now, appliedAt };
 }
