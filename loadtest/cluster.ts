@@ -17,10 +17,11 @@ import { cleanUp, cleanUpOnExit, onCleanup } from "../bench/support/cleanup";
 import { freePort } from "../bench/support/free-port";
 import { fixKafkajsRequestQueue } from "../lib/events/kafkajs-request-queue-fix";
 import { removeEventData, underNamespace } from "../test/support/event-stores";
+import { localMariadbSocket } from "../test/support/infra";
 import { removeSearchIndexes } from "../test/support/search-indexes";
 
 /** As the README's recipe: infra/local's MariaDB through its Unix socket when it is there, else over TCP. */
-const LOCAL_MARIADB_SOCKET = `${process.env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`;
+const LOCAL_MARIADB_SOCKET = localMariadbSocket();
 const URLS = {
 	nats: process.env.LOAD_NATS_URL ?? "nats://127.0.0.1:4222",
 	database:

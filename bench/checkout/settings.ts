@@ -3,6 +3,7 @@
  * checkout issue's targets are judged on; every number can be lowered for a quick look
  * (`BENCH_SECONDS=3 BENCH_FLASH_ORDERS=2000 BENCH_FLASH_STOCK=200 npm run bench:checkout`).
  */
+import { localMariadbSocket } from "../../test/support/infra";
 import { runOutputFile } from "../support/run-output";
 import { numberFrom } from "../support/settings";
 
@@ -97,8 +98,7 @@ export function readCheckoutSettings(env: NodeJS.ProcessEnv = process.env): Chec
 		redisUrl: env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
 		kafkaUrl: env.BENCH_KAFKA_URL ?? "kafka://127.0.0.1:9092",
 		forceDurable: (env.BENCH_DURABLE ?? "1") !== "0",
-		mariadbRootSocket:
-			env.BENCH_MARIADB_ROOT_SOCKET ?? `${env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`,
+		mariadbRootSocket: env.BENCH_MARIADB_ROOT_SOCKET ?? localMariadbSocket(env),
 		nodeEnv: assignmentsFrom(env, "BENCH_NODE_ENV"),
 		perNodeEnv: {
 			gateway: assignmentsFrom(env, "BENCH_GATEWAY_ENV"),

@@ -2,6 +2,7 @@
  * What one bench run does, from the environment. Defaults are the full run; every number can be
  * lowered for a quick look (`BENCH_SECONDS=3 BENCH_INFLIGHT=200 npm run bench:inventory`).
  */
+import { localMariadbSocket } from "../../test/support/infra";
 import { runOutputFile } from "./run-output";
 
 export type ApproachKey = "actor" | "conditional" | "lock" | "noop";
@@ -92,8 +93,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
 		redisUrl: env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
 		natsUrl: env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222",
 		forceDurable: (env.BENCH_DURABLE ?? "1") !== "0",
-		mariadbRootSocket:
-			env.BENCH_MARIADB_ROOT_SOCKET ?? `${env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`,
+		mariadbRootSocket: env.BENCH_MARIADB_ROOT_SOCKET ?? localMariadbSocket(env),
 		cpuProfileDir: env.BENCH_CPU_PROF_DIR ?? "",
 		inventoryEnv: assignmentsFrom(env, "BENCH_INVENTORY_ENV"),
 		jsonOut: env.BENCH_JSON_OUT ?? "",

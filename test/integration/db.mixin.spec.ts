@@ -5,7 +5,7 @@ import type { Migration } from "../../lib/db/migrator";
 import { defineService } from "../../lib/define-schema";
 import { DbMixin } from "../../mixins/db.mixin";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
-import { infra } from "../support/infra";
+import { infra, localMariadbSocket } from "../support/infra";
 
 const migrations: Migration[] = [
 	{
@@ -117,8 +117,7 @@ describe.each([
 
 describe("db.mixin on MariaDB through its Unix socket", () => {
 	// Where infra/local's MariaDB listens; TEST_MARIADB_SOCKET names another.
-	const socket =
-		process.env.TEST_MARIADB_SOCKET ?? `${process.env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`;
+	const socket = process.env.TEST_MARIADB_SOCKET ?? localMariadbSocket();
 	let broker: ServiceBroker | undefined;
 	afterEach(async () => {
 		await broker?.stop();

@@ -10,3 +10,8 @@ export const infra = {
 	/** OpenSearch (`infra/local/infra up opensearch`); indexes of tests are named `test-<run>-<id>-...`. */
 	searchUrl: process.env.TEST_SEARCH_URL ?? "http://127.0.0.1:9200",
 };
+
+/** Where infra/local's MariaDB listens on its Unix socket (`$SHOP_INFRA_DIR/mariadb/mariadb.sock`). */
+export function localMariadbSocket(env: NodeJS.ProcessEnv = process.env): string {
+	return `${env.SHOP_INFRA_DIR ?? "/var/tmp/shop-infra"}/mariadb/mariadb.sock`;
+}
