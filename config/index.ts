@@ -76,6 +76,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			LOG_LEVEL: str({ default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace"] }),
 			LOG_FORMAT: str({ default: "auto", choices: ["auto", "json", "text"] }),
 			REQUEST_TIMEOUT_MS: positiveInt()({ default: 10_000 }),
+			NATS_COALESCE_WRITES: bool({ default: true }),
 			HEARTBEAT_INTERVAL_S: positiveSeconds(60)({ default: 0.5 }),
 			HEARTBEAT_TIMEOUT_S: positiveSeconds(300)({ default: 2 }),
 			RETRY_ATTEMPTS: nonNegativeNumber({ default: 0 }),
@@ -204,6 +205,8 @@ export interface AppConfig {
 	downstream: { defaults: DownstreamLimits; overrides: Record<string, DownstreamOverride> };
 	broker: {
 		requestTimeoutMs: number;
+		/** Packets sent in one turn of the event loop go to NATS in one write (lib/cluster/coalescing-nats-transporter.ts). */
+		coalesceNatsWrites: boolean;
 		heartbeatIntervalS: number;
 		heartbeatTimeoutS: number;
 		retryAttempts: number;
@@ -496,6 +499,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		},
 		broker: {
 			requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+			coalesceNatsWrites: e.NATS_COALESCE_WRITES,
 			heartbeatIntervalS: e.HEARTBEAT_INTERVAL_S,
 			heartbeatTimeoutS: e.HEARTBEAT_TIMEOUT_S,
 			retryAttempts: e.RETRY_ATTEMPTS,

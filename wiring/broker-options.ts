@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { BrokerOptions } from "moleculer";
 import type { AppConfig } from "../config";
+import { CoalescingNatsTransporter } from "../lib/cluster/coalescing-nats-transporter";
 import { PreciseHeartbeatDiscoverer } from "../lib/cluster/precise-heartbeat-discoverer";
 import { eventsMiddlewares } from "../lib/events/channels.middleware";
 import { jsonLogFormatter } from "../lib/observability/json-log-formatter";
@@ -44,6 +45,12 @@ export function loggerOptions(
 	] as BrokerOptions["logger"];
 }
 
+/** The NATS transporter: by default one that writes a turn's packets together (`NATS_COALESCE_WRITES`). */
+function natsTransporter(config: AppConfig): BrokerOptions["transporter"] {
+	const options = { url: config.transporter };
+	return config.broker.coalesceNatsWrites ? new CoalescingNatsTransporter(options) : { type: "NATS", options };
+}
+
 /**
  * Moleculer broker options for one node, derived from the app config alone (and whether the node runs
  * the REPL, which `bin/shop-node.ts` decides from its `--repl` argument).
@@ -60,7 +67,7 @@ export function brokerOptions(
 		namespace: config.namespace,
 		nodeID: config.nodeId,
 		appConfig: config,
-		transporter: remote ? { type: "NATS", options: { url: config.transporter } } : null,
+		transporter: remote ? natsTransporter(config) : null,
 		logger: loggerOptions(config, repl),
 		// `npm run repl`: the shop's operator commands next to Moleculer's own (`stock`, `hot`, `outbox`, ...).
 		// (Moleculer's typings say a command gets `string[]`; moleculer-repl passes the parsed object.)
