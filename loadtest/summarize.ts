@@ -76,14 +76,19 @@ function histogram(samples: Sample[]) {
 	return counts;
 }
 
-function steps(samples: Sample[]): StepSummary[] {
+function groupBy(samples: Sample[], key: (sample: Sample) => string): Map<string, Sample[]> {
 	const groups = new Map<string, Sample[]>();
 	for (const sample of samples) {
-		const key = `${sample.flow}\u0000${sample.step}`;
-		const group = groups.get(key);
+		const name = key(sample);
+		const group = groups.get(name);
 		if (group) group.push(sample);
-		else groups.set(key, [sample]);
+		else groups.set(name, [sample]);
 	}
+	return groups;
+}
+
+function steps(samples: Sample[]): StepSummary[] {
+	const groups = groupBy(samples, (sample) => `${sample.flow}\u0000${sample.step}`);
 	return [...groups.entries()].map(([key, group]) => {
 		const [flow = "", step = ""] = key.split("\u0000");
 		const answered = group.filter((sample) => sample.status !== 0).map((sample) => sample.latencyMs);
@@ -129,6 +134,9 @@ export function buildReport(input: {
 		latency: summarizeLatencies(samples.filter((sample) => sample.status !== 0).map((sample) => sample.latencyMs)),
 		steps: steps(samples),
 		timeline: timeline(samples, input.durationS),
+		timelineByFlow: Object.fromEntries(
+			[...groupBy(samples, (sample) => sample.flow)].map(([flow, group]) => [flow, timeline(group, input.durationS)]),
+		),
 		histogram: histogram(samples),
 		errorsByCode: countBy(samples, (sample) => sample.errorKey),
 		statuses: countBy(samples, (sample) => (sample.status === 0 ? "none" : String(sample.status))),

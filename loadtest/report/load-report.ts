@@ -21,6 +21,8 @@ export interface LoadReport {
 	steps: StepSummary[];
 	/** One row per second of the measured phase. */
 	timeline: TimelinePoint[];
+	/** The same per flow ("browse", "cart", ...): a mixed suite's warm-up or stall shows which flow it hit. */
+	timelineByFlow: Record<string, TimelinePoint[]>;
 	/** Latency histogram over logarithmic buckets: `count` answers took at most `upToMs` (and more than the previous bucket). */
 	histogram: { upToMs: number; count: number }[];
 	/** Answers that were not the step's success, by "<status> <error code>" ("409 INSUFFICIENT_STOCK", "TIMEOUT"). */
