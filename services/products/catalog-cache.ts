@@ -60,6 +60,29 @@ export async function keepSearchPage(
 	await cacher.set(searchPageKey(params), page, ttlS);
 }
 
+/** Search pages this node is fetching, per products service, by cache key. */
+const searchesInFlight = new WeakMap<Service, Map<string, Promise<unknown>>>();
+
+/**
+ * One search for every concurrent miss of the same page on this node. Without it a page that is not
+ * kept (a cold start, each expiry) sends every shopper asking for it to search at once: on a freshly
+ * started cluster 120 browsing users made ~120 concurrent engine queries for 18 words, and searches
+ * waited 1-2 s (the products node's search timeout is 2 s) before the first pages were kept.
+ */
+export function sharedSearch<T>(service: Service, params: object, search: () => Promise<T>): Promise<T> {
+	let inFlight = searchesInFlight.get(service);
+	if (!inFlight) {
+		inFlight = new Map();
+		searchesInFlight.set(service, inFlight);
+	}
+	const key = searchPageKey(params);
+	const pending = inFlight.get(key) as Promise<T> | undefined;
+	if (pending) return pending;
+	const started = search().finally(() => inFlight.delete(key));
+	inFlight.set(key, started);
+	return started;
+}
+
 /** Under `products.`, so a write's `clean("products.**")` drops these pages too. */
 function searchPageKey(params: object): string {
 	const values = CATALOG_CACHE_KEYS.list.map((key) => (params as Record<string, unknown>)[key] ?? null);

@@ -21,6 +21,7 @@ import {
 	forgetCatalog,
 	keepSearchPage,
 	onCatalogChanged,
+	sharedSearch,
 } from "./catalog-cache";
 import { productsMigrations } from "./migrations";
 import { ProductNotFoundError } from "./products.errors";
@@ -211,12 +212,20 @@ export default function productsService(config: AppConfig): ServiceSchema {
 					if (q && sort === "relevance") {
 						const kept = await cachedSearchPage<{ items: Product[] }>(this, ctx.params);
 						if (kept) return kept;
-						const found = await searchFirst(ctx, { ...ctx.params, q, sort }, (ids) => this.repository.findMany(ids));
-						if ("items" in found) {
-							const answer = { items: found.items, page, size, total: found.total };
-							await keepSearchPage(this, ctx.params, answer, config);
-							return answer;
-						}
+						// Concurrent misses of this page share one search, which keeps the page for the next ones.
+						const found = await sharedSearch(this, ctx.params, async () => {
+							const ranked = await searchFirst(ctx, { ...ctx.params, q, sort }, (ids) => this.repository.findMany(ids));
+							if ("items" in ranked) {
+								await keepSearchPage(
+									this,
+									ctx.params,
+									{ items: ranked.items, page, size, total: ranked.total },
+									config,
+								);
+							}
+							return ranked;
+						});
+						if ("items" in found) return { items: found.items, page, size, total: found.total };
 						markFallback(ctx, found.reason);
 						this.countMetric(PRODUCTS_METRIC.searchFallbacks, { reason: found.reason });
 						if (found.error) this.logger.debug(`Search did not answer, SQL did: ${found.error.message}`);

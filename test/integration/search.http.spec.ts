@@ -206,6 +206,32 @@ describe.each([
 		expect(printed[printed.length - 1]).toMatch(/^reindex [0-9a-f-]{36}: COMPLETED (\d+)\/\1 products$/);
 	});
 
+	it("when many shoppers search the catalog for the same page at once, then search is asked once", async () => {
+		const product = await createProduct({ sku: `SCARF-${uniqueId()}`.toUpperCase(), name: "Woolen scarf" });
+		await searchableAfter("q=scarf", product.sku);
+		// The engine answers 200 ms late (a cold engine), so every request below arrives while the first waits.
+		const engine = (broker.getLocalService("search") as unknown as { engine: { search(query: unknown): unknown } })
+			.engine;
+		const answerOf = engine.search.bind(engine);
+		const searched = jest.spyOn(engine, "search").mockImplementation(async (query) => {
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			return answerOf(query);
+		});
+		try {
+			const answers = await Promise.all(
+				Array.from({ length: 20 }, () => get(`/api/products?category=${category}&q=scarf&size=7`)),
+			);
+			for (const answer of answers) {
+				expect(answer.status).toBe(200);
+				expect(answer.headers.get("x-search-fallback")).toBeNull();
+				expect(answer.body).toMatchObject({ page: 1, size: 7, total: 1, items: [{ id: product.id }] });
+			}
+			expect(searched).toHaveBeenCalledTimes(1);
+		} finally {
+			searched.mockRestore();
+		}
+	});
+
 	it("when the catalog is searched with q, then search ranks it; with search gone, SQL answers and says so", async () => {
 		const product = await createProduct({ sku: `HOOD-${uniqueId()}`.toUpperCase(), name: "Fleece hoodie" });
 		await searchableAfter("q=hoodie", product.sku);
