@@ -32,6 +32,8 @@ interface SearchVars {
 	jobs: ReindexJobsRepository;
 	/** The rebuild this node runs, if any (awaited on stop). */
 	reindexing: Promise<void> | null;
+	/** The last reindex start on this node, settled or not: the next start waits for it (see startReindex). */
+	reindexStart: Promise<unknown>;
 	/** The tombstone purge: first run a minute after start, then hourly. */
 	purgeTimer: NodeJS.Timeout | null;
 }
@@ -42,6 +44,8 @@ export interface SearchMethods extends MetricsMethods, DedupMethods {
 	/** Runs an engine call; a failure is logged and becomes 503 SEARCH_UNAVAILABLE. */
 	engineCall<T>(operation: string, call: () => Promise<T>): Promise<T>;
 	startReindex(): Promise<ReindexJob>;
+	/** Starts a rebuild unless one is running (REINDEX_RUNNING); called by startReindex only. */
+	claimReindex(): Promise<ReindexJob>;
 }
 
 export type SearchThis = Service & SearchVars & SearchMethods;
@@ -196,7 +200,17 @@ export default function searchService(config: AppConfig): ServiceSchema {
 				}
 			},
 
-			async startReindex() {
+			startReindex() {
+				// One start at a time on this node: two starts at once (the in-process index's first build and
+				// an operator's, or two operators) both found no running job, both began a rebuild, and the
+				// later one superseded the earlier, which ended FAILED. Now the later one finds the earlier's job.
+				// (Starts on two search nodes sharing an engine can still meet; see API_DOCS.md.)
+				const start = this.reindexStart.then(() => this.claimReindex());
+				this.reindexStart = start.catch(() => undefined);
+				return start;
+			},
+
+			async claimReindex() {
 				// An in-process index is this node's own: only this node's rebuild can be in its way.
 				const running = await this.jobs.running(this.engine.kind === "embedded" ? this.broker.nodeID : undefined);
 				if (running) throw new ReindexRunningError(running.jobId);
@@ -226,6 +240,7 @@ export default function searchService(config: AppConfig): ServiceSchema {
 		async started(this: SearchThis) {
 			this.jobs = new ReindexJobsRepository(this.sequelize);
 			this.reindexing = null;
+			this.reindexStart = Promise.resolve();
 			this.engine = createSearchEngine(config);
 			await startEngine(this.engine, (msg) => this.logger.info(msg));
 			if (this.engine.kind === "embedded") {
