@@ -20,6 +20,7 @@ import { runFlows } from "./run-flows";
 import { ShopApi } from "./shop-api";
 import { SUITES } from "./suites";
 import { buildReport, codeCommit, machineRecord } from "./summarize";
+import { warmUp, warmupCheck } from "./warm-up";
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
 
@@ -65,6 +66,9 @@ async function run(options: LoadOptions): Promise<number> {
 	const requests = options.durationS ? null : (options.requests ?? suite.defaults.requests);
 	const vus = options.vus ?? suite.defaults.vus;
 	const rate = options.rate ?? suite.defaults.rate;
+	if (options.warmupS !== null && durationS === null) {
+		throw new UsageError(`--warmup is for suites that run for a duration; ${suite.name} runs ${requests} requests`);
+	}
 
 	const embedded = options.url ? undefined : await startEmbeddedShop(log);
 	const baseUrl = options.url ?? (embedded as { baseUrl: string }).baseUrl;
@@ -97,6 +101,14 @@ async function run(options: LoadOptions): Promise<number> {
 	log(
 		`${suite.name} against ${baseUrl}: ${prepared.flows.map((flow) => `${flow.name} ${flow.vus} users${flow.rate ? ` at ${flow.rate}/s` : ""}`).join(", ")}, ${durationS ? `${durationS} s` : `${requests} requests`}`,
 	);
+	let warmup: Awaited<ReturnType<typeof warmUp>> | undefined;
+	if (options.warmupS !== null) {
+		log(`warming up for ${options.warmupS} s (reported apart, not gated)`);
+		const stopWarmupProgress = startProgress(recorder);
+		warmup = await warmUp(baseUrl, prepared.flows, recorder, options.warmupS);
+		stopWarmupProgress();
+		log(`warm-up: ${warmup.requests} requests, p95 ${warmup.p95Ms} ms, ${warmup.failed} failed`);
+	}
 	const startedAt = new Date();
 	recorder.start();
 	const cpuAccount = startCpuAccounting(embedded ? [{ name: "embedded shop", pid: embedded.node.pid }] : []);
@@ -109,7 +121,7 @@ async function run(options: LoadOptions): Promise<number> {
 	const cpu = cpuAccount(recorder.samples.length);
 	const finishedAt = new Date();
 
-	const checks = await prepared.check();
+	const checks = [...(warmup ? [warmupCheck(warmup)] : []), ...(await prepared.check())];
 	const report = buildReport({
 		suite: suite.name,
 		startedAt,
@@ -127,6 +139,7 @@ async function run(options: LoadOptions): Promise<number> {
 			commit: codeCommit(),
 			...prepared.settings,
 			...(ceiling ? { ceiling } : {}),
+			...(warmup ? { warmup } : {}),
 			cpu,
 		},
 		machine: machineRecord(),

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 
 export const USAGE = `usage: npm run load -- <suite> [--url <gateway>] [--duration 60s | --requests N] [--rate N | --vus N]
-       [--users N] [--gates full|ci] [--gates-file <json>] [--report-dir <dir>] [--ceiling]
+       [--warmup 10s] [--users N] [--gates full|ci] [--gates-file <json>] [--report-dir <dir>] [--ceiling]
        flash-sale: [--units 5000] [--retry-share 0.05] [--release-share 0.02]
        flash-sale-checkout: [--units 500] [--retry-share 0.05] [--drain 180]
        checkout, baseline: [--drain 120]
@@ -13,6 +13,8 @@ export interface LoadOptions {
 	url: string | null;
 	durationS: number | null;
 	requests: number | null;
+	/** Seconds of load before the measured phase (duration suites only); its answers are reported apart. */
+	warmupS: number | null;
 	rate: number | null;
 	vus: number | null;
 	users: number | null;
@@ -28,12 +30,12 @@ export interface LoadOptions {
 export class UsageError extends Error {}
 
 /** "60s", "2m", "90" (seconds) -> seconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, option = "duration"): number {
 	const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-	if (!match?.[1]) throw new UsageError(`--duration "${text}" is not a duration (e.g. 60s, 2m)`);
+	if (!match?.[1]) throw new UsageError(`--${option} "${text}" is not a duration (e.g. 60s, 2m)`);
 	const value = Number(match[1]);
 	const seconds = match[2] === "m" ? value * 60 : match[2] === "ms" ? value / 1000 : value;
-	if (!(seconds >= 1)) throw new UsageError("--duration must be at least 1s");
+	if (!(seconds >= 1)) throw new UsageError(`--${option} must be at least 1s`);
 	return seconds;
 }
 
@@ -63,6 +65,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
 		url: values.url ? values.url.replace(/\/+$/, "") : null,
 		durationS: values.duration ? parseDuration(values.duration) : null,
 		requests: positiveInt("requests", values.requests),
+		warmupS: values.warmup ? parseDuration(values.warmup, "warmup") : null,
 		rate: positiveInt("rate", values.rate),
 		vus: positiveInt("vus", values.vus),
 		users: positiveInt("users", values.users),
@@ -83,6 +86,7 @@ function parse(argv: string[]) {
 			url: { type: "string" },
 			duration: { type: "string" },
 			requests: { type: "string" },
+			warmup: { type: "string" },
 			rate: { type: "string" },
 			vus: { type: "string" },
 			users: { type: "string" },

@@ -58,6 +58,11 @@ describe("npm run load", () => {
 		const both = await runLoad(["browse", "--duration", "5s", "--requests", "100"]);
 		expect(both.code).toBe(2);
 		expect(both.stderr).toContain("not both");
+		// A flash sale's stock is its test: no warm-up may sell it.
+		const warmSale = await runLoad(["flash-sale", "--warmup", "5s"]);
+		expect(warmSale.code).toBe(2);
+		expect(warmSale.stderr).toContain("--warmup is for suites that run for a duration");
+		expect(warmSale.stderr).not.toContain("starting the embedded shop");
 	});
 
 	describe("against a cluster (NATS, MariaDB, Redis, Kafka; the gateway on its own node)", () => {
@@ -105,10 +110,27 @@ describe("npm run load", () => {
 		});
 
 		it("runs the baseline mix (browse, cart, checkout at once) with every flow in budget and every order ended", async () => {
-			const run = await runLoad(["baseline", "--url", url, "--duration", "10s", "--vus", "30", "--gates", "ci"]);
+			const run = await runLoad([
+				"baseline",
+				"--url",
+				url,
+				"--warmup",
+				"2s",
+				"--duration",
+				"10s",
+				"--vus",
+				"30",
+				"--gates",
+				"ci",
+			]);
 			expectSuccess(run);
 			const report = run.report as LoadReport;
 			expect(report.settings.target).toBe("external");
+			// The warm-up's answers are reported beside the run, not in it.
+			const warmup = report.settings.warmup as { durationS: number; requests: number; failed: number };
+			expect(warmup).toMatchObject({ durationS: 2, failed: 0 });
+			expect(warmup.requests).toBeGreaterThan(0);
+			expect(report.checks.find((check) => check.name === "no failed requests while warming up")?.passed).toBe(true);
 			expect(new Set(report.steps.map((step) => step.flow))).toEqual(new Set(["browse", "cart", "checkout"]));
 			expect(gateOf(report, "cart_consistency")?.measured).toBeGreaterThan(0.99);
 			expect(gateOf(report, "checkout_success")?.measured).toBeGreaterThan(0.95);
