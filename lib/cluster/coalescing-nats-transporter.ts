@@ -1,5 +1,12 @@
 import { Transporters } from "moleculer";
 
+interface Queued {
+	topic: string;
+	data: Buffer;
+	resolve(): void;
+	reject(err: unknown): void;
+}
+
 /**
  * Moleculer's NATS transporter, with the packets sent during one turn of the event loop written to the
  * socket together. nats.js writes what was published since the last microtask checkpoint, and each
@@ -9,25 +16,22 @@ import { Transporters } from "moleculer";
  * packets of every task of that phase go out in one write; idle, a packet waits no longer than before.
  *
  * Order is kept (one queue, published in order), and `send` resolves when the packet is handed to
- * nats.js, so Moleculer's "send DISCONNECT, then disconnect" still sends it; `disconnect` and the
- * unsubscribe before it publish what is queued before they flush.
+ * nats.js (or rejects with what nats.js threw), so Moleculer's "send DISCONNECT, then disconnect"
+ * still sends it; `disconnect` and the unsubscribe before it publish what is queued before they flush.
  */
 export class CoalescingNatsTransporter extends Transporters.NATS {
-	private queued: Array<[string, Buffer]> = [];
-	private handedOver: Promise<void> | null = null;
+	private queued: Queued[] = [];
+	private publishScheduled = false;
 
 	override send(topic: string, data: Buffer): Promise<void> {
 		if (!this.client) return Promise.resolve();
-		this.queued.push([topic, data]);
-		if (!this.handedOver) {
-			this.handedOver = new Promise((resolve) =>
-				setImmediate(() => {
-					this.publishQueued();
-					resolve();
-				}),
-			);
-		}
-		return this.handedOver;
+		return new Promise((resolve, reject) => {
+			this.queued.push({ topic, data, resolve, reject });
+			if (!this.publishScheduled) {
+				this.publishScheduled = true;
+				setImmediate(() => this.publishQueued());
+			}
+		});
 	}
 
 	override disconnect(): Promise<void> {
@@ -40,11 +44,21 @@ export class CoalescingNatsTransporter extends Transporters.NATS {
 		return super.unsubscribeFromBalancedCommands();
 	}
 
+	/**
+	 * A packet nats.js refuses (a closed connection) fails its own send, as it would have failed
+	 * Moleculer's `send`, instead of being thrown from a setImmediate where nothing could catch it.
+	 */
 	private publishQueued(): void {
 		const queued = this.queued;
 		this.queued = [];
-		this.handedOver = null;
-		if (!this.client) return;
-		for (const [topic, data] of queued) this.client.publish(topic, data);
+		this.publishScheduled = false;
+		for (const packet of queued) {
+			try {
+				if (this.client) this.client.publish(packet.topic, packet.data);
+				packet.resolve();
+			} catch (err) {
+				packet.reject(err);
+			}
+		}
 	}
 }

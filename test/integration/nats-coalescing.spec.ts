@@ -105,6 +105,21 @@ describe("NATS transporter writing one turn's packets together", () => {
 		expect(answers.map((a) => a.i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
 	});
 
+	it("fails the send of a packet NATS refuses, without throwing where nothing could catch it", async () => {
+		const transporter = new CoalescingNatsTransporter({ url: infra.natsUrl });
+		const broker = new ServiceBroker({ namespace, nodeID: `closed-${uniqueId()}`, logger: false, transporter });
+		await broker.start();
+		const client = (transporter as unknown as { client: { close(): Promise<void> } }).client;
+		try {
+			await client.close();
+			await expect(transporter.send("closed.topic", Buffer.from("x"))).rejects.toThrow(/CLOSED/i);
+			// The queue is not stuck behind the refused packet: the next send is taken (and refused) too.
+			await expect(transporter.send("closed.topic", Buffer.from("y"))).rejects.toThrow(/CLOSED/i);
+		} finally {
+			await broker.stop().catch(() => undefined);
+		}
+	});
+
 	it("still sends the goodbye when a node stops right after sending", async () => {
 		const leaving = brokerOn(namespace, "leaving");
 		await leaving.start();
