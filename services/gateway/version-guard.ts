@@ -15,9 +15,13 @@ export function checkApiVersion(req: IncomingMessage): void {
 	if (EXEMPT.some((pattern) => pattern.test(url))) return;
 	const version = headerOf(req, "x-api-version");
 	if (!version) {
-		throw new ClientError("Send the X-API-Version header (v1)", 400, API_VERSION_REQUIRED);
+		throw new ClientError(`Send the X-API-Version header: ${SUPPORTED_API_VERSION}`, 400, API_VERSION_REQUIRED);
 	}
 	if (version !== SUPPORTED_API_VERSION) {
-		throw new ClientError(`API version ${version} is not supported (v1)`, 400, UNSUPPORTED_API_VERSION);
+		throw new ClientError(
+			`X-API-Version "${version}" is not supported: send X-API-Version: ${SUPPORTED_API_VERSION}`,
+			400,
+			UNSUPPORTED_API_VERSION,
+		);
 	}
 }

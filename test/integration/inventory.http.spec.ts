@@ -226,6 +226,7 @@ describe.each([
 		expect(missing.headers.get("x-correlation-id")).toBe("corr-42");
 		const wrong = await api(base, "GET", "/api/inventory/stock/S", undefined, { "x-api-version": "v9" });
 		expect([wrong.status, wrong.body.error.code]).toEqual([400, "UNSUPPORTED_API_VERSION"]);
+		expect(wrong.body.error.message).toContain("send X-API-Version: v1");
 	});
 });
 
