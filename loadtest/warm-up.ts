@@ -7,7 +7,7 @@
  */
 
 import type { Flow } from "./flow";
-import { percentile } from "./percentiles";
+import { summarizeLatencies } from "./percentiles";
 import type { Recorder } from "./recorder";
 import type { CheckResult } from "./report/load-report";
 import { runFlows } from "./run-flows";
@@ -34,21 +34,16 @@ export async function warmUp(
 	process.once("SIGINT", stop);
 	await run.done;
 	process.removeListener("SIGINT", stop);
-	const latencies = Float64Array.from(
-		recorder.samples.filter((sample) => sample.status !== 0),
-		(sample) => sample.latencyMs,
-	).sort();
-	const at = (p: number) => {
-		const value = percentile(latencies, p);
-		return value === null ? null : Math.round(value * 100) / 100;
-	};
+	const { p50Ms, p95Ms, p99Ms } = summarizeLatencies(
+		recorder.samples.filter((sample) => sample.status !== 0).map((sample) => sample.latencyMs),
+	);
 	return {
 		durationS: seconds,
 		requests: recorder.samples.length,
 		failed: recorder.samples.filter((sample) => !sample.ok).length,
-		p50Ms: at(50),
-		p95Ms: at(95),
-		p99Ms: at(99),
+		p50Ms,
+		p95Ms,
+		p99Ms,
 	};
 }
 
