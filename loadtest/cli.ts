@@ -20,7 +20,7 @@ import { runFlows } from "./run-flows";
 import { ShopApi } from "./shop-api";
 import { SUITES } from "./suites";
 import { buildReport, codeCommit, machineRecord } from "./summarize";
-import { warmUp, warmupCheck } from "./warm-up";
+import { type WarmupRecord, warmUp, warmupCheck } from "./warm-up";
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
 
@@ -101,7 +101,7 @@ async function run(options: LoadOptions): Promise<number> {
 	log(
 		`${suite.name} against ${baseUrl}: ${prepared.flows.map((flow) => `${flow.name} ${flow.vus} users${flow.rate ? ` at ${flow.rate}/s` : ""}`).join(", ")}, ${durationS ? `${durationS} s` : `${requests} requests`}`,
 	);
-	let warmup: Awaited<ReturnType<typeof warmUp>> | undefined;
+	let warmup: WarmupRecord | undefined;
 	if (options.warmupS !== null) {
 		log(`warming up for ${options.warmupS} s (reported apart, not gated)`);
 		const stopWarmupProgress = startProgress(recorder);

@@ -215,17 +215,12 @@ export default function productsService(config: AppConfig): ServiceSchema {
 						// Concurrent misses of this page share one search, which keeps the page for the next ones.
 						const found = await sharedSearch(this, ctx.params, async () => {
 							const ranked = await searchFirst(ctx, { ...ctx.params, q, sort }, (ids) => this.repository.findMany(ids));
-							if ("items" in ranked) {
-								await keepSearchPage(
-									this,
-									ctx.params,
-									{ items: ranked.items, page, size, total: ranked.total },
-									config,
-								);
-							}
-							return ranked;
+							if (!("items" in ranked)) return ranked;
+							const answer = { items: ranked.items, page, size, total: ranked.total };
+							await keepSearchPage(this, ctx.params, answer, config);
+							return { answer };
 						});
-						if ("items" in found) return { items: found.items, page, size, total: found.total };
+						if ("answer" in found) return found.answer;
 						markFallback(ctx, found.reason);
 						this.countMetric(PRODUCTS_METRIC.searchFallbacks, { reason: found.reason });
 						if (found.error) this.logger.debug(`Search did not answer, SQL did: ${found.error.message}`);

@@ -1,6 +1,7 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { CoalescingNatsTransporter } from "../../lib/cluster/coalescing-nats-transporter";
 import { uniqueId } from "../support/brokers";
+import { waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
 import { testNamespace } from "../support/test-namespaces";
 
@@ -73,7 +74,7 @@ describe("NATS transporter writing one turn's packets together", () => {
 		received.length = 0;
 		try {
 			for (let n = 0; n < 200; n++) setImmediate(() => from.emit("tick.happened", { n }));
-			await waitUntil(() => received.length === 200);
+			await waitFor("all 200 events", () => received.length === 200 || undefined, 10_000, 20);
 		} finally {
 			writer.send = original;
 		}
@@ -127,16 +128,8 @@ describe("NATS transporter writing one turn's packets together", () => {
 		received.length = 0;
 		leaving.emit("tick.happened", { n: -1 });
 		await leaving.stop();
-		await waitUntil(() => disconnects.some((d) => d.node === leaving.nodeID));
+		await waitFor("the goodbye", () => disconnects.find((d) => d.node === leaving.nodeID), 10_000, 20);
 		expect(received).toEqual([-1]);
 		expect(disconnects.find((d) => d.node === leaving.nodeID)?.unexpected).toBe(false);
 	});
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline) throw new Error("condition not met in time");
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}

@@ -39,6 +39,14 @@ describe.each([
 	const as = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 	const get = (path: string, token?: string): Promise<JsonResponse> => api(base, "GET", path, undefined, as(token));
 	const search = (query: string) => get(`/api/search/products?category=${category}&${query}`);
+	const askReindex = () => api(base, "POST", "/api/search/reindex/products", undefined, as(admin));
+	/** The reindex job once it is no longer RUNNING; `meanwhile` runs on every poll. */
+	const reindexEnded = (jobId: string, meanwhile?: () => Promise<void>) =>
+		waitFor("the reindex to end", async () => {
+			await meanwhile?.();
+			const job = await get(`/api/search/reindex/${jobId}`, admin);
+			return job.body.status === "RUNNING" ? undefined : job.body;
+		});
 	const skusOf = (page: JsonResponse) => (page.body.items as Array<{ sku: string }>).map((i) => i.sku);
 
 	const createProduct = async (over: Record<string, unknown>) => {
@@ -187,15 +195,13 @@ describe.each([
 		await searchableAfter("q=apron", product.sku);
 		// The in-process index's first build may still run on a busy machine: an operator waits for it too.
 		const started = await waitFor("no other reindex to run", async () => {
-			const answer = await api(base, "POST", "/api/search/reindex/products", undefined, as(admin));
+			const answer = await askReindex();
 			return answer.status === 409 ? undefined : answer;
 		});
 		expect(started.status).toBe(202);
 		expect(started.body).toMatchObject({ status: "RUNNING", statusUrl: `/api/search/reindex/${started.body.jobId}` });
-		const done = await waitFor("the reindex to end", async () => {
+		const done = await reindexEnded(started.body.jobId, async () => {
 			expect(skusOf(await search("q=apron"))).toContain(product.sku);
-			const job = await get(`/api/search/reindex/${started.body.jobId}`, admin);
-			return job.body.status === "RUNNING" ? undefined : job.body;
 		});
 		expect(done).toMatchObject({ status: "COMPLETED", error: null });
 		expect(done.processed).toBeGreaterThanOrEqual(done.total);
@@ -204,17 +210,12 @@ describe.each([
 	});
 
 	it("when two reindexes are asked at once, then one runs to COMPLETED and the other is 409 naming it", async () => {
-		const reindex = () => api(base, "POST", "/api/search/reindex/products", undefined, as(admin));
-		const answers = await Promise.all([reindex(), reindex()]);
+		const answers = await Promise.all([askReindex(), askReindex()]);
 		expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
 		const started = answers.find((a) => a.status === 202) as JsonResponse;
 		const refused = answers.find((a) => a.status === 409) as JsonResponse;
 		expect(refused.body).toMatchObject({ error: { code: "REINDEX_RUNNING", details: { jobId: started.body.jobId } } });
-		const done = await waitFor("the reindex to end", async () => {
-			const job = await get(`/api/search/reindex/${started.body.jobId}`, admin);
-			return job.body.status === "RUNNING" ? undefined : job.body;
-		});
-		expect(done).toMatchObject({ status: "COMPLETED", error: null });
+		expect(await reindexEnded(started.body.jobId)).toMatchObject({ status: "COMPLETED", error: null });
 	});
 
 	it("when an operator runs the REPL's reindex, then it prints the job's progress until COMPLETED", async () => {
