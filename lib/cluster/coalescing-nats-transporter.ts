@@ -1,4 +1,5 @@
 import { Transporters } from "moleculer";
+import { writeAtPhaseEnd } from "./end-of-phase";
 
 interface Queued {
 	topic: string;
@@ -12,8 +13,9 @@ interface Queued {
  * socket together. nats.js writes what was published since the last microtask checkpoint, and each
  * incoming HTTP request or NATS message is its own task, so a busy node wrote one packet per `write`:
  * a system call and, on a machine where the NATS server runs on the other core, a cross-CPU wake-up per
- * request and per reply. Here a packet waits until the current I/O phase ends (`setImmediate`) and the
- * packets of every task of that phase go out in one write; idle, a packet waits no longer than before.
+ * request and per reply. Here a packet waits until the current I/O phase ends (end-of-phase.ts: after
+ * the groups gathered at that moment were sent) and the packets of every task of that phase go out in
+ * one write; idle, a packet waits no longer than before.
  *
  * Order is kept (one queue, published in order), and `send` resolves when the packet is handed to
  * nats.js (or rejects with what nats.js threw), so Moleculer's "send DISCONNECT, then disconnect"
@@ -29,7 +31,7 @@ export class CoalescingNatsTransporter extends Transporters.NATS {
 			this.queued.push({ topic, data, resolve, reject });
 			if (!this.publishScheduled) {
 				this.publishScheduled = true;
-				setImmediate(() => this.publishQueued());
+				writeAtPhaseEnd(() => this.publishQueued());
 			}
 		});
 	}

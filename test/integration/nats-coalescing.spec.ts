@@ -1,5 +1,6 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { CoalescingNatsTransporter } from "../../lib/cluster/coalescing-nats-transporter";
+import { gatherAtPhaseEnd } from "../../lib/cluster/end-of-phase";
 import { uniqueId } from "../support/brokers";
 import { waitFor } from "../support/events/harness";
 import { infra } from "../support/infra";
@@ -96,6 +97,32 @@ describe("NATS transporter writing one turn's packets together", () => {
 			expect(await writesFor200Events(plain)).toBeGreaterThanOrEqual(100);
 		} finally {
 			await plain.stop();
+		}
+	});
+
+	it("writes a packet sent by a gathering at the end of a phase in that same check phase, not a turn later", async () => {
+		// As the inventory's caller groups leave: a busy gateway's next turn starts with a burst of HTTP requests.
+		const writer = socketWriterOf(sender);
+		const original = writer.send.bind(writer);
+		let writes = 0;
+		writer.send = (frame) => {
+			writes++;
+			original(frame);
+		};
+		received.length = 0;
+		try {
+			const writesWhenTheNextTurnBegins = await new Promise<number>((resolve) =>
+				gatherAtPhaseEnd(() => {
+					// Queued first: anything written only in the next turn would be written after this runs.
+					setImmediate(() => resolve(writes));
+					sender.emit("tick.happened", { n: 7 });
+				}),
+			);
+			expect(writesWhenTheNextTurnBegins).toBeGreaterThanOrEqual(1);
+			await waitFor("the event", () => received.length === 1 || undefined, 10_000, 20);
+			expect(received).toEqual([7]);
+		} finally {
+			writer.send = original;
 		}
 	});
 

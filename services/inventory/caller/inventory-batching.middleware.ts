@@ -1,4 +1,5 @@
 import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
+import { gatherAtPhaseEnd } from "../../../lib/cluster/end-of-phase";
 import { CALLER_QUEUES_ACTION, callerQueuesOf } from "./caller-queues";
 import { ownerLossAsUnavailable } from "./owner-loss";
 import { RESERVE_ACTION, RESERVE_BATCH_ACTION, type ReserveBatchOutcome, reviveError } from "./reserve-batch";
@@ -19,7 +20,8 @@ type Call = (action: unknown, params?: unknown, opts?: CallingOptions) => Promis
 /**
  * Grouped calls of one SKU in flight at once from this node. While they are out, new reserves of
  * the SKU wait and leave together when a slot frees (as Nagle's algorithm does for TCP): idle, a
- * reserve waits one setImmediate; under load the groups grow to what arrives during a round trip.
+ * reserve waits for the end of the event loop's I/O phase; under load the groups grow to what arrives
+ * during a round trip.
  * Two, not one, so the owner's actor finds the next group queued while it commits the previous one.
  */
 const GROUPS_IN_FLIGHT_PER_SKU = 2;
@@ -33,7 +35,8 @@ interface Lane {
  * Caller side of the inventory's transport batching. `inventory.reserve` calls made on this node are
  * grouped by SKU and sent as ONE `inventory.reserveBatch` call (routed to the SKU's owner like a
  * single reserve), whose per-item outcomes answer each caller as if it had called alone: same
- * result, same error type. A group leaves on the next setImmediate when the SKU has a free slot
+ * result, same error type. A group leaves at the end of the I/O phase (lib/cluster/end-of-phase.ts:
+ * gathered before that phase's transport write, so it goes out in it) when the SKU has a free slot
  * (GROUPS_IN_FLIGHT_PER_SKU), else when a slot frees, so under load a hot SKU costs one transport
  * round trip per group instead of one per reservation. Calls pinned to a node, or without a string
  * SKU, go through unchanged. It also re-routes SKU-routed calls made with a pre-resolved endpoint
@@ -66,7 +69,7 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 			.finally(() => {
 				lane.inFlight--;
 				// Not at once: the callers just answered usually call again right away (a closed loop, a
-				// flash sale); on the next setImmediate they leave in this group instead of the one after,
+				// flash sale); at the end of this I/O phase they leave in this group instead of the one after,
 				// so groups stay even rather than alternating between everything and almost nothing.
 				scheduleFlush();
 			});
@@ -87,7 +90,7 @@ export function InventoryBatchingMiddleware(options: { enabled: boolean; maxBatc
 	const scheduleFlush = () => {
 		if (flushScheduled) return;
 		flushScheduled = true;
-		setImmediate(flush);
+		gatherAtPhaseEnd(flush);
 	};
 
 	const enqueue = (sku: string, waiting: Waiting) => {
