@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from "sequelize";
+import { QueryTypes, type Sequelize, UniqueConstraintError } from "sequelize";
 
 export type ReindexStatus = "RUNNING" | "COMPLETED" | "FAILED";
 
@@ -49,10 +49,33 @@ function toJob(row: JobRow, now: number): ReindexJob {
 export class ReindexJobsRepository {
 	constructor(private readonly db: Sequelize) {}
 
-	async create(jobId: string, nodeId: string, total: number, now = Date.now()): Promise<void> {
-		await this.db.query(`INSERT INTO reindex_jobs (${COLUMNS}) VALUES (?, 'RUNNING', 0, ?, NULL, ?, ?, ?, NULL)`, {
-			replacements: [jobId, total, nodeId, now, now],
+	/**
+	 * Creates a RUNNING job holding `slot` (migrations/002-reindex-run-slot.ts), or answers the job that
+	 * holds it: one INSERT against a unique key, so of two nodes claiming at once exactly one wins. A
+	 * holder that stopped reporting progress (abandoned) gives the slot up first.
+	 */
+	async claim(
+		slot: string,
+		job: { jobId: string; nodeId: string; total: number },
+		now = Date.now(),
+	): Promise<{ claimed: true } | { claimed: false; holder: ReindexJob | undefined }> {
+		await this.db.query("UPDATE reindex_jobs SET run_slot = NULL WHERE run_slot = ? AND heartbeat_at < ?", {
+			replacements: [slot, now - ABANDONED_AFTER_MS],
 		});
+		try {
+			await this.db.query(
+				`INSERT INTO reindex_jobs (${COLUMNS}, run_slot) VALUES (?, 'RUNNING', 0, ?, NULL, ?, ?, ?, NULL, ?)`,
+				{ replacements: [job.jobId, job.total, job.nodeId, now, now, slot] },
+			);
+			return { claimed: true };
+		} catch (err) {
+			if (!(err instanceof UniqueConstraintError)) throw err;
+		}
+		const [holder] = await this.db.query<JobRow>(`SELECT ${COLUMNS} FROM reindex_jobs WHERE run_slot = ?`, {
+			replacements: [slot],
+			type: QueryTypes.SELECT,
+		});
+		return { claimed: false, holder: holder && toJob(holder, now) };
 	}
 
 	async progress(jobId: string, processed: number, now = Date.now()): Promise<void> {
@@ -63,7 +86,7 @@ export class ReindexJobsRepository {
 
 	async finish(jobId: string, status: "COMPLETED" | "FAILED", error: string | null, now = Date.now()): Promise<void> {
 		await this.db.query(
-			"UPDATE reindex_jobs SET status = ?, error = ?, heartbeat_at = ?, finished_at = ? WHERE job_id = ?",
+			"UPDATE reindex_jobs SET status = ?, error = ?, heartbeat_at = ?, finished_at = ?, run_slot = NULL WHERE job_id = ?",
 			{ replacements: [status, error?.slice(0, 500) ?? null, now, now, jobId] },
 		);
 	}

@@ -204,19 +204,19 @@ export default function searchService(config: AppConfig): ServiceSchema {
 				// One start at a time on this node: two starts at once (the in-process index's first build and
 				// an operator's, or two operators) both found no running job, both began a rebuild, and the
 				// later one superseded the earlier, which ended FAILED. Now the later one finds the earlier's job.
-				// (Starts on two search nodes sharing an engine can still meet; see API_DOCS.md.)
+				// Across nodes sharing an engine, the job's run slot decides (claimReindex).
 				const start = this.reindexStart.then(() => this.claimReindex());
 				this.reindexStart = start.catch(() => undefined);
 				return start;
 			},
 
 			async claimReindex() {
-				// An in-process index is this node's own: only this node's rebuild can be in its way.
-				const running = await this.jobs.running(this.engine.kind === "embedded" ? this.broker.nodeID : undefined);
-				if (running) throw new ReindexRunningError(running.jobId);
+				// A shared engine's index is every search node's: one rebuild of it at a time, whichever node
+				// asks. An in-process index is this node's own: only this node's rebuild can be in its way.
+				const slot = this.engine.kind === "embedded" ? `node:${this.broker.nodeID}` : `index:${config.search.index}`;
 				const jobId = randomUUID();
 				const total = await catalogSize(this);
-				await this.jobs.create(jobId, this.broker.nodeID, total);
+				await claimSlot(this.jobs, slot, { jobId, nodeId: this.broker.nodeID, total });
 				this.reindexing = runReindex(jobId, total, {
 					engine: this.engine,
 					jobs: this.jobs,
@@ -276,6 +276,25 @@ export default function searchService(config: AppConfig): ServiceSchema {
 async function catalogSize(service: Service): Promise<number> {
 	const page = await service.broker.call<{ total: number }, object>("products.list", { size: 1, activeOnly: false });
 	return page.total;
+}
+
+/**
+ * Takes the run slot for a new job, or throws REINDEX_RUNNING naming the job holding it. The holder may
+ * end between the refused INSERT and its look-up (nothing holds the slot then): the claim is tried again.
+ */
+async function claimSlot(
+	jobs: ReindexJobsRepository,
+	slot: string,
+	job: { jobId: string; nodeId: string; total: number },
+): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		const claim = await jobs.claim(slot, job);
+		if (claim.claimed) return;
+		if (claim.holder?.status === "RUNNING" || (claim.holder && attempt >= 3)) {
+			throw new ReindexRunningError(claim.holder.jobId);
+		}
+		if (attempt >= 3) throw new Error(`reindex slot ${slot} is neither free nor held by a job`);
+	}
 }
 
 /** The product's version in the catalog, or the largest safe integer when it is gone (stays out of the index). */

@@ -1,10 +1,11 @@
-import type { ServiceBroker } from "moleculer";
+import type { Errors, ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../config";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { operatorCommands } from "../../lib/repl/operator-commands";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
 import productsService from "../../services/products/products.service";
+import type { ReindexJob } from "../../services/search/reindex-jobs.repository";
 import { loadCatalogFixture } from "../../services/search/relevance/evaluate-relevance";
 import searchService from "../../services/search/search.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
@@ -15,6 +16,8 @@ import { testNamespace } from "../support/test-namespaces";
 
 /** The bound: a product change is searchable within 2 s of its commit. */
 const SEARCHABLE_WITHIN_MS = 2_000;
+
+type MoleculerError = Errors.MoleculerError;
 
 describe.each([
 	["embedded: SQLite, in-process events, in-process index", () => ({})],
@@ -217,6 +220,28 @@ describe.each([
 		expect(refused.body).toMatchObject({ error: { code: "REINDEX_RUNNING", details: { jobId: started.body.jobId } } });
 		expect(await reindexEnded(started.body.jobId)).toMatchObject({ status: "COMPLETED", error: null });
 	});
+
+	// Only where nodes share an engine: an in-process index is each node's own, so each node may rebuild its own.
+	if ("SEARCH_URL" in envOf()) {
+		it("when two search nodes sharing the index are asked at once, then one rebuilds and the other is 409 naming it", async () => {
+			// A second node on the same database and index (and its own products service, as a node would call one).
+			const other = await startBroker(config, [productsService(config), searchService(config)]);
+			try {
+				const asked = await Promise.allSettled([
+					broker.call<ReindexJob>("search.reindex"),
+					other.call<ReindexJob>("search.reindex"),
+				]);
+				const started = asked.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+				const refused = asked.flatMap((a) => (a.status === "rejected" ? [a.reason as MoleculerError] : []));
+				expect(started).toHaveLength(1);
+				expect(refused).toHaveLength(1);
+				expect(refused[0]).toMatchObject({ code: 409, type: "REINDEX_RUNNING", data: { jobId: started[0]?.jobId } });
+				expect(await reindexEnded(started[0]?.jobId as string)).toMatchObject({ status: "COMPLETED", error: null });
+			} finally {
+				await other.stop();
+			}
+		});
+	}
 
 	it("when an operator runs the REPL's reindex, then it prints the job's progress until COMPLETED", async () => {
 		const printed: string[] = [];
