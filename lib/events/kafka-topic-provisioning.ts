@@ -1,4 +1,5 @@
-import { type Admin, Kafka, logLevel } from "kafkajs";
+import { type Admin, logLevel } from "kafkajs";
+import { newKafka } from "./kafka-client";
 
 export interface TopicProvisioning {
 	brokers: string[];
@@ -29,7 +30,7 @@ interface Unserved {
  * between fails with "This server does not host this topic-partition".
  */
 export async function provisionTopics(topics: readonly string[], opts: TopicProvisioning): Promise<void> {
-	const kafka = new Kafka({ clientId: opts.clientId, brokers: opts.brokers, logLevel: logLevel.NOTHING });
+	const kafka = newKafka({ clientId: opts.clientId, brokers: opts.brokers, logLevel: logLevel.NOTHING });
 	const deadline = Date.now() + opts.withinMs;
 	for (let attempt = 1; ; attempt++) {
 		// A new client each time: kafkajs keeps asking for the metadata of every topic a client touched,

@@ -1,10 +1,11 @@
 import fs from "node:fs/promises";
 import Redis from "ioredis";
-import { Kafka, logLevel } from "kafkajs";
+import { type Admin, logLevel } from "kafkajs";
 import { type NatsConnection, connect as natsConnect } from "nats";
 import { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { mysqlOptions } from "../db/sequelize-factory";
+import { newKafka } from "../events/kafka-client";
 import { withTimeout } from "../with-timeout";
 
 export type DependencyStatus = "UP" | "DOWN";
@@ -28,7 +29,7 @@ export class DependencyProbes {
 	private eventsRedis?: Redis;
 	private db?: Sequelize;
 	private jetstream?: Promise<NatsConnection>;
-	private kafkaAdmin?: ReturnType<Kafka["admin"]>;
+	private kafkaAdmin?: Admin;
 	private kafkaConnected?: Promise<void>;
 
 	constructor(
@@ -152,7 +153,7 @@ export class DependencyProbes {
 	private async kafkaProbe(url: string): Promise<void> {
 		if (!this.kafkaAdmin) {
 			const brokers = kafkaBrokers(url);
-			const kafka = new Kafka({
+			const kafka = newKafka({
 				clientId: "health",
 				brokers,
 				logLevel: logLevel.NOTHING,

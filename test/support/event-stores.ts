@@ -8,12 +8,9 @@
  * on a quiet machine and over 90 s on a busy one, and CI failed waiting for it.
  */
 import Redis from "ioredis";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
 import { connect } from "nats";
-import { fixKafkajsRequestQueue } from "../../lib/events/kafkajs-request-queue-fix";
-
-// The admin clients below are kafkajs clients like the nodes' (see lib/events/kafkajs-request-queue-fix.ts).
-fixKafkajsRequestQueue();
+import { newKafka } from "../../lib/events/kafka-client";
 
 export interface EventStoreUrls {
 	kafka: string;
@@ -32,7 +29,7 @@ export interface Removed {
 const KAFKA_DELETE_CHUNK = 200;
 
 async function removeKafkaTopics(url: string, matches: (name: string) => boolean): Promise<number> {
-	const admin = new Kafka({
+	const admin = newKafka({
 		clientId: "test-cleanup",
 		brokers: [url.replace(/^kafka:\/\//, "")],
 		logLevel: logLevel.NOTHING,

@@ -1,10 +1,11 @@
 /** What a Kafka consumer group has processed, and how topics are laid out, read with kafkajs's admin client. */
-import { type Admin, Kafka, logLevel } from "kafkajs";
+import { type Admin, logLevel } from "kafkajs";
+import { newKafka } from "../../lib/events/kafka-client";
 import { kafkaBrokers } from "../../lib/health/dependency-probes";
 
 /** A connected admin client for `kafkaUrl`; the caller disconnects it. */
 export async function kafkaAdmin(kafkaUrl: string): Promise<Admin> {
-	const admin = new Kafka({
+	const admin = newKafka({
 		clientId: "test-admin",
 		brokers: kafkaBrokers(kafkaUrl),
 		logLevel: logLevel.NOTHING,

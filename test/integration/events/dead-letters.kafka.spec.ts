@@ -5,10 +5,11 @@
  * republishes the same bytes, key and headers to the same topic. The messages are produced with kafkajs
  * directly, as a producer outside our services would.
  */
-import { Kafka, logLevel, type Producer } from "kafkajs";
+import { logLevel, type Producer } from "kafkajs";
 import type { ServiceBroker } from "moleculer";
 import type { AppConfig } from "../../../config";
 import { newEvent } from "../../../lib/events/event-envelope";
+import { newKafka } from "../../../lib/events/kafka-client";
 import { kafkaBrokers } from "../../../lib/health/dependency-probes";
 import type { DeadLetter } from "../../../services/events/dead-letter.repository";
 import eventsService from "../../../services/events/events.service";
@@ -53,7 +54,7 @@ describe("dead letters over Kafka", () => {
 		await untilConsuming(sales, async (id) => (await consumer.call<LedgerStats>("ledger.stats")).probes.includes(id));
 		await untilStoringDeadLetters(sales, consumer, config.events.deadLetterTopic);
 
-		producer = new Kafka({
+		producer = newKafka({
 			clientId: `outsider-${uniqueId()}`,
 			brokers: kafkaBrokers(infra.kafkaUrl),
 			logLevel: logLevel.NOTHING,

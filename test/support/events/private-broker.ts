@@ -11,8 +11,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
 import { connect } from "nats";
+import { newKafka } from "../../../lib/events/kafka-client";
 import { answersTcp } from "../tcp";
 import { sleep, waitFor } from "./harness";
 
@@ -188,7 +189,7 @@ export class PrivateBroker {
 					args: [...common, "-cp", `${KAFKA_LIBS}/*`, "kafka.Kafka", path.join(dir, "server.properties")],
 					ready: async () => {
 						if (!(await answersTcp("127.0.0.1", port))) return false;
-						const admin = new Kafka({
+						const admin = newKafka({
 							clientId: "private-broker-probe",
 							brokers: [`127.0.0.1:${port}`],
 							logLevel: logLevel.NOTHING,
