@@ -13,6 +13,22 @@ function socketWriterOf(broker: ServiceBroker): Writer {
 	return transporter.client.protocol.transport;
 }
 
+/** Runs `body` with `broker`'s socket writes counted (`writes()` reads the count so far). */
+async function countingWrites<T>(broker: ServiceBroker, body: (writes: () => number) => Promise<T>): Promise<T> {
+	const writer = socketWriterOf(broker);
+	const original = writer.send.bind(writer);
+	let count = 0;
+	writer.send = (frame) => {
+		count++;
+		original(frame);
+	};
+	try {
+		return await body(() => count);
+	} finally {
+		writer.send = original;
+	}
+}
+
 function brokerOn(namespace: string, name: string, services: ServiceSchema[] = [], coalescing = true): ServiceBroker {
 	const broker = new ServiceBroker({
 		namespace,
@@ -65,20 +81,12 @@ describe("NATS transporter writing one turn's packets together", () => {
 	 * on many sockets are), and counts the sender's socket writes until all 200 arrived.
 	 */
 	async function writesFor200Events(from: ServiceBroker): Promise<number> {
-		const writer = socketWriterOf(from);
-		const original = writer.send.bind(writer);
-		let writes = 0;
-		writer.send = (frame) => {
-			writes++;
-			original(frame);
-		};
 		received.length = 0;
-		try {
+		const writes = await countingWrites(from, async (writes) => {
 			for (let n = 0; n < 200; n++) setImmediate(() => from.emit("tick.happened", { n }));
 			await waitFor("all 200 events", () => received.length === 200 || undefined, 10_000, 20);
-		} finally {
-			writer.send = original;
-		}
+			return writes();
+		});
 		expect(received).toEqual(Array.from({ length: 200 }, (_, n) => n));
 		return writes;
 	}
@@ -102,28 +110,21 @@ describe("NATS transporter writing one turn's packets together", () => {
 
 	it("writes a packet sent by a gathering at the end of a phase in that same check phase, not a turn later", async () => {
 		// As the inventory's caller groups leave: a busy gateway's next turn starts with a burst of HTTP requests.
-		const writer = socketWriterOf(sender);
-		const original = writer.send.bind(writer);
-		let writes = 0;
-		writer.send = (frame) => {
-			writes++;
-			original(frame);
-		};
 		received.length = 0;
-		try {
-			const writesWhenTheNextTurnBegins = await new Promise<number>((resolve) =>
-				gatherAtPhaseEnd(() => {
-					// Queued first: anything written only in the next turn would be written after this runs.
-					setImmediate(() => resolve(writes));
-					sender.emit("tick.happened", { n: 7 });
-				}),
-			);
-			expect(writesWhenTheNextTurnBegins).toBeGreaterThanOrEqual(1);
-			await waitFor("the event", () => received.length === 1 || undefined, 10_000, 20);
-			expect(received).toEqual([7]);
-		} finally {
-			writer.send = original;
-		}
+		const writesWhenTheNextTurnBegins = await countingWrites(
+			sender,
+			(writes) =>
+				new Promise<number>((resolve) =>
+					gatherAtPhaseEnd(() => {
+						// Queued first: anything written only in the next turn would be written after this runs.
+						setImmediate(() => resolve(writes()));
+						sender.emit("tick.happened", { n: 7 });
+					}),
+				),
+		);
+		expect(writesWhenTheNextTurnBegins).toBeGreaterThanOrEqual(1);
+		await waitFor("the event", () => received.length === 1 || undefined, 10_000, 20);
+		expect(received).toEqual([7]);
 	});
 
 	it("answers calls made concurrently, each with its own reply", async () => {
