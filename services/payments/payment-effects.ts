@@ -8,7 +8,7 @@ import {
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
 import type { PaymentProvider, ProviderOperation } from "./payment-provider";
 import { decideWebhook, type PaymentStatus, type WebhookEventType } from "./payment-status";
-import type { PaymentRecord, PaymentsRepository } from "./payments.repository";
+import type { PaymentChanges, PaymentRecord, PaymentsRepository } from "./payments.repository";
 import { type CallHooks, type CallResult, callOnce, callWithRetry, type RetrySettings } from "./provider-calls";
 import type { ProviderDeadLettersRepository } from "./provider-dead-letters.repository";
 import type { WebhookEventsRepository } from "./webhook-events.repository";
@@ -163,12 +163,27 @@ export class PaymentEffects {
 		}
 	}
 
-	/** Captures an AUTHORIZED payment: `CAPTURED`, or (the call failed) still AUTHORIZED with the failure. */
-	async capture(transaction: Transaction, payment: PaymentRecord, policy: CallPolicy): Promise<EffectResult> {
+	/**
+	 * Captures an AUTHORIZED payment: `CAPTURED`, or (the call failed) still AUTHORIZED with the failure.
+	 * `alongside` (the order's confirmation) is written in the same UPDATE as the new status, or alone
+	 * when the call failed: one write of the payment row instead of two.
+	 */
+	async capture(
+		transaction: Transaction,
+		payment: PaymentRecord,
+		policy: CallPolicy,
+		alongside: PaymentChanges = {},
+	): Promise<EffectResult> {
 		const intentId = payment.providerIntentId as string;
 		const result = await this.call(transaction, payment, "capture", () => this.deps.provider.capture(intentId), policy);
-		if (!result.ok) return { payment, providerFailed: result.error };
-		return { payment: await this.setStatus(transaction, payment, "CAPTURED", payment.reason) };
+		if (!result.ok) {
+			const kept =
+				Object.keys(alongside).length > 0
+					? await this.deps.payments.update(transaction, payment, alongside, Date.now())
+					: payment;
+			return { payment: kept, providerFailed: result.error };
+		}
+		return { payment: await this.setStatus(transaction, payment, "CAPTURED", payment.reason, alongside) };
 	}
 
 	/** Voids an AUTHORIZED payment of an order that ended: `VOIDED` and `payment.refunded.v1`. */
@@ -203,8 +218,9 @@ export class PaymentEffects {
 		payment: PaymentRecord,
 		status: PaymentStatus,
 		reason: string | null,
+		alongside: PaymentChanges = {},
 	): Promise<PaymentRecord> {
-		const updated = await this.deps.payments.update(transaction, payment, { status, reason }, Date.now());
+		const updated = await this.deps.payments.update(transaction, payment, { ...alongside, status, reason }, Date.now());
 		if (status === "CAPTURED" || status === "FAILED" || status === "VOIDED") {
 			transaction.afterCommit(() => this.deps.host.finalStatus(status));
 		}

@@ -134,8 +134,12 @@ export class PaymentSaga {
 				this.deps.logger.warn(`Order ${orderId} was confirmed but its payment saw it ${payment.orderState}`);
 				return;
 			}
-			const confirmed = await this.deps.payments.update(tx, payment, { orderState: "CONFIRMED" }, Date.now());
-			if (confirmed.status === "AUTHORIZED") await this.deps.effects.capture(tx, confirmed, "retry");
+			// Authorized: captured now, the confirmation written with the capture's status (one UPDATE).
+			if (payment.status === "AUTHORIZED") {
+				await this.deps.effects.capture(tx, payment, "retry", { orderState: "CONFIRMED" });
+			} else {
+				await this.deps.payments.update(tx, payment, { orderState: "CONFIRMED" }, Date.now());
+			}
 			outcome = "confirmed";
 		});
 		return applied ? outcome : "duplicate";

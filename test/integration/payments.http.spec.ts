@@ -12,6 +12,7 @@ import { type OrderCreatedPayload, type OrderRefPayload, TOPIC } from "../../lib
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
+import type { PaymentsRepository } from "../../services/payments/payments.repository";
 import paymentsService from "../../services/payments/payments.service";
 import { sandboxIntentIdOf } from "../../services/payments/sandbox-provider";
 import { signWebhook } from "../../services/payments/webhook-signature";
@@ -68,6 +69,19 @@ describe.each([
 	};
 
 	const paymentOf = (orderId: string) => broker.call<Payment | null, object>("payments.byOrder", { orderId });
+	/** The stored row, with what the API does not show (the order's state as payments saw it). */
+	const recordOf = (orderId: string) =>
+		(broker.getLocalService("payments") as unknown as { payments: PaymentsRepository }).payments.findByOrder(orderId);
+	const orderConfirmed = (orderId: string, userId: string, paymentId: string) =>
+		publishEvent(
+			broker,
+			newEvent(
+				TOPIC.orderConfirmed,
+				orderId,
+				{ orderId, userId, paymentId, items: [], fromCart: false },
+				`corr-${orderId}`,
+			),
+		);
 	const paymentIn = (orderId: string, status: string) =>
 		waitFor(`the payment of ${orderId} to be ${status}`, async () => {
 			const payment = await paymentOf(orderId);
@@ -201,23 +215,10 @@ describe.each([
 		const { key: orderId } = await orderCreated(owner.sub, "sandbox_authorize");
 		const payment = await paymentIn(orderId, "AUTHORIZED");
 		const captured = metricTotal(broker, "shop_payments_total", { status: "CAPTURED" });
-		await publishEvent(
-			broker,
-			newEvent(
-				TOPIC.orderConfirmed,
-				orderId,
-				{
-					orderId,
-					userId: owner.sub,
-					paymentId: payment.paymentId,
-					items: [],
-					fromCart: false,
-				},
-				`corr-${orderId}`,
-			),
-		);
+		await orderConfirmed(orderId, owner.sub, payment.paymentId);
 		await paymentIn(orderId, "CAPTURED");
 		expect(metricTotal(broker, "shop_payments_total", { status: "CAPTURED" })).toBe(captured + 1);
+		expect(await recordOf(orderId)).toMatchObject({ status: "CAPTURED", orderState: "CONFIRMED" });
 		// The sandbox's payment.captured webhooks come after: recorded, nothing moves.
 		await sleep(200);
 		expect((await paymentOf(orderId))?.status).toBe("CAPTURED");
@@ -443,6 +444,34 @@ describe.each([
 		} finally {
 			await setOutage(false);
 		}
+	});
+
+	it("when the order is confirmed while the provider is down, then the capture is dead-lettered, the confirmation kept, and a requeue captures", async () => {
+		const owner = await shopper();
+		const { key: orderId } = await orderCreated(owner.sub, "sandbox_authorize");
+		const { paymentId } = await paymentIn(orderId, "AUTHORIZED");
+		await setOutage(true);
+		let letterId: number;
+		try {
+			await orderConfirmed(orderId, owner.sub, paymentId);
+			[{ id: letterId }] = await waitFor("the capture's dead letter", async () => {
+				const letters = await deadLettersOf(paymentId);
+				return letters.some((l: { operation: string }) => l.operation === "capture") ? letters : undefined;
+			});
+			// Still authorized (nothing was captured), and the order's confirmation is not lost with the capture.
+			expect(await recordOf(orderId)).toMatchObject({ status: "AUTHORIZED", orderState: "CONFIRMED" });
+		} finally {
+			await setOutage(false);
+		}
+		const requeued = await api(
+			base,
+			"POST",
+			`/api/payments/provider/dead-letters/${letterId}/requeue`,
+			undefined,
+			as(admin),
+		);
+		expect(requeued).toMatchObject({ status: 200, body: { resolved: true, status: "CAPTURED" } });
+		expect(await recordOf(orderId)).toMatchObject({ status: "CAPTURED", orderState: "CONFIRMED" });
 	});
 
 	it("when a webhook names an intent not stored yet, then it is kept and applied once the intent is stored", async () => {
