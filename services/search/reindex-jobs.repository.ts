@@ -71,11 +71,16 @@ export class ReindexJobsRepository {
 		} catch (err) {
 			if (!(err instanceof UniqueConstraintError)) throw err;
 		}
+		return { claimed: false, holder: await this.holderOf(slot, now) };
+	}
+
+	/** The job holding `slot`, if any (one abandoned still holds it until the next claim). */
+	async holderOf(slot: string, now = Date.now()): Promise<ReindexJob | undefined> {
 		const [holder] = await this.db.query<JobRow>(`SELECT ${COLUMNS} FROM reindex_jobs WHERE run_slot = ?`, {
 			replacements: [slot],
 			type: QueryTypes.SELECT,
 		});
-		return { claimed: false, holder: holder && toJob(holder, now) };
+		return holder && toJob(holder, now);
 	}
 
 	async progress(jobId: string, processed: number, now = Date.now()): Promise<void> {

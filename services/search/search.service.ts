@@ -32,8 +32,10 @@ interface SearchVars {
 	jobs: ReindexJobsRepository;
 	/** The rebuild this node runs, if any (awaited on stop). */
 	reindexing: Promise<void> | null;
-	/** The last reindex start on this node, settled or not: the next start waits for it (see startReindex). */
-	reindexStart: Promise<unknown>;
+	/** The last reindex start on this node, settled or not, with the job it began: the next start waits for it. */
+	reindexStart: Promise<ReindexJob | undefined>;
+	/** Reindex starts on this node not settled yet (see startReindex). */
+	reindexStartsPending: number;
 	/** The tombstone purge: first run a minute after start, then hourly. */
 	purgeTimer: NodeJS.Timeout | null;
 }
@@ -204,8 +206,20 @@ export default function searchService(config: AppConfig): ServiceSchema {
 				// One start at a time on this node: two starts at once (the in-process index's first build and
 				// an operator's, or two operators) both found no running job, both began a rebuild, and the
 				// later one superseded the earlier, which ended FAILED. Now the later one finds the earlier's job.
+				// A start asked while an earlier one is still being started is answered with the job that one
+				// began (409), even if that job has ended by its turn: a small in-process rebuild can end within
+				// milliseconds, and two operators asking at once must see one rebuild, not two in a row.
 				// Across nodes sharing an engine, the job's run slot decides (claimReindex).
-				const start = this.reindexStart.then(() => this.claimReindex());
+				const askedDuringAStart = this.reindexStartsPending > 0;
+				this.reindexStartsPending++;
+				const start = this.reindexStart
+					.then((earlierJob) => {
+						if (askedDuringAStart && earlierJob) throw new ReindexRunningError(earlierJob.jobId);
+						return this.claimReindex();
+					})
+					.finally(() => {
+						this.reindexStartsPending--;
+					});
 				this.reindexStart = start.catch(() => undefined);
 				return start;
 			},
@@ -214,6 +228,10 @@ export default function searchService(config: AppConfig): ServiceSchema {
 				// A shared engine's index is every search node's: one rebuild of it at a time, whichever node
 				// asks. An in-process index is this node's own: only this node's rebuild can be in its way.
 				const slot = this.engine.kind === "embedded" ? `node:${this.broker.nodeID}` : `index:${config.search.index}`;
+				// Refused at once while a job holds the slot, before asking products for the catalog's size: the
+				// claim below is what makes it atomic, this keeps a refusal from waiting on (and racing) that call.
+				const holder = await this.jobs.holderOf(slot);
+				if (holder?.status === "RUNNING") throw new ReindexRunningError(holder.jobId);
 				const jobId = randomUUID();
 				const total = await catalogSize(this);
 				await claimSlot(this.jobs, slot, { jobId, nodeId: this.broker.nodeID, total });
@@ -240,7 +258,8 @@ export default function searchService(config: AppConfig): ServiceSchema {
 		async started(this: SearchThis) {
 			this.jobs = new ReindexJobsRepository(this.sequelize);
 			this.reindexing = null;
-			this.reindexStart = Promise.resolve();
+			this.reindexStart = Promise.resolve(undefined);
+			this.reindexStartsPending = 0;
 			this.engine = createSearchEngine(config);
 			await startEngine(this.engine, (msg) => this.logger.info(msg));
 			if (this.engine.kind === "embedded") {
