@@ -135,6 +135,9 @@ describe.each([
 	};
 	const signed = (body: string) => postWebhook(body, signWebhook(config.payments.webhookSecret, body));
 
+	/** An operator's requeue of a provider dead letter. */
+	const requeue = (letterId: number) =>
+		api(base, "POST", `/api/payments/provider/dead-letters/${letterId}/requeue`, undefined, as(admin));
 	const setOutage = async (enabled: boolean) => {
 		const res = await api(base, "POST", `/api/payments/provider/outage-mode?enabled=${enabled}`, undefined, as(admin));
 		expect(res).toMatchObject({ status: 200, body: { enabled } });
@@ -395,26 +398,14 @@ describe.each([
 			expect(open.body.every((l: { status: string }) => l.status === "OPEN")).toBe(true);
 
 			// Still down: the replay fails and the dead letter is OPEN again.
-			const early = await api(
-				base,
-				"POST",
-				`/api/payments/provider/dead-letters/${letter.id}/requeue`,
-				undefined,
-				as(admin),
-			);
+			const early = await requeue(letter.id);
 			expect(early).toMatchObject({
 				status: 200,
 				body: { requeued: true, resolved: false, status: "PROVIDER_ERROR", deadLetter: { status: "OPEN" } },
 			});
 
 			await setOutage(false);
-			const requeued = await api(
-				base,
-				"POST",
-				`/api/payments/provider/dead-letters/${letter.id}/requeue`,
-				undefined,
-				as(admin),
-			);
+			const requeued = await requeue(letter.id);
 			expect(requeued).toMatchObject({
 				status: 200,
 				body: { requeued: true, resolved: true, status: "PENDING", deadLetter: { status: "RESOLVED" } },
@@ -425,13 +416,7 @@ describe.each([
 				metricTotal(broker, "payment_provider_requeue_total", { operation: "createIntent" }),
 			).toBeGreaterThanOrEqual(2);
 
-			const again = await api(
-				base,
-				"POST",
-				`/api/payments/provider/dead-letters/${letter.id}/requeue`,
-				undefined,
-				as(admin),
-			);
+			const again = await requeue(letter.id);
 			expect(again).toMatchObject({ status: 409, body: { error: { code: "DEAD_LETTER_NOT_OPEN" } } });
 			const unknown = await api(
 				base,
@@ -463,13 +448,7 @@ describe.each([
 		} finally {
 			await setOutage(false);
 		}
-		const requeued = await api(
-			base,
-			"POST",
-			`/api/payments/provider/dead-letters/${letterId}/requeue`,
-			undefined,
-			as(admin),
-		);
+		const requeued = await requeue(letterId);
 		expect(requeued).toMatchObject({ status: 200, body: { resolved: true, status: "CAPTURED" } });
 		expect(await recordOf(orderId)).toMatchObject({ status: "CAPTURED", orderState: "CONFIRMED" });
 	});
@@ -495,13 +474,7 @@ describe.each([
 		await sleep(200);
 		expect((await paymentOf(orderId))?.status).toBe("PROVIDER_ERROR");
 
-		const requeued = await api(
-			base,
-			"POST",
-			`/api/payments/provider/dead-letters/${letterId}/requeue`,
-			undefined,
-			as(admin),
-		);
+		const requeued = await requeue(letterId);
 		expect(requeued).toMatchObject({ status: 200, body: { resolved: true, status: "AUTHORIZED" } });
 		expect(await paymentOf(orderId)).toMatchObject({
 			status: "AUTHORIZED",
