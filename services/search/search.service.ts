@@ -299,21 +299,19 @@ async function catalogSize(service: Service): Promise<number> {
 
 /**
  * Takes the run slot for a new job, or throws REINDEX_RUNNING naming the job holding it. The holder may
- * end between the refused INSERT and its look-up (nothing holds the slot then): the claim is tried again.
+ * end between the refused INSERT and its look-up (nothing holds the slot then): the claim is tried once more.
  */
 async function claimSlot(
 	jobs: ReindexJobsRepository,
 	slot: string,
 	job: { jobId: string; nodeId: string; total: number },
 ): Promise<void> {
-	for (let attempt = 1; ; attempt++) {
+	for (let attempt = 1; attempt <= 2; attempt++) {
 		const claim = await jobs.claim(slot, job);
 		if (claim.claimed) return;
-		if (claim.holder?.status === "RUNNING" || (claim.holder && attempt >= 3)) {
-			throw new ReindexRunningError(claim.holder.jobId);
-		}
-		if (attempt >= 3) throw new Error(`reindex slot ${slot} is neither free nor held by a job`);
+		if (claim.holder) throw new ReindexRunningError(claim.holder.jobId);
 	}
+	throw new Error(`reindex slot ${slot} was refused twice with no job holding it`);
 }
 
 /** The product's version in the catalog, or the largest safe integer when it is gone (stays out of the index). */
