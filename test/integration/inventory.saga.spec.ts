@@ -223,6 +223,32 @@ describe.each([
 		expect(outcomesOf(o)).toEqual([]);
 	});
 
+	it("when an attempt held a line and failed, and the order was called off before the redelivery, then the redelivery gives the line back", async () => {
+		const a = sku();
+		const b = sku();
+		await setStock(a, 10);
+		await setStock(b, 10);
+		const o = order();
+		// What the failed attempt left: line a reserved (its answer lost, or line b's reserve failed), nothing decided.
+		await broker.call("inventory.reserve", { orderId: o, sku: a, quantity: 4 });
+		await publish(TOPIC.orderTimedOut, o, { orderId: o });
+		await waitFor("the tombstone", async () =>
+			(await hold(o).catch(() => null))?.status === "CANCELLED" ? true : undefined,
+		);
+		await send(
+			orderCreated(o, [
+				{ sku: a, quantity: 4 },
+				{ sku: b, quantity: 1 },
+			]),
+		);
+
+		await waitFor("line a to come back", async () => ((await stock(a)).available === 10 ? true : undefined));
+		await settled(async () => [await stock(a), await stock(b)], 1500);
+		expect(await stock(a)).toMatchObject({ available: 10, reserved: 0 });
+		expect(await stock(b)).toMatchObject({ available: 10, reserved: 0 });
+		expect(outcomesOf(o)).toEqual([]);
+	});
+
 	it("when the confirmation overtakes order.created, then it waits for the order and confirms it", async () => {
 		const a = sku();
 		await setStock(a, 10);

@@ -69,19 +69,31 @@ export async function expectCheckoutConsistent(
 		if (ended.get(order.orderId)?.status !== "CONFIRMED") continue;
 		for (const line of order.items) sold.set(line.sku, (sold.get(line.sku) ?? 0) + line.quantity);
 	}
+	const stockOf = (sku: string) =>
+		broker.call<{ available: number; reserved: number; confirmed: number }, object>("inventory.getStock", { sku });
 	for (const [sku, added] of stockAdded) {
-		const stock = await settled(
-			() =>
-				broker.call<{ available: number; reserved: number; confirmed: number }, object>("inventory.getStock", { sku }),
-			1500,
+		const expected = { reserved: 0, confirmed: sold.get(sku) ?? 0, available: added - (sold.get(sku) ?? 0) };
+		// Inventory hears of the orders' ends through the event broker, after the orders do (seconds behind
+		// when a consumer group is rejoining after an outage): wait for it to catch up, then for the stock to
+		// stay put. A reservation left behind would stay for the reservation TTL (15 min), far longer.
+		await waitFor(
+			`the stock of ${sku} to match the ended orders`,
+			async () => {
+				const { reserved, confirmed, available } = await stockOf(sku);
+				return reserved === 0 && confirmed === expected.confirmed && available === expected.available
+					? true
+					: undefined;
+			},
 			120_000,
-		);
-		expect({ sku, ...stock }).toMatchObject({
-			sku,
-			reserved: 0,
-			confirmed: sold.get(sku) ?? 0,
-			available: added - (sold.get(sku) ?? 0),
-		});
+			500,
+		).catch(() => undefined);
+		const stock = await settled(() => stockOf(sku), 1500, 30_000);
+		if (stock.reserved !== 0 || stock.confirmed !== expected.confirmed) {
+			// Say which orders inventory disagrees on, so that a failure names them.
+			const ofSku = orders.filter((o) => o.items.some((line) => line.sku === sku));
+			expect({ sku, disagreeing: await holdsDisagreeing(broker, ofSku, ended) }).toEqual({ sku, disagreeing: [] });
+		}
+		expect({ sku, ...stock }).toMatchObject({ sku, ...expected });
 	}
 
 	// Payments settle after the order's end event: captures and voids are asynchronous.
@@ -105,4 +117,24 @@ export async function expectCheckoutConsistent(
 			confirmed ? "CAPTURED" : expect.not.stringMatching(/^(AUTHORIZED|CAPTURED|STUCK.*)$/),
 		]);
 	}
+}
+
+/** Orders whose hold in inventory does not say what their end says: `orderId ended -> hold (settled)`. */
+async function holdsDisagreeing(
+	broker: ServiceBroker,
+	orders: readonly PlacedOrder[],
+	ended: ReadonlyMap<string, OrderState>,
+): Promise<string[]> {
+	const disagreeing: string[] = [];
+	for (const order of orders) {
+		const end = ended.get(order.orderId)?.status;
+		const hold = await broker
+			.call<{ status: string; settled: boolean }, object>("inventory.orderHold", { orderId: order.orderId })
+			.catch(() => null);
+		const agrees = end === "CONFIRMED" ? hold?.status === "CONFIRMED" : hold !== null && hold.status !== "RESERVED";
+		if (!agrees || !hold?.settled) {
+			disagreeing.push(`${order.orderId} ${end} -> ${hold ? `${hold.status} (settled: ${hold.settled})` : "no hold"}`);
+		}
+	}
+	return disagreeing;
 }

@@ -75,7 +75,11 @@ export class OrderSaga {
 		items: OrderLine[] | { invalid: string },
 	): Promise<OrderOutcome> {
 		const { orderId } = envelope.payload;
-		if (await this.holds.find(orderId)) return this.recordSeen(envelope, "already-decided");
+		const decided = await this.holds.find(orderId);
+		if (decided) {
+			if (!("invalid" in items)) await this.releaseUnnamedLines(decided, items);
+			return this.recordSeen(envelope, "already-decided");
+		}
 
 		if ("invalid" in items) {
 			return this.decide(envelope, [], failure(envelope, "INVALID_ORDER", items.invalid, []));
@@ -185,6 +189,20 @@ export class OrderSaga {
 			await Promise.all(lines.map((line) => this.lines.release(orderId, line.sku)));
 		}
 		return "already-decided";
+	}
+
+	/**
+	 * A hold that gives the order's stock back but does not name some of its lines: the tombstone of an
+	 * order called off before inventory decided it. An earlier attempt of this event may have reserved
+	 * those lines and failed before deciding (a reserve that timed out yet committed, a release that
+	 * failed after losing to the tombstone); the attempt that finds the tombstone gives them back.
+	 * Releasing a line never reserved is a no-op.
+	 */
+	private async releaseUnnamedLines(hold: OrderHold, items: OrderLine[]): Promise<void> {
+		if (!RELEASING.includes(hold.status)) return;
+		const named = new Set(hold.lines.map((line) => line.sku));
+		const unnamed = items.filter((line) => !named.has(line.sku));
+		await Promise.all(unnamed.map((line) => this.lines.release(hold.orderId, line.sku)));
 	}
 
 	private async recordSeen(envelope: EventEnvelope, outcome: OrderOutcome): Promise<OrderOutcome> {
