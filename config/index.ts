@@ -130,6 +130,13 @@ function readEnv(env: NodeJS.ProcessEnv) {
 			PAYMENT_SANDBOX_WEBHOOK_DELAY_MS: nonNegativeNumber({ default: 50 }),
 			PAYMENT_SANDBOX_DUPLICATE_RATE: nonNegativeNumber({ default: 0 }),
 			PAYMENT_SANDBOX_REORDER_RATE: nonNegativeNumber({ default: 0 }),
+			NOTIFY_PROVIDER: str({ default: "log", choices: ["log", "smtp"] }),
+			SMTP_URL: optionalUrl(["smtp", "smtps"])({ default: "" }),
+			NOTIFY_FROM: str({ default: "Moleculer Shop <shop@localhost>" }),
+			NOTIFY_MAX_ATTEMPTS: positiveInt(100)({ default: 5 }),
+			NOTIFY_RETRY_BACKOFF_MS: positiveInt(3_600_000)({ default: 30_000 }),
+			NOTIFY_RETRY_INTERVAL_MS: positiveInt(3_600_000)({ default: 5_000 }),
+			NOTIFY_SEND_TIMEOUT_MS: positiveInt(120_000)({ default: 10_000 }),
 			SEARCH_URL: optionalUrl(["http", "https"])({ default: "" }),
 			SEARCH_ENGINE: str({ default: "opensearch", choices: ["opensearch", "elasticsearch"] }),
 			SEARCH_INDEX: str({ default: "shop-products" }),
@@ -274,6 +281,19 @@ export interface AppConfig {
 		/** The built-in sandbox provider: its answer latency, webhook delay, and how often it misbehaves. */
 		sandbox: { latencyMs: number; webhookDelayMs: number; duplicateRate: number; reorderRate: number };
 	};
+	notifications: {
+		/** `log` writes each message to the log; `smtp` sends it through `smtpUrl`. */
+		provider: "log" | "smtp";
+		smtpUrl: string;
+		from: string;
+		/** Deliveries are tried this many times (backoff doubling from `retryBackoffMs`), then dead-lettered. */
+		maxAttempts: number;
+		retryBackoffMs: number;
+		/** How often each node looks for due retries (and deliveries a dead node left). */
+		retryIntervalMs: number;
+		/** A send that takes longer failed (and a node that died mid-send is taken over after it). */
+		sendTimeoutMs: number;
+	};
 	search: {
 		/** OpenSearch or Elasticsearch; "" = the embedded in-process index, rebuilt from the catalog at start. */
 		url: string;
@@ -403,6 +423,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	}
 	for (const name of ["PAYMENT_SANDBOX_DUPLICATE_RATE", "PAYMENT_SANDBOX_REORDER_RATE"] as const) {
 		if (e[name] > 1) throw new ConfigError(`invalid configuration: ${name} must be a ratio in 0..1`);
+	}
+	const runsNotifications = e.SERVICES.length === 0 || e.SERVICES.includes("notifications");
+	if (runsNotifications && e.NOTIFY_PROVIDER === "smtp" && e.SMTP_URL === "") {
+		throw new ConfigError("invalid configuration: NOTIFY_PROVIDER=smtp needs SMTP_URL (smtp://host:port)");
 	}
 	// Only a node that runs payments signs and checks webhooks.
 	const runsPayments = e.SERVICES.length === 0 || e.SERVICES.includes("payments");
@@ -549,6 +573,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 				duplicateRate: e.PAYMENT_SANDBOX_DUPLICATE_RATE,
 				reorderRate: e.PAYMENT_SANDBOX_REORDER_RATE,
 			},
+		},
+		notifications: {
+			provider: e.NOTIFY_PROVIDER as "log" | "smtp",
+			smtpUrl: e.SMTP_URL,
+			from: e.NOTIFY_FROM,
+			maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+			retryBackoffMs: e.NOTIFY_RETRY_BACKOFF_MS,
+			retryIntervalMs: e.NOTIFY_RETRY_INTERVAL_MS,
+			sendTimeoutMs: e.NOTIFY_SEND_TIMEOUT_MS,
 		},
 		search: {
 			url: e.SEARCH_URL,

@@ -11,6 +11,7 @@ export const SERVICE_MODULES: Record<string, string> = {
 	inventory: "./inventory/inventory.service",
 	orders: "./orders/orders.service",
 	payments: "./payments/payments.service",
+	notifications: "./notifications/notifications.service",
 	search: "./search/search.service",
 	events: "./events/events.service",
 };

@@ -6,6 +6,11 @@
  */
 
 import { TOPIC } from "./checkout-topics";
+import { NOTIFICATION_TOPIC } from "./notification-topics";
 import { PRODUCT_TOPIC } from "./product-topics";
 
-export const PRODUCED_TOPICS: readonly string[] = [...Object.values(TOPIC), ...Object.values(PRODUCT_TOPIC)];
+export const PRODUCED_TOPICS: readonly string[] = [
+	...Object.values(TOPIC),
+	...Object.values(PRODUCT_TOPIC),
+	...Object.values(NOTIFICATION_TOPIC),
+];

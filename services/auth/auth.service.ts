@@ -253,6 +253,16 @@ export default function authService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/** Internal (notifications): where to write to a user, or null for an unknown user. */
+			contactOf: {
+				visibility: "public",
+				params: { userId: { type: "string", min: 1, max: 64 } },
+				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<{ email: string } | null> {
+					const account = await this.accounts.findById(ctx.params.userId);
+					return account ? { email: account.email } : null;
+				},
+			},
+
 			/** For the gateway: the claims of a token that is well signed, unexpired and not revoked. */
 			validate: {
 				visibility: "public",

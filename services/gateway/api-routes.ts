@@ -89,6 +89,10 @@ const ROLE_BY_ACTION: Record<string, string> = {
 	"search.reindexStatus": ADMIN_ROLE,
 	"search.evaluateRelevance": ADMIN_ROLE,
 	"search.datasetHealth": ADMIN_ROLE,
+	"notifications.failed": ADMIN_ROLE,
+	"notifications.retryFailed": ADMIN_ROLE,
+	"notifications.deadLetters": ADMIN_ROLE,
+	"notifications.requeueDeadLetter": ADMIN_ROLE,
 };
 
 export function roleNeededFor(action: string | undefined): string | undefined {
@@ -114,6 +118,18 @@ export const PAYMENTS_ALIASES: Record<string, string> = {
 	"GET /provider/dead-letters": "payments.deadLetters",
 	"POST /provider/dead-letters/:id/requeue": "payments.requeueDeadLetter",
 	"GET /:paymentId": "payments.get",
+};
+
+/**
+ * `/api/notifications`: a token for every call; a shopper reads their own messages, operators anyone's
+ * (`?userId=`), the failed ones and the dead letters.
+ */
+export const NOTIFICATIONS_ALIASES: Record<string, string> = {
+	"GET /": "notifications.list",
+	"GET /failed": "notifications.failed",
+	"POST /retry-failed": "notifications.retryFailed",
+	"GET /dead-letters": "notifications.deadLetters",
+	"POST /dead-letters/:id/requeue": "notifications.requeueDeadLetter",
 };
 
 /** `/api/payments/webhook`: the provider's calls, public; the action checks their signature. */

@@ -17,6 +17,7 @@ import {
 	AUTH_ALIASES,
 	CART_ALIASES,
 	INVENTORY_ALIASES,
+	NOTIFICATIONS_ALIASES,
 	ORDERS_ALIASES,
 	PAYMENTS_ALIASES,
 	PAYMENTS_WEBHOOK_ALIASES,
@@ -258,6 +259,10 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				route("/api/payments", PAYMENTS_ALIASES, {
 					authorization: "requireCaller",
 					limit: ["payments", limits.api],
+				}),
+				route("/api/notifications", NOTIFICATIONS_ALIASES, {
+					authorization: "requireCaller",
+					limit: ["notifications", limits.api],
 				}),
 				route("/api", { "GET /health": "api.health" }, { authenticated: false }),
 				// The API describes itself (services/gateway/openapi/): no token, no version header. Paths of their own: a

@@ -108,6 +108,15 @@ export default function usersService(_config: AppConfig): ServiceSchema {
 					return null;
 				},
 			},
+
+			/** Internal (notifications): a user's preferences (`orderUpdates: false` turns order mails off). */
+			preferencesOf: {
+				visibility: "public",
+				params: { userId: { type: "string", min: 1, max: 64 } },
+				async handler(this: UsersThis, ctx: Context<{ userId: string }>) {
+					return (await this.repository.profile(ctx.params.userId)).preferences;
+				},
+			},
 		},
 
 		async started(this: UsersThis) {

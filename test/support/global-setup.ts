@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
 		nats: infra.natsUrl,
 		kafka: infra.kafkaUrl,
 		opensearch: infra.searchUrl,
+		mailpit: infra.smtpUrl,
 	};
 	const missing: string[] = [];
 	for (const [name, url] of Object.entries(wanted)) {

@@ -38,6 +38,7 @@ export const ERROR_STATUSES_BY_SERVICE: Record<string, readonly number[]> = {
 	orders: [404, 409],
 	payments: [401, 404, 409],
 	search: [404, 409, 503],
+	notifications: [403, 404, 409],
 	events: [404, 409],
 	api: [],
 };

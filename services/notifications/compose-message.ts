@@ -1,0 +1,69 @@
+import type {
+	OrderCreatedPayload,
+	PaymentAuthorizedPayload,
+	PaymentFailedPayload,
+} from "../../lib/events/checkout-topics";
+import { TOPIC } from "../../lib/events/checkout-topics";
+import type { EventEnvelope } from "../../lib/events/event-envelope";
+import type { NewNotification } from "./notifications.repository";
+import { money, render, TEMPLATES } from "./templates";
+
+/** What composing a message reads from other services (through actions: their tables are theirs). */
+export interface Recipients {
+	/** The user an order belongs to, or null when nobody knows the order. */
+	userOfOrder(orderId: string): Promise<string | null>;
+	/** The user's address, or null for an unknown user. */
+	emailOf(userId: string): Promise<string | null>;
+	/** False when the user turned order updates off. */
+	wantsOrderUpdates(userId: string): Promise<boolean>;
+}
+
+type Payload = Partial<OrderCreatedPayload & PaymentAuthorizedPayload & PaymentFailedPayload>;
+
+/** The fields a template may use, from the event's payload. */
+function viewOf(type: string, payload: Payload): Record<string, unknown> {
+	if (type === TOPIC.orderCreated) {
+		const items = (payload.items ?? []).map((line) => ({
+			quantity: line.quantity,
+			label: "name" in line && typeof line.name === "string" ? line.name : line.sku,
+		}));
+		return { orderId: payload.orderId, items, amount: money(payload.amountCents, payload.currency) };
+	}
+	return {
+		orderId: payload.orderId,
+		amount: money(payload.amountCents, payload.currency),
+		message: payload.message ?? payload.reason,
+	};
+}
+
+/**
+ * The message an event makes, addressed: `PENDING` to send, or `SKIPPED` with the reason as its `lastError`
+ * when the shopper turned order updates off or has no address. Null when the event names no order
+ * or its user is unknown (nothing to address it to).
+ */
+export async function composeMessage(envelope: EventEnvelope, recipients: Recipients): Promise<NewNotification | null> {
+	const template = TEMPLATES[envelope.type];
+	const payload = (envelope.payload ?? {}) as Payload;
+	if (!template || typeof payload.orderId !== "string") return null;
+	const userId =
+		typeof payload.userId === "string" && payload.userId !== ""
+			? payload.userId
+			: await recipients.userOfOrder(payload.orderId);
+	if (!userId) return null;
+	const [email, wanted] = await Promise.all([recipients.emailOf(userId), recipients.wantsOrderUpdates(userId)]);
+	const { subject, body } = render(template, viewOf(envelope.type, payload));
+	const skipReason = !wanted ? "order updates turned off" : email === null ? "no address on file" : undefined;
+	return {
+		sourceEventId: envelope.eventId,
+		sourceType: envelope.type,
+		template: template.name,
+		orderId: payload.orderId,
+		userId,
+		recipient: email,
+		subject,
+		body,
+		status: skipReason ? "SKIPPED" : "PENDING",
+		lastError: skipReason ?? null,
+		correlationId: envelope.correlationId ?? null,
+	};
+}

@@ -1,0 +1,70 @@
+import Mustache from "mustache";
+
+/**
+ * The messages the shop sends, one per event type: a subject and a plain-text body, as Mustache
+ * templates over the event's fields (`{{orderId}}`, `{{amount}}`, ...). Values are inserted as they
+ * are (plain text mail: nothing to escape); a missing value renders empty rather than failing.
+ */
+export interface MessageTemplate {
+	name: string;
+	subject: string;
+	body: string;
+}
+
+export const TEMPLATES: Record<string, MessageTemplate> = {
+	"order.created.v1": {
+		name: "order-received",
+		subject: "We received your order {{orderId}}",
+		body: [
+			"Hello,",
+			"",
+			"thank you for your order {{orderId}}.",
+			"{{#items}}",
+			"- {{quantity}} x {{label}}",
+			"{{/items}}",
+			"{{#amount}}Total: {{amount}}{{/amount}}",
+			"",
+			"We will write again once your payment has gone through.",
+		].join("\n"),
+	},
+	"payment.authorized.v1": {
+		name: "payment-authorized",
+		subject: "Payment received for order {{orderId}}",
+		body: [
+			"Hello,",
+			"",
+			"your payment of {{amount}} for order {{orderId}} was authorized.",
+			"Your order is being confirmed.",
+		].join("\n"),
+	},
+	"payment.failed.v1": {
+		name: "payment-failed",
+		subject: "Payment for order {{orderId}} did not go through",
+		body: [
+			"Hello,",
+			"",
+			"the payment for your order {{orderId}} did not go through: {{message}}.",
+			"Nothing was charged. You can place the order again with another payment method.",
+		].join("\n"),
+	},
+};
+
+/** The event types that make a message. */
+export const NOTIFIED_TYPES = Object.keys(TEMPLATES);
+
+/** `12.50 EUR` from minor units. */
+export function money(amountCents: number | undefined, currency: string | undefined): string | undefined {
+	if (typeof amountCents !== "number" || !Number.isFinite(amountCents)) return undefined;
+	return `${(amountCents / 100).toFixed(2)}${currency ? ` ${currency}` : ""}`;
+}
+
+/** Subject and body of `template` over `view`. */
+export function render(template: MessageTemplate, view: Record<string, unknown>): { subject: string; body: string } {
+	const plain = { escape: (value: unknown) => String(value) };
+	return {
+		subject: Mustache.render(template.subject, view, undefined, plain)
+			.replace(/[\r\n]+/g, " ")
+			.slice(0, 200),
+		body: Mustache.render(template.body, view, undefined, plain),
+	};
+}

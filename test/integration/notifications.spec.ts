@@ -1,0 +1,299 @@
+/**
+ * Notifications end to end on real parts: order and payment events through Kafka, MariaDB, the real
+ * auth and users services, mails through a private Mailpit (a real SMTP server the test stops and
+ * starts), read back through Mailpit's API and the gateway.
+ */
+import type { ServiceBroker, ServiceSchema } from "moleculer";
+import { signAccessToken } from "../../lib/auth/access-token";
+import { TOPIC } from "../../lib/events/checkout-topics";
+import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
+import { NOTIFICATION_TOPIC } from "../../lib/events/notification-topics";
+import authService from "../../services/auth/auth.service";
+import gatewayService from "../../services/gateway/api.service";
+import notificationsService from "../../services/notifications/notifications.service";
+import usersService from "../../services/users/users.service";
+import { startBroker, testConfig, uniqueId } from "../support/brokers";
+import { publishEvent } from "../support/checkout";
+import { sleep, waitFor } from "../support/events/harness";
+import { api, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
+import { infra } from "../support/infra";
+import { mailpitAvailable, PrivateMailpit } from "../support/mailpit";
+
+interface View {
+	id: number;
+	status: string;
+	template: string;
+	attempts: number;
+	subject: string;
+	lastError: string | null;
+	userId: string;
+}
+
+const withMailpit = mailpitAvailable() ? describe : describe.skip;
+
+withMailpit("notifications (Kafka, MariaDB, a private Mailpit)", () => {
+	let mailpit: PrivateMailpit;
+	let broker: ServiceBroker;
+	let base: string;
+	let admin: string;
+	const outEvents: EventEnvelope[] = [];
+
+	/** A shopper signed up through the gateway: their id, email and token. */
+	async function shopper(): Promise<{ userId: string; email: string; token: string }> {
+		const email = `buyer-${uniqueId()}@example.com`;
+		const signup = await api(base, "POST", "/api/auth/signup", { email, password: "a long password" });
+		expect(signup.status).toBe(201);
+		const token = signup.body.accessToken as string;
+		const me = await api(base, "GET", "/api/auth/validate", undefined, { authorization: `Bearer ${token}` });
+		return { userId: me.body.sub as string, email, token };
+	}
+
+	const orderCreatedFor = (userId: string, orderId = `o-${uniqueId()}`) =>
+		newEvent(
+			TOPIC.orderCreated,
+			orderId,
+			{
+				orderId,
+				userId,
+				items: [{ sku: "MUG-1", productId: "p-1", name: "Blue mug", quantity: 2, unitPriceCents: 1250 }],
+				amountCents: 2500,
+				currency: "EUR",
+				paymentMethod: "sandbox_authorize",
+			},
+			`corr-${orderId}`,
+		);
+	const messagesOf = async (token: string, query = ""): Promise<View[]> =>
+		(await api(base, "GET", `/api/notifications${query}`, undefined, { authorization: `Bearer ${token}` })).body;
+	const inspect = (id: number) => broker.call<View, object>("notifications.inspect", { id });
+	const mailsTo = (email: string) => mailpit.mailsTo(email);
+
+	beforeAll(async () => {
+		mailpit = await PrivateMailpit.create();
+		await mailpit.start();
+		const config = testConfig({
+			DATABASE_URL: infra.databaseUrl,
+			EVENTS_URL: infra.kafkaUrl,
+			DB_NAME_PREFIX: `shop_t${uniqueId()}_`,
+			LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "error",
+			NOTIFY_PROVIDER: "smtp",
+			SMTP_URL: mailpit.smtpUrl,
+			NOTIFY_MAX_ATTEMPTS: "3",
+			// The sweep retries no sooner than 2.5 s after a first failure: long enough for the test to ask first.
+			NOTIFY_RETRY_BACKOFF_MS: "5000",
+			NOTIFY_RETRY_INTERVAL_MS: "200",
+			NOTIFY_SEND_TIMEOUT_MS: "3000",
+			OUTBOX_RELAY_INTERVAL_MS: "200",
+		});
+		const collect = (e: EventEnvelope) => {
+			outEvents.push(e);
+		};
+		const listener = {
+			name: "notification-listener",
+			channels: {
+				[NOTIFICATION_TOPIC.deadLettered]: { group: "test", handler: collect },
+				[NOTIFICATION_TOPIC.alert]: { group: "test", handler: collect },
+			},
+		} as ServiceSchema;
+		broker = await startBroker(config, [
+			gatewayService(config),
+			authService(config),
+			usersService(config),
+			notificationsService(config),
+			listener,
+		]);
+		base = gatewayBaseUrl(broker);
+		admin = await signAccessToken({ sub: "ops", roles: ["admin"] }, config.auth);
+		// Kafka consumer groups start at the end of a topic once joined: wait until an event gets through.
+		const probe = await shopper();
+		await waitFor(
+			"a probe order's mail",
+			async () => {
+				await publishEvent(broker, orderCreatedFor(probe.userId));
+				await sleep(1000);
+				return (await mailsTo(probe.email)).length > 0 ? true : undefined;
+			},
+			90_000,
+			0,
+		);
+	}, 120_000);
+
+	afterAll(async () => {
+		await broker?.stop();
+		await mailpit?.dispose();
+	});
+
+	it("when an order is placed and paid, then the shopper gets both mails and sees them as SENT", async () => {
+		const buyer = await shopper();
+		const created = orderCreatedFor(buyer.userId);
+		const orderId = created.payload.orderId;
+		await publishEvent(broker, created);
+		// No userId on the payment: the service finds the order's shopper itself.
+		await publishEvent(
+			broker,
+			newEvent(
+				TOPIC.paymentAuthorized,
+				orderId,
+				{ orderId, paymentId: "pay-1", amountCents: 2500, currency: "EUR" },
+				`corr-${orderId}`,
+			),
+		);
+
+		const mails = await waitFor("two mails", async () => {
+			const arrived = await mailsTo(buyer.email);
+			return arrived.length >= 2 ? arrived : undefined;
+		});
+		expect(mails.map((m) => m.Subject).sort()).toEqual([
+			`Payment received for order ${orderId}`,
+			`We received your order ${orderId}`,
+		]);
+		const received = mails.find((m) => m.Subject.startsWith("We received")) as { ID: string };
+		expect(await mailpit.textOf(received.ID)).toContain("- 2 x Blue mug");
+		expect(await mailpit.textOf(received.ID)).toContain("Total: 25.00 EUR");
+
+		const listed = await waitFor("both SENT", async () => {
+			const mine = await messagesOf(buyer.token);
+			return mine.length === 2 && mine.every((m) => m.status === "SENT") ? mine : undefined;
+		});
+		expect(listed.map((m) => m.template).sort()).toEqual(["order-received", "payment-authorized"]);
+	});
+
+	it("when the same event arrives three times, then one mail is sent", async () => {
+		const buyer = await shopper();
+		const created = orderCreatedFor(buyer.userId);
+		await Promise.all([1, 2, 3].map(() => publishEvent(broker, created)));
+		await waitFor("the mail", async () => ((await mailsTo(buyer.email)).length > 0 ? true : undefined));
+		await sleep(1500);
+		expect(await mailsTo(buyer.email)).toHaveLength(1);
+		expect(await messagesOf(buyer.token)).toHaveLength(1);
+	});
+
+	it("when the shopper turned order updates off, then nothing is sent and the message is SKIPPED", async () => {
+		const buyer = await shopper();
+		const auth = { authorization: `Bearer ${buyer.token}` };
+		expect((await api(base, "PUT", "/api/users/me/preferences", { orderUpdates: false }, auth)).status).toBe(200);
+		await publishEvent(broker, orderCreatedFor(buyer.userId));
+
+		const [message] = await waitFor("the message", async () => {
+			const mine = await messagesOf(buyer.token);
+			return mine.length > 0 ? mine : undefined;
+		});
+		expect(message).toMatchObject({ status: "SKIPPED", lastError: "order updates turned off", attempts: 0 });
+		await sleep(1000);
+		expect(await mailsTo(buyer.email)).toEqual([]);
+	});
+
+	it("when a shopper asks for another's messages, then 403; an operator may, and the operator routes need the role", async () => {
+		const buyer = await shopper();
+		const other = await shopper();
+		const auth = { authorization: `Bearer ${buyer.token}` };
+		const refused = await api(base, "GET", `/api/notifications?userId=${other.userId}`, undefined, auth);
+		expect(refused.status).toBe(403);
+		expect(refused.body).toMatchObject(ERROR_SHAPE);
+		expect((await api(base, "GET", "/api/notifications/dead-letters", undefined, auth)).status).toBe(403);
+		expect((await api(base, "POST", "/api/notifications/retry-failed", {}, auth)).status).toBe(403);
+		const asOperator = await api(base, "GET", `/api/notifications?userId=${other.userId}`, undefined, {
+			authorization: `Bearer ${admin}`,
+		});
+		expect(asOperator.status).toBe(200);
+		expect(asOperator.body).toEqual([]);
+		const bad = await api(
+			base,
+			"POST",
+			"/api/notifications/dead-letters/abc/requeue",
+			{},
+			{
+				authorization: `Bearer ${admin}`,
+			},
+		);
+		expect(bad.status).toBe(400);
+		const missing = await api(
+			base,
+			"POST",
+			"/api/notifications/dead-letters/999999999/requeue",
+			{},
+			{
+				authorization: `Bearer ${admin}`,
+			},
+		);
+		expect(missing.status).toBe(404);
+		expect(missing.body.error.code).toBe("NOTIFICATION_NOT_FOUND");
+	});
+
+	it("when the mail server is down, then a failed message is listed, and retry-failed sends it once the server is back", async () => {
+		const buyer = await shopper();
+		await mailpit.stop();
+		try {
+			await publishEvent(broker, orderCreatedFor(buyer.userId));
+			const [failed] = await waitFor("the first attempt to fail", async () => {
+				const mine = await messagesOf(buyer.token);
+				return mine[0]?.status === "FAILED" ? mine : undefined;
+			});
+			expect(failed).toMatchObject({ status: "FAILED", attempts: 1 });
+			const listed = (
+				await api(base, "GET", "/api/notifications/failed", undefined, { authorization: `Bearer ${admin}` })
+			).body as View[];
+			expect(listed.map((m) => m.id)).toContain((failed as View).id);
+		} finally {
+			await mailpit.start();
+		}
+		const retried = await api(
+			base,
+			"POST",
+			"/api/notifications/retry-failed",
+			{},
+			{ authorization: `Bearer ${admin}` },
+		);
+		expect(retried.status).toBe(200);
+		expect(retried.body).toMatchObject({ sent: 1, failed: 0, dead: 0 });
+		expect((await messagesOf(buyer.token))[0]).toMatchObject({ status: "SENT", attempts: 2 });
+		expect(await mailsTo(buyer.email)).toHaveLength(1);
+	});
+
+	it("when every attempt fails, then the message is dead-lettered with notification.dlq.v1 and an alert, and a requeue sends it", async () => {
+		const buyer = await shopper();
+		await mailpit.stop();
+		let dead: View | undefined;
+		try {
+			await publishEvent(broker, orderCreatedFor(buyer.userId));
+			[dead] = await waitFor(
+				"the message to be dead-lettered",
+				async () => {
+					const mine = await messagesOf(buyer.token);
+					return mine[0]?.status === "DEAD" ? mine : undefined;
+				},
+				60_000,
+				200,
+			);
+		} finally {
+			await mailpit.start();
+		}
+		if (!dead) throw new Error("no dead letter");
+		expect(dead).toMatchObject({ status: "DEAD", attempts: 3 });
+		const letters = (
+			await api(base, "GET", "/api/notifications/dead-letters", undefined, { authorization: `Bearer ${admin}` })
+		).body as View[];
+		expect(letters.map((m) => m.id)).toContain(dead.id);
+		const published = await waitFor("the dead letter and alert events", async () => {
+			const mine = outEvents.filter((e) => (e.payload as { notificationId: number }).notificationId === dead.id);
+			return mine.length >= 2 ? mine : undefined;
+		});
+		expect(published.map((e) => e.type).sort()).toEqual([NOTIFICATION_TOPIC.alert, NOTIFICATION_TOPIC.deadLettered]);
+		expect(published.find((e) => e.type === NOTIFICATION_TOPIC.deadLettered)?.payload).toMatchObject({
+			notificationId: dead.id,
+			template: "order-received",
+			userId: buyer.userId,
+			attempts: 3,
+		});
+
+		const requeue = () =>
+			api(base, "POST", `/api/notifications/dead-letters/${dead.id}/requeue`, {}, { authorization: `Bearer ${admin}` });
+		const first = await requeue();
+		expect(first.status).toBe(200);
+		expect(first.body.notification).toMatchObject({ id: dead.id, status: "SENT", attempts: 1 });
+		expect(await mailsTo(buyer.email)).toHaveLength(1);
+		const again = await requeue();
+		expect(again.status).toBe(409);
+		expect(again.body.error.code).toBe("NOTIFICATION_NOT_DEAD");
+		expect((await inspect(dead.id)).status).toBe("SENT");
+	});
+});
