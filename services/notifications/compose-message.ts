@@ -32,7 +32,8 @@ function viewOf(type: string, payload: Payload): Record<string, unknown> {
 	return {
 		orderId: payload.orderId,
 		amount: money(payload.amountCents, payload.currency),
-		message: payload.message ?? payload.reason,
+		// The template ends the sentence itself.
+		message: (payload.message ?? payload.reason)?.replace(/[.\s]+$/, ""),
 	};
 }
 

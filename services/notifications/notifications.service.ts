@@ -105,6 +105,8 @@ export default function notificationsService(config: AppConfig): ServiceSchema {
 			retryFailed: {
 				async handler(this: NotificationsThis) {
 					const due = await this.repository.makeFailedDue(Date.now());
+					// A sweep already running read its due list before: let it end, then sweep again.
+					await this.sweeping?.catch(() => undefined);
 					const outcomes = (await this.sweep()) as Partial<Record<string, number>>;
 					return { retried: due, sent: outcomes.SENT ?? 0, failed: outcomes.FAILED ?? 0, dead: outcomes.DEAD ?? 0 };
 				},
