@@ -12,6 +12,7 @@ export const SERVICE_MODULES: Record<string, string> = {
 	orders: "./orders/orders.service",
 	payments: "./payments/payments.service",
 	notifications: "./notifications/notifications.service",
+	reviews: "./reviews/reviews.service",
 	search: "./search/search.service",
 	events: "./events/events.service",
 };

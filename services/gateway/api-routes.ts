@@ -89,6 +89,8 @@ const ROLE_BY_ACTION: Record<string, string> = {
 	"search.reindexStatus": ADMIN_ROLE,
 	"search.evaluateRelevance": ADMIN_ROLE,
 	"search.datasetHealth": ADMIN_ROLE,
+	"reviews.moderationQueue": ADMIN_ROLE,
+	"reviews.moderate": ADMIN_ROLE,
 	"notifications.failed": ADMIN_ROLE,
 	"notifications.retryFailed": ADMIN_ROLE,
 	"notifications.deadLetters": ADMIN_ROLE,
@@ -118,6 +120,23 @@ export const PAYMENTS_ALIASES: Record<string, string> = {
 	"GET /provider/dead-letters": "payments.deadLetters",
 	"POST /provider/dead-letters/:id/requeue": "payments.requeueDeadLetter",
 	"GET /:paymentId": "payments.get",
+};
+
+/**
+ * `/api/reviews`: a product's approved reviews and rating summary are public; writing, changing and
+ * removing one's own review needs a token (the actions ask for it); moderation the admin role.
+ * The fixed paths come before `/:id`.
+ */
+export const REVIEWS_ALIASES: Record<string, string> = {
+	"GET /": "reviews.list",
+	"GET /summary/:productId": "reviews.summary",
+	"GET /mine": "reviews.mine",
+	"GET /moderation": "reviews.moderationQueue",
+	"POST /": "reviews.create",
+	"GET /:id": "reviews.get",
+	"PUT /:id": "reviews.update",
+	"DELETE /:id": "reviews.remove",
+	"POST /:id/moderate": "reviews.moderate",
 };
 
 /**

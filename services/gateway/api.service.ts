@@ -22,6 +22,7 @@ import {
 	PAYMENTS_ALIASES,
 	PAYMENTS_WEBHOOK_ALIASES,
 	PRODUCTS_ALIASES,
+	REVIEWS_ALIASES,
 	roleNeededFor,
 	SEARCH_ALIASES,
 	USERS_ALIASES,
@@ -259,6 +260,11 @@ export default function gatewayService(config: AppConfig): ServiceSchema {
 				route("/api/payments", PAYMENTS_ALIASES, {
 					authorization: "requireCaller",
 					limit: ["payments", limits.api],
+				}),
+				// Reads public, writes with the caller's token (the actions require it), moderation an operator's.
+				route("/api/reviews", REVIEWS_ALIASES, {
+					authorization: "requireRoleIfAny",
+					limit: ["reviews", limits.api],
 				}),
 				route("/api/notifications", NOTIFICATIONS_ALIASES, {
 					authorization: "requireCaller",

@@ -22,6 +22,8 @@ export const SUCCESS_STATUSES: Record<string, readonly number[]> = {
 	// 200: the same Idempotency-Key / order answered again.
 	"orders.create": [201, 200],
 	"payments.createIntent": [201, 200],
+	"reviews.create": [201],
+	"reviews.remove": [204],
 	// 503: the same body, while the node starts or a dependency is down.
 	"api.health": [200, 503],
 };
@@ -39,6 +41,8 @@ export const ERROR_STATUSES_BY_SERVICE: Record<string, readonly number[]> = {
 	payments: [401, 404, 409],
 	search: [404, 409, 503],
 	notifications: [403, 404, 409],
+	// 404: also the catalog's PRODUCT_NOT_FOUND when the reviewed product does not exist.
+	reviews: [404, 409],
 	events: [404, 409],
 	api: [],
 };
@@ -49,6 +53,11 @@ export const CALLER_REQUIRED_BY_ACTION: ReadonlySet<string> = new Set([
 	"auth.changePassword",
 	"auth.whoami",
 	"cart.merge",
+	"reviews.create",
+	"reviews.get",
+	"reviews.update",
+	"reviews.remove",
+	"reviews.mine",
 ]);
 
 export interface HeaderParameter {
