@@ -4,6 +4,7 @@
  * starts), read back through Mailpit's API and the gateway.
  */
 import type { ServiceBroker, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { TOPIC } from "../../lib/events/checkout-topics";
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
@@ -247,6 +248,25 @@ withMailpit("notifications (Kafka, MariaDB, a private Mailpit)", () => {
 		expect(retried.body).toMatchObject({ sent: 1, failed: 0, dead: 0 });
 		expect((await messagesOf(buyer.token))[0]).toMatchObject({ status: "SENT", attempts: 2 });
 		expect(await mailsTo(buyer.email)).toHaveLength(1);
+	});
+
+	it("when a node died after recording a message and before sending it, then another node's sweep sends it once its lease ends", async () => {
+		const buyer = await shopper();
+		// What the dead node left: the message PENDING, its lease (next_attempt_at) just ended.
+		const db = (broker.getLocalService("notifications") as unknown as { sequelize: Sequelize }).sequelize;
+		const now = Date.now();
+		await db.query(
+			`INSERT INTO notifications (source_event_id, source_type, template, order_id, user_id, channel, recipient, subject, body,
+			   status, attempts, last_error, next_attempt_at, correlation_id, created_at, updated_at, sent_at)
+			 VALUES (?, 'order.created.v1', 'order-received', 'o-left', ?, 'email', ?, 'Left behind', 'Hello', 'PENDING', 0, NULL, ?, NULL, ?, ?, NULL)`,
+			{ replacements: [`left-${uniqueId()}`, buyer.userId, buyer.email, now - 1000, now - 30_000, now - 30_000] },
+		);
+		const [sent] = await waitFor("the sweep to send it", async () => {
+			const mine = await messagesOf(buyer.token);
+			return mine[0]?.status === "SENT" ? mine : undefined;
+		});
+		expect(sent).toMatchObject({ subject: "Left behind", attempts: 1 });
+		expect((await mailsTo(buyer.email)).map((m) => m.Subject)).toEqual(["Left behind"]);
 	});
 
 	it("when every attempt fails, then the message is dead-lettered with notification.dlq.v1 and an alert, and a requeue sends it", async () => {
