@@ -77,10 +77,11 @@ async function main(): Promise<void> {
 	const config = getConfig();
 	const admin = await signAccessToken({ sub: "smoke-operator", roles: ["admin"] }, config.auth);
 
+	let running = new Set<string>();
 	await step("health", async () => {
 		const { status, json } = await call(base, "GET", "/health");
 		check(status === 200, `GET /api/health answered ${status}: ${JSON.stringify(json)}`);
-		const running = new Set<string>(
+		running = new Set<string>(
 			(json.nodes as Array<{ available: boolean; services: string[] }>)
 				.filter((n) => n.available)
 				.flatMap((n) => n.services),
@@ -138,6 +139,24 @@ async function main(): Promise<void> {
 		check(stock.json.available === 1, `stock after the reservation: ${JSON.stringify(stock.json)}`);
 		return `${sku}: 2 of 3 reserved`;
 	});
+
+	if (running.has("reviews")) {
+		await step("reviews", async () => {
+			const body = { productId: product?.id, rating: 5, title: "Smoke test", body: "Written by npm run smoke." };
+			const written = await call(base, "POST", "/reviews", user, body);
+			check(written.status === 201, `POST /api/reviews answered ${written.status}: ${JSON.stringify(written.json)}`);
+			const moderated = await call(base, "POST", `/reviews/${written.json.id}/moderate`, admin, {
+				decision: "APPROVE",
+			});
+			check(
+				moderated.json.status === "APPROVED",
+				`moderate answered ${moderated.status}: ${JSON.stringify(moderated.json)}`,
+			);
+			const { json } = await call(base, "GET", `/reviews/summary/${product?.id}`);
+			check(json.reviewCount >= 1, `the summary does not count the approved review: ${JSON.stringify(json)}`);
+			return `${product?.sku}: ${json.reviewCount} approved review(s), average ${json.averageRating}`;
+		});
+	} else process.stdout.write("skip reviews (no node runs the reviews service)\n");
 
 	await step("admin outbox", async () => {
 		const { status, json } = await call(base, "GET", "/admin/outbox", admin);

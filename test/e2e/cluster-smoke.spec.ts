@@ -47,13 +47,14 @@ describe("the README's cluster recipe", () => {
 			return node;
 		};
 		const edge = start("gateway,auth,events", "edge", { PORT: "0", LOG_LEVEL: "info" });
-		start("users,products,cart,search", "shop", {
+		start("users,products,cart,search,reviews", "shop", {
 			SEARCH_URL: infra.searchUrl,
 			SEARCH_INDEX: `${shared.NAMESPACE}.products`,
 		});
 		start("inventory", "inv-1");
 		start("inventory", "inv-2");
 		start("orders,payments", "checkout");
+		start("notifications", "notify", { NOTIFY_PROVIDER: "smtp", SMTP_URL: infra.smtpUrl });
 		const url = await gatewayUrl(edge);
 
 		// A cluster starts with an empty catalog: an operator adds a product first.
@@ -87,6 +88,8 @@ describe("the README's cluster recipe", () => {
 			"inventory",
 			"orders",
 			"payments",
+			"reviews",
+			"notifications",
 		];
 		for (let attempt = 0; ; attempt++) {
 			const health = (await (await fetch(`${url}/api/health`)).json()) as { nodes: Array<{ services: string[] }> };
@@ -99,6 +102,7 @@ describe("the README's cluster recipe", () => {
 		const smoke = await runSmoke(url, shared);
 		expect(smoke.output).toContain("ok   REPL outbox");
 		expect(smoke.output).toMatch(/ok {3}search/);
+		expect(smoke.output).toMatch(/ok {3}reviews/);
 		expect(smoke.output).toContain("smoke: all checks passed");
 		expect(smoke.code).toBe(0);
 
