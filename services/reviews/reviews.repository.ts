@@ -180,6 +180,10 @@ export class ReviewsRepository {
 		id: string,
 		change: (review: Review) => T,
 	): Promise<{ before: Review; after: T } | undefined> {
+		// A review's product never changes: its summary row can be made before the transaction.
+		const known = await this.find(id);
+		if (!known) return undefined;
+		await this.ensureSummaryRow(known.productId);
 		return this.db.transaction(async (transaction) => {
 			const rows = await this.db.query<ReviewRow>(`SELECT * FROM reviews WHERE id = ?${this.lock}`, {
 				replacements: [id],
@@ -221,6 +225,20 @@ export class ReviewsRepository {
 		});
 	}
 
+	/**
+	 * The product's summary row, made (all zeros) before any transaction that changes it: a transaction
+	 * that found no row and inserted one would hold a gap lock, and two first approvals of one product
+	 * deadlocked on it (seen on MariaDB). With the row there, a change only updates it.
+	 */
+	private async ensureSummaryRow(productId: string): Promise<void> {
+		const insert = this.db.getDialect() === "sqlite" ? "INSERT OR IGNORE" : "INSERT IGNORE";
+		await this.db.query(
+			`${insert} INTO rating_summaries (product_id, review_count, rating_sum, stars_1, stars_2, stars_3, stars_4, stars_5, updated_at)
+			 VALUES (?, 0, 0, 0, 0, 0, 0, 0, ?)`,
+			{ replacements: [productId, Date.now()], type: QueryTypes.INSERT },
+		);
+	}
+
 	/** One APPROVED rating more (`sign` 1) or less (-1): increments, so concurrent changes of other reviews add up. */
 	private async addToSummary(
 		transaction: Transaction,
@@ -230,26 +248,11 @@ export class ReviewsRepository {
 		now: number,
 	): Promise<void> {
 		const star = starColumn(rating);
-		for (let attempt = 0; attempt < 2; attempt++) {
-			const updated = await this.db.query(
-				`UPDATE rating_summaries SET review_count = review_count + ?, rating_sum = rating_sum + ?, ${star} = ${star} + ?, updated_at = ?
-				 WHERE product_id = ?`,
-				{ replacements: [sign, sign * rating, sign, now, productId], type: QueryTypes.UPDATE, transaction },
-			);
-			if (affectedRows(updated) === 1) return;
-			try {
-				const stars = [1, 2, 3, 4, 5].map((s) => (`stars_${s}` === star ? sign : 0));
-				await this.db.query(
-					`INSERT INTO rating_summaries (product_id, review_count, rating_sum, stars_1, stars_2, stars_3, stars_4, stars_5, updated_at)
-					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					{ replacements: [productId, sign, sign * rating, ...stars, now], type: QueryTypes.INSERT, transaction },
-				);
-				return;
-			} catch (err) {
-				// Another transaction made the row first: add to it.
-				if (!isUniqueViolation(err)) throw err;
-			}
-		}
-		throw new Error(`rating summary of ${productId}: neither updated nor created`);
+		const updated = await this.db.query(
+			`UPDATE rating_summaries SET review_count = review_count + ?, rating_sum = rating_sum + ?, ${star} = ${star} + ?, updated_at = ?
+			 WHERE product_id = ?`,
+			{ replacements: [sign, sign * rating, sign, now, productId], type: QueryTypes.UPDATE, transaction },
+		);
+		if (affectedRows(updated) !== 1) throw new Error(`rating summary of ${productId} is missing`);
 	}
 }

@@ -93,7 +93,8 @@ describe.each([
 			ids.push((await call("POST", "/", review(productId, rating), token)).body.id);
 		}
 		// Approved at once, concurrently: the summary's increments must all land.
-		await Promise.all(ids.map((id) => moderate(id, "APPROVE")));
+		const approvals = await Promise.all(ids.map((id) => moderate(id, "APPROVE")));
+		expect(approvals.map((a) => a.status)).toEqual([200, 200, 200, 200]);
 		let summary = (await call("GET", `/summary/${productId}`)).body;
 		expect(summary).toMatchObject({ reviewCount: 4, averageRating: 3, stars: { 1: 1, 2: 0, 3: 2, 4: 0, 5: 1 } });
 
@@ -116,6 +117,24 @@ describe.each([
 		expect(summary).toEqual({ productId, reviewCount: 2, averageRating: 4.5, stars: { 1: 0, 2: 0, 3: 0, 4: 1, 5: 1 } });
 		const shown = (await call("GET", `/?productId=${productId}`)).body.reviews as Array<{ id: string }>;
 		expect(shown.map((r) => r.id).sort()).toEqual([ids[0], ids[3]].sort());
+	});
+
+	it("when many reviews of one product are approved at once, then every approval answers and is counted", async () => {
+		const productId = await product();
+		const ids = await Promise.all(
+			Array.from(
+				{ length: 20 },
+				async (_, i) => (await call("POST", "/", review(productId, 1 + (i % 5)), await shopper())).body.id,
+			),
+		);
+		const approvals = await Promise.all(ids.map((id) => moderate(id, "APPROVE")));
+		expect(approvals.map((a) => a.status)).toEqual(ids.map(() => 200));
+		expect((await call("GET", `/summary/${productId}`)).body).toEqual({
+			productId,
+			reviewCount: 20,
+			averageRating: 3,
+			stars: { 1: 4, 2: 4, 3: 4, 4: 4, 5: 4 },
+		});
 	});
 
 	it("when input is bad or the caller may not, then a clear 4xx and nothing changes", async () => {
