@@ -105,10 +105,13 @@ export default function notificationsService(config: AppConfig): ServiceSchema {
 			retryFailed: {
 				async handler(this: NotificationsThis) {
 					const due = await this.repository.makeFailedDue(Date.now());
-					// A sweep already running read its due list before: let it end, then sweep again.
-					await this.sweeping?.catch(() => undefined);
-					const outcomes = (await this.sweep()) as Partial<Record<string, number>>;
-					return { retried: due, sent: outcomes.SENT ?? 0, failed: outcomes.FAILED ?? 0, dead: outcomes.DEAD ?? 0 };
+					// A sweep already running may have read its due list before: let it end (what it did counts too,
+					// it may have taken some of these), then sweep again.
+					const running = this.sweeping;
+					const earlier = running ? await running.catch(() => ({})) : {};
+					const outcomes = [earlier, await this.sweep()] as Array<Partial<Record<string, number>>>;
+					const count = (status: string) => outcomes.reduce((n, o) => n + (o[status] ?? 0), 0);
+					return { retried: due, sent: count("SENT"), failed: count("FAILED"), dead: count("DEAD") };
 				},
 			},
 
