@@ -1,12 +1,13 @@
 import type {
 	OrderCreatedPayload,
+	OrderRefPayload,
 	PaymentAuthorizedPayload,
 	PaymentFailedPayload,
 } from "../../lib/events/checkout-topics";
 import { TOPIC } from "../../lib/events/checkout-topics";
 import type { EventEnvelope } from "../../lib/events/event-envelope";
 import type { NewNotification } from "./notifications.repository";
-import { money, render, TEMPLATES } from "./templates";
+import { money, REASON_TEXT, render, TEMPLATES } from "./templates";
 
 /** What composing a message reads from other services (through actions: their tables are theirs). */
 export interface Recipients {
@@ -18,7 +19,7 @@ export interface Recipients {
 	wantsOrderUpdates(userId: string): Promise<boolean>;
 }
 
-type Payload = Partial<OrderCreatedPayload & PaymentAuthorizedPayload & PaymentFailedPayload>;
+type Payload = Partial<OrderCreatedPayload & PaymentAuthorizedPayload & PaymentFailedPayload & OrderRefPayload>;
 
 /** The fields a template may use, from the event's payload. */
 function viewOf(type: string, payload: Payload): Record<string, unknown> {
@@ -32,20 +33,28 @@ function viewOf(type: string, payload: Payload): Record<string, unknown> {
 	return {
 		orderId: payload.orderId,
 		amount: money(payload.amountCents, payload.currency),
+		reasonText: REASON_TEXT[payload.reason ?? ""] ?? "it could not be completed",
 		// The template ends the sentence itself.
 		message: (payload.message ?? payload.reason)?.replace(/[.\s]+$/, ""),
 	};
 }
 
+/** The event makes no message on purpose: its template is quiet for the event's reason. */
+export const QUIET = "quiet";
+
 /**
  * The message an event makes, addressed: `PENDING` to send, or `SKIPPED` with the reason as its `lastError`
- * when the shopper turned order updates off or has no address. Null when the event names no order
- * or its user is unknown (nothing to address it to).
+ * when the shopper turned order updates off or has no address. `QUIET` when the template says nothing for
+ * the event's reason. Null when the event names no order or its user is unknown (nothing to address it to).
  */
-export async function composeMessage(envelope: EventEnvelope, recipients: Recipients): Promise<NewNotification | null> {
+export async function composeMessage(
+	envelope: EventEnvelope,
+	recipients: Recipients,
+): Promise<NewNotification | typeof QUIET | null> {
 	const template = TEMPLATES[envelope.type];
 	const payload = (envelope.payload ?? {}) as Payload;
 	if (!template || typeof payload.orderId !== "string") return null;
+	if (payload.reason && template.quietReasons?.includes(payload.reason)) return QUIET;
 	const userId =
 		typeof payload.userId === "string" && payload.userId !== ""
 			? payload.userId

@@ -9,7 +9,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { type DedupMethods, DedupMixin, dedupMetrics } from "../../mixins/dedup.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
 import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
-import { composeMessage, type Recipients } from "./compose-message";
+import { composeMessage, QUIET, type Recipients } from "./compose-message";
 import { logProvider, type MailProvider, smtpProvider } from "./mail-provider";
 import { notificationsMigrations } from "./migrations";
 import { NotificationDelivery } from "./notification-delivery";
@@ -160,6 +160,7 @@ export default function notificationsService(config: AppConfig): ServiceSchema {
 		methods: {
 			async notify(envelope) {
 				const message = await composeMessage(envelope, this.recipients);
+				if (message === QUIET) return;
 				if (!message) {
 					this.logger.warn(`${envelope.type} ${envelope.eventId} names no known order or user: no message`);
 					return;

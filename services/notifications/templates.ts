@@ -9,7 +9,20 @@ export interface MessageTemplate {
 	name: string;
 	subject: string;
 	body: string;
+	/** Reasons (the event's `reason`) that make no message: the shopper heard of them another way. */
+	quietReasons?: readonly string[];
 }
+
+/** What a shopper reads for an order's end reason (`order.cancelled.v1`, `order.timed-out.v1`). */
+export const REASON_TEXT: Record<string, string> = {
+	INSUFFICIENT_STOCK: "an item ran out of stock before we could hold it for you",
+	SKU_NOT_FOUND: "an item is no longer sold",
+	INVALID_ORDER: "the order could not be processed",
+	CANCELLED_BY_USER: "you cancelled it",
+	CANCELLED_BY_OPERATOR: "our team cancelled it",
+	PAYMENT_TIMEOUT: "the payment did not arrive in time",
+	STOCK_TIMEOUT: "we could not hold your items in time",
+};
 
 export const TEMPLATES: Record<string, MessageTemplate> = {
 	"order.created.v1": {
@@ -35,6 +48,37 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
 			"",
 			"your payment of {{amount}} for order {{orderId}} was authorized.",
 			"Your order is being confirmed.",
+		].join("\n"),
+	},
+	"order.confirmed.v1": {
+		name: "order-confirmed",
+		subject: "Your order {{orderId}} is confirmed",
+		body: [
+			"Hello,",
+			"",
+			"your order {{orderId}} is confirmed: your items are set aside and your payment is taken.",
+		].join("\n"),
+	},
+	"order.cancelled.v1": {
+		name: "order-cancelled",
+		subject: "Your order {{orderId}} was cancelled",
+		body: [
+			"Hello,",
+			"",
+			"your order {{orderId}} was cancelled: {{reasonText}}.",
+			"Any amount held on your payment method is released.",
+		].join("\n"),
+		// A failed payment ends the order too: the payment-failed mail has said so already.
+		quietReasons: ["PAYMENT_DECLINED", "PAYMENT_PROVIDER_ERROR"],
+	},
+	"order.timed-out.v1": {
+		name: "order-timed-out",
+		subject: "Your order {{orderId}} was cancelled",
+		body: [
+			"Hello,",
+			"",
+			"your order {{orderId}} was cancelled: {{reasonText}}.",
+			"Any amount held on your payment method is released. You are welcome to order again.",
 		].join("\n"),
 	},
 	"payment.failed.v1": {

@@ -158,6 +158,46 @@ withMailpit("notifications (Kafka, MariaDB, a private Mailpit)", () => {
 		expect(listed.map((m) => m.template).sort()).toEqual(["order-received", "payment-authorized"]);
 	});
 
+	it("when orders end, then the shopper hears how, the reason in words, but not twice of a failed payment", async () => {
+		const buyer = await shopper();
+		const confirmed = orderCreatedFor(buyer.userId);
+		const outOfStock = orderCreatedFor(buyer.userId);
+		const declined = orderCreatedFor(buyer.userId);
+		for (const created of [confirmed, outOfStock, declined]) await publishEvent(broker, created);
+		// The ends come once the orders' first mails went: without the orders service here, the shopper of an end
+		// event without userId is found only through the order's earlier message.
+		await waitFor("the three order mails", async () => ((await mailsTo(buyer.email)).length >= 3 ? true : undefined));
+		const end = (type: string, created: typeof confirmed, payload: Record<string, unknown>) => {
+			const { orderId } = created.payload;
+			return publishEvent(broker, newEvent(type, orderId, { orderId, ...payload }, `corr-${orderId}`));
+		};
+		await end(TOPIC.orderConfirmed, confirmed, { userId: buyer.userId, paymentId: "p", items: [], fromCart: false });
+		// No userId on these: the order's earlier message names its shopper.
+		await end(TOPIC.orderCancelled, outOfStock, { reason: "INSUFFICIENT_STOCK" });
+		await end(TOPIC.orderCancelled, declined, { reason: "PAYMENT_DECLINED" });
+
+		const mails = await waitFor("the three order mails and two end mails", async () => {
+			const arrived = await mailsTo(buyer.email);
+			return arrived.length >= 5 ? arrived : undefined;
+		});
+		const subjects = mails.map((m) => m.Subject);
+		expect(subjects).toContain(`Your order ${confirmed.payload.orderId} is confirmed`);
+		expect(subjects).toContain(`Your order ${outOfStock.payload.orderId} was cancelled`);
+		const cancelled = mails.find((m) => m.Subject === `Your order ${outOfStock.payload.orderId} was cancelled`);
+		expect(await mailpit.textOf((cancelled as { ID: string }).ID)).toContain(
+			"was cancelled: an item ran out of stock before we could hold it for you.",
+		);
+		await sleep(1500);
+		// The declined order's cancellation made no mail (payment.failed.v1 tells of it).
+		expect((await mailsTo(buyer.email)).map((m) => m.Subject).sort()).toEqual(
+			[
+				`Your order ${confirmed.payload.orderId} is confirmed`,
+				`Your order ${outOfStock.payload.orderId} was cancelled`,
+				...[confirmed, outOfStock, declined].map((c) => `We received your order ${c.payload.orderId}`),
+			].sort(),
+		);
+	});
+
 	it("when the same event arrives three times, then one mail is sent", async () => {
 		const buyer = await shopper();
 		const created = orderCreatedFor(buyer.userId);
