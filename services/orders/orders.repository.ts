@@ -196,6 +196,17 @@ export class OrdersRepository {
 		return { items: rows.map(toOrder), total: Number(count?.n ?? 0) };
 	}
 
+	/** Whether one of the user's latest `scan` CONFIRMED orders has a line of the product. */
+	async hasConfirmedLineOf(userId: string, productId: string, scan: number): Promise<boolean> {
+		const rows = await this.db.query<{ items: string }>(
+			"SELECT items FROM orders WHERE user_id = ? AND status = 'CONFIRMED' ORDER BY created_at DESC LIMIT ?",
+			{ replacements: [userId, scan], type: QueryTypes.SELECT },
+		);
+		return rows.some((row) =>
+			(JSON.parse(row.items) as PricedOrderLine[]).some((line) => line.productId === productId),
+		);
+	}
+
 	/** Orders still open that were made before `createdBefore`: the timeout sweep's work. */
 	/**
 	 * How many orders still wait for their stock decision (PENDING, or PAID before the stock) and were

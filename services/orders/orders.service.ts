@@ -62,6 +62,9 @@ interface CreateOrderParams {
 /** Orders the timeout sweep ends per pass (the next pass takes the rest). */
 const SWEEP_BATCH = 500;
 
+/** A purchase is looked for in the shopper's latest confirmed orders, this many. */
+const PURCHASE_SCAN = 500;
+
 /** The request as it decides the order: the same key with another request is a 409. */
 function requestHashOf(params: CreateOrderParams): string {
 	const { items, fromCart, paymentMethod, shippingAddressId } = params;
@@ -259,6 +262,16 @@ export default function ordersService(config: AppConfig): ServiceSchema {
 			},
 
 			/** Internal (REPL `order <id>`, tests): an order by id, whoever owns it; null when unknown. */
+			/** Internal (reviews): whether the user bought the product (a line of it in a CONFIRMED order). */
+			purchasedBy: {
+				visibility: "public",
+				params: { userId: { type: "string", min: 1, max: 64 }, productId: { type: "string", min: 1, max: 64 } },
+				async handler(this: OrdersThis, ctx: Context<{ userId: string; productId: string }>) {
+					const { userId, productId } = ctx.params;
+					return { purchased: await this.repository.hasConfirmedLineOf(userId, productId, PURCHASE_SCAN) };
+				},
+			},
+
 			inspect: {
 				params: { orderId: "string" },
 				async handler(this: OrdersThis, ctx: Context<{ orderId: string }>): Promise<OrderView | null> {

@@ -8,6 +8,8 @@ export interface PublicReviewView {
 	rating: number;
 	title: string;
 	body: string;
+	/** The author had bought the product (a confirmed order with it) when writing or last changing the review. */
+	verifiedPurchase: boolean;
 	createdAt: string;
 	updatedAt: string;
 }
@@ -27,6 +29,7 @@ export function publicReviewView(review: Review): PublicReviewView {
 		rating: review.rating,
 		title: review.title,
 		body: review.body,
+		verifiedPurchase: review.verifiedPurchase,
 		createdAt: new Date(review.createdAt).toISOString(),
 		updatedAt: new Date(review.updatedAt).toISOString(),
 	};

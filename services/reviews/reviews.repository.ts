@@ -11,6 +11,8 @@ export interface Review {
 	title: string;
 	body: string;
 	status: ReviewStatus;
+	/** The author had bought the product when writing (or last changing) it. */
+	verifiedPurchase: boolean;
 	moderationNote: string | null;
 	moderatedBy: string | null;
 	moderatedAt: number | null;
@@ -34,6 +36,7 @@ interface ReviewRow {
 	title: string;
 	body: string;
 	status: ReviewStatus;
+	verified_purchase: boolean | number | string;
 	moderation_note: string | null;
 	moderated_by: string | null;
 	moderated_at: number | string | null;
@@ -61,6 +64,7 @@ function toReview(row: ReviewRow): Review {
 		title: row.title,
 		body: row.body,
 		status: row.status,
+		verifiedPurchase: row.verified_purchase === true || Number(row.verified_purchase) === 1,
 		moderationNote: row.moderation_note,
 		moderatedBy: row.moderated_by,
 		moderatedAt: row.moderated_at === null ? null : Number(row.moderated_at),
@@ -108,8 +112,8 @@ export class ReviewsRepository {
 	async insert(review: Review): Promise<boolean> {
 		try {
 			await this.db.query(
-				`INSERT INTO reviews (id, product_id, user_id, rating, title, body, status, moderation_note, moderated_by, moderated_at, created_at, updated_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)`,
+				`INSERT INTO reviews (id, product_id, user_id, rating, title, body, status, verified_purchase, moderation_note, moderated_by, moderated_at, created_at, updated_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)`,
 				{
 					replacements: [
 						review.id,
@@ -119,6 +123,7 @@ export class ReviewsRepository {
 						review.title,
 						review.body,
 						review.status,
+						review.verifiedPurchase,
 						review.createdAt,
 						review.updatedAt,
 					],
@@ -198,7 +203,8 @@ export class ReviewsRepository {
 				await this.db.query("DELETE FROM reviews WHERE id = ?", { replacements: [id], transaction });
 			} else {
 				await this.db.query(
-					`UPDATE reviews SET rating = ?, title = ?, body = ?, status = ?, moderation_note = ?, moderated_by = ?, moderated_at = ?, updated_at = ?
+					`UPDATE reviews SET rating = ?, title = ?, body = ?, status = ?, verified_purchase = ?, moderation_note = ?, moderated_by = ?,
+					   moderated_at = ?, updated_at = ?
 					 WHERE id = ?`,
 					{
 						replacements: [
@@ -206,6 +212,7 @@ export class ReviewsRepository {
 							after.title,
 							after.body,
 							after.status,
+							after.verifiedPurchase,
 							after.moderationNote,
 							after.moderatedBy,
 							after.moderatedAt,

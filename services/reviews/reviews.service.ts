@@ -28,7 +28,12 @@ interface ReviewsVars {
 	repository: ReviewsRepository;
 }
 
-type ReviewsThis = Service & ReviewsVars & MetricsMethods;
+interface ReviewsMethods extends MetricsMethods {
+	/** Whether the user bought the product; false (and a warning) when orders cannot say. */
+	purchased(ctx: Context, userId: string, productId: string): Promise<boolean>;
+}
+
+type ReviewsThis = Service & ReviewsVars & ReviewsMethods;
 
 interface Page {
 	limit: number;
@@ -40,7 +45,7 @@ interface Page {
  * each product's rating summary (count, average, stars) counts its approved reviews. See API_DOCS.md.
  */
 export default function reviewsService(_config: AppConfig): ServiceSchema {
-	return defineService<ReviewsVars, MetricsMethods>({
+	return defineService<ReviewsVars, ReviewsMethods>({
 		name: "reviews",
 		// DbMixin last: Moleculer runs the last mixin's `started` first, and the others need its connection.
 		mixins: [MetricsMixin(reviewsMetrics), DbMixin({ database: "reviews", migrations: reviewsMigrations })],
@@ -81,6 +86,7 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 					const { productId, rating, title, body } = ctx.params;
 					// 404 PRODUCT_NOT_FOUND for a product the catalog does not have.
 					await ctx.call("products.get", { id: productId });
+					const verifiedPurchase = await this.purchased(ctx, caller.sub, productId);
 					const now = Date.now();
 					const review: Review = {
 						id: randomUUID(),
@@ -90,6 +96,7 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 						title,
 						body,
 						status: "PENDING",
+						verifiedPurchase,
 						moderationNote: null,
 						moderatedBy: null,
 						moderatedAt: null,
@@ -128,6 +135,10 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 					const caller = requireCallerOf(ctx);
 					const { id, rating, title, body } = ctx.params;
 					if (rating === undefined && title === undefined && body === undefined) throw new ReviewUnchangedError();
+					const mine = await this.repository.find(id);
+					if (!mine || mine.userId !== caller.sub) throw new ReviewNotFoundError(id);
+					// Bought since it was written: the changed review carries the badge.
+					const verifiedPurchase = await this.purchased(ctx, caller.sub, mine.productId);
 					const changed = await this.repository.withLockedReview(id, (review) => {
 						if (review.userId !== caller.sub) return null;
 						return {
@@ -136,6 +147,7 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 							title: title ?? review.title,
 							body: body ?? review.body,
 							status: "PENDING" as const,
+							verifiedPurchase,
 							moderationNote: null,
 							moderatedBy: null,
 							moderatedAt: null,
@@ -209,6 +221,18 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 					this.countMetric(REVIEW_METRIC.moderated, { decision });
 					return reviewView(moderated.after as Review);
 				},
+			},
+		},
+
+		methods: {
+			async purchased(ctx, userId, productId) {
+				try {
+					const answer = await ctx.call<{ purchased: boolean }, object>("orders.purchasedBy", { userId, productId });
+					return answer.purchased === true;
+				} catch (err) {
+					this.logger.warn(`Review of ${productId} by ${userId}: purchase not checked (${(err as Error).message})`);
+					return false;
+				}
 			},
 		},
 

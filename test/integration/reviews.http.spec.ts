@@ -1,7 +1,9 @@
 import type { ServiceBroker } from "moleculer";
+import type { Sequelize } from "sequelize";
 import { signAccessToken } from "../../lib/auth/access-token";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
+import ordersService from "../../services/orders/orders.service";
 import productsService from "../../services/products/products.service";
 import reviewsService from "../../services/reviews/reviews.service";
 import { startBroker, testConfig, uniqueId } from "../support/brokers";
@@ -24,6 +26,7 @@ describe.each([
 			authService(config),
 			productsService(config),
 			reviewsService(config),
+			ordersService(config),
 		]);
 		base = gatewayBaseUrl(broker);
 		auth = config.auth;
@@ -135,6 +138,39 @@ describe.each([
 			averageRating: 3,
 			stars: { 1: 4, 2: 4, 3: 4, 4: 4, 5: 4 },
 		});
+	});
+
+	it("when the author bought the product, then the review says so; one who did not, or only has an open order, not", async () => {
+		const productId = await product();
+		const buyer = `buyer-${uniqueId()}`;
+		const token = await signAccessToken({ sub: buyer, roles: ["customer"] }, auth);
+		// What a checkout leaves in the orders database: one CONFIRMED order with the product, one still open.
+		const orders = (broker.getLocalService("orders") as unknown as { sequelize: Sequelize }).sequelize;
+		const line = { sku: "TEAPOT", productId, name: "Teapot", quantity: 1, unitPriceCents: 2500 };
+		const insertOrder = (status: string, userId: string, lines: unknown[]) =>
+			orders.query(
+				`INSERT INTO orders (order_id, user_id, status, reason, items, totals, payment_method, payment_id, shipping_address_id,
+				   from_cart, stock_reserved, payment_authorized, idempotency_key, request_hash, version, created_at, updated_at)
+				 VALUES (?, ?, ?, NULL, ?, '{}', 'sandbox_authorize', NULL, NULL, false, true, true, NULL, NULL, 1, ?, ?)`,
+				{ replacements: [`o-${uniqueId()}`, userId, status, JSON.stringify(lines), Date.now(), Date.now()] },
+			);
+		const browser = `browser-${uniqueId()}`;
+		await insertOrder("CONFIRMED", buyer, [line]);
+		await insertOrder("PENDING", browser, [line]);
+
+		const bought = await call("POST", "/", review(productId, 5), token);
+		expect(bought.body).toMatchObject({ status: "PENDING", verifiedPurchase: true });
+		const browserToken = await signAccessToken({ sub: browser, roles: ["customer"] }, auth);
+		const notBought = await call("POST", "/", review(productId, 2), browserToken);
+		expect(notBought.body.verifiedPurchase).toBe(false);
+
+		// The open order is confirmed later, and the browser changes the review: now it carries the badge.
+		await orders.query("UPDATE orders SET status = 'CONFIRMED' WHERE user_id = ?", { replacements: [browser] });
+		const changed = await call("PUT", `/${notBought.body.id}`, { rating: 4 }, browserToken);
+		expect(changed.body).toMatchObject({ rating: 4, verifiedPurchase: true });
+		await moderate(bought.body.id, "APPROVE");
+		const shown = (await call("GET", `/?productId=${productId}`)).body.reviews;
+		expect(shown).toEqual([expect.objectContaining({ id: bought.body.id, verifiedPurchase: true })]);
 	});
 
 	it("when input is bad or the caller may not, then a clear 4xx and nothing changes", async () => {
