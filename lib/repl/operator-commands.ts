@@ -136,7 +136,8 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 		},
 		{
 			command: "order <orderId>",
-			description: "The whole checkout saga of an order: the order with its history, its payment, and inventory's hold",
+			description:
+				"The whole checkout saga of an order: the order with its history, its payment, inventory's hold, and the mails sent about it",
 			async action(broker, args) {
 				const orderId = String(args.orderId);
 				// Each side on its own: a side whose service is down (or that never saw the order) says so.
@@ -144,12 +145,13 @@ export function operatorCommands(print: Print = (text) => console.log(text)): Op
 					broker.call(action, { orderId }).catch((err: { type?: string; message?: string }) => ({
 						unavailable: err.type ?? err.message ?? String(err),
 					}));
-				const [order, payment, stock] = await Promise.all([
+				const [order, payment, stock, mails] = await Promise.all([
 					side("orders.inspect"),
 					side("payments.byOrder"),
 					side("inventory.orderHold"),
+					side("notifications.byOrder"),
 				]);
-				print(json({ order, payment, stock }));
+				print(json({ order, payment, stock, mails }));
 			},
 		},
 		{

@@ -142,12 +142,19 @@ export class NotificationsRepository {
 	}
 
 	/** Newest first. */
-	async list(filter: { userId?: string; status?: NotificationStatus }, limit: number): Promise<NotificationRecord[]> {
+	async list(
+		filter: { userId?: string; orderId?: string; status?: NotificationStatus },
+		limit: number,
+	): Promise<NotificationRecord[]> {
 		const where: string[] = [];
 		const replacements: unknown[] = [];
 		if (filter.userId !== undefined) {
 			where.push("user_id = ?");
 			replacements.push(filter.userId);
+		}
+		if (filter.orderId !== undefined) {
+			where.push("order_id = ?");
+			replacements.push(filter.orderId);
 		}
 		if (filter.status !== undefined) {
 			where.push("status = ?");

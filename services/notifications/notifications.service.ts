@@ -146,6 +146,24 @@ export default function notificationsService(config: AppConfig): ServiceSchema {
 				},
 			},
 
+			/** Internal (REPL `order <id>`): the messages about an order, oldest first. */
+			byOrder: {
+				visibility: "public",
+				params: { orderId: { type: "string", min: 1, max: 64 } },
+				async handler(this: NotificationsThis, ctx: Context<{ orderId: string }>) {
+					const records = await this.repository.list({ orderId: ctx.params.orderId }, 100);
+					return records.reverse().map(({ id, template, status, recipient, attempts, lastError, sentAt }) => ({
+						id,
+						template,
+						status,
+						recipient,
+						attempts,
+						lastError,
+						sentAt: sentAt === null ? null : new Date(sentAt).toISOString(),
+					}));
+				},
+			},
+
 			/** Internal (tests, REPL): one message by id. */
 			inspect: {
 				visibility: "public",

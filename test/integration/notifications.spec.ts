@@ -156,6 +156,11 @@ withMailpit("notifications (Kafka, MariaDB, a private Mailpit)", () => {
 			return mine.length === 2 && mine.every((m) => m.status === "SENT") ? mine : undefined;
 		});
 		expect(listed.map((m) => m.template).sort()).toEqual(["order-received", "payment-authorized"]);
+		// What the REPL's `order <id>` shows of them.
+		expect(await broker.call("notifications.byOrder", { orderId })).toEqual([
+			expect.objectContaining({ template: "order-received", status: "SENT", recipient: buyer.email, attempts: 1 }),
+			expect.objectContaining({ template: "payment-authorized", status: "SENT", recipient: buyer.email, attempts: 1 }),
+		]);
 	});
 
 	it("when orders end, then the shopper hears how, the reason in words, but not twice of a failed payment", async () => {

@@ -68,11 +68,12 @@ describe("REPL operator commands", () => {
 		await publishEvent(shop, orderCreated(orderId, [{ sku, quantity: 2 }]));
 		await waitFor("the order's hold", () => operator.call("inventory.orderHold", { orderId }).catch(() => undefined));
 
-		// This cluster runs no orders or payments node: those sides say so instead of failing the command.
+		// This cluster runs no orders, payments or notifications node: those sides say so instead of failing the command.
 		expect(JSON.parse(await run("order", { orderId }))).toEqual({
 			order: { unavailable: "SERVICE_NOT_FOUND" },
 			payment: { unavailable: "SERVICE_NOT_FOUND" },
 			stock: { orderId, status: "RESERVED", settled: true, lines: [{ sku, quantity: 2, reservation: "RESERVED" }] },
+			mails: { unavailable: "SERVICE_NOT_FOUND" },
 		});
 		printed = [];
 		expect(JSON.parse(await run("order", { orderId: "never-seen" }))).toMatchObject({
