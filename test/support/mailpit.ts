@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../../bench/support/free-port";
 import { waitFor } from "./events/harness";
 import { answersTcp } from "./tcp";
 
@@ -17,17 +17,6 @@ export const MAILPIT_BIN = path.join(
 	"mailpit-1.33.1",
 	"mailpit",
 );
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 export interface ArrivedMail {
 	ID: string;
