@@ -94,9 +94,16 @@ export class NotificationsRepository {
 	 * Records a message in the caller's transaction; `leaseUntil` is when another node may deliver it
 	 * (this node delivers it right after the commit). Returns null when the event already made it.
 	 */
-	async insert(transaction: Transaction, message: NewNotification, leaseUntil: number, now: number) {
+	async insert(
+		transaction: Transaction,
+		message: NewNotification,
+		leaseUntil: number,
+		now: number,
+	): Promise<NotificationRecord | null> {
+		const nextAttemptAt = message.status === "PENDING" ? leaseUntil : null;
 		try {
-			await this.db.query(
+			// [insertId, affectedRows] on MariaDB/MySQL and SQLite alike.
+			const [id] = await this.db.query(
 				`INSERT INTO notifications (source_event_id, source_type, template, order_id, user_id, channel, recipient, subject, body,
 				   status, attempts, last_error, next_attempt_at, correlation_id, created_at, updated_at, sent_at)
 				 VALUES (?, ?, ?, ?, ?, 'email', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL)`,
@@ -112,7 +119,7 @@ export class NotificationsRepository {
 						message.body,
 						message.status,
 						message.lastError,
-						message.status === "PENDING" ? leaseUntil : null,
+						nextAttemptAt,
 						message.correlationId,
 						now,
 						now,
@@ -121,22 +128,26 @@ export class NotificationsRepository {
 					transaction,
 				},
 			);
-			const rows = await this.db.query<NotificationRow>(
-				"SELECT * FROM notifications WHERE source_event_id = ? AND template = ?",
-				{ replacements: [message.sourceEventId, message.template], type: QueryTypes.SELECT, transaction },
-			);
-			return rows[0] ? toRecord(rows[0]) : null;
+			return {
+				...message,
+				id: Number(id),
+				channel: "email",
+				attempts: 0,
+				nextAttemptAt,
+				createdAt: now,
+				updatedAt: now,
+				sentAt: null,
+			};
 		} catch (err) {
 			if (isUniqueViolation(err)) return null;
 			throw err;
 		}
 	}
 
-	async find(id: number, transaction?: Transaction): Promise<NotificationRecord | null> {
+	async find(id: number): Promise<NotificationRecord | null> {
 		const rows = await this.db.query<NotificationRow>("SELECT * FROM notifications WHERE id = ?", {
 			replacements: [id],
 			type: QueryTypes.SELECT,
-			transaction,
 		});
 		return rows[0] ? toRecord(rows[0]) : null;
 	}

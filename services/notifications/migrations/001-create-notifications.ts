@@ -38,6 +38,8 @@ export const createNotifications: Migration = {
 			name: "notifications_source_template",
 		});
 		await qi.addIndex("notifications", ["user_id", "id"], { name: "notifications_user" });
+		// A later event of an order finds its shopper through the order's earlier message; the REPL lists an order's.
+		await qi.addIndex("notifications", ["order_id", "id"], { name: "notifications_order" });
 		await qi.addIndex("notifications", ["status", "next_attempt_at"], { name: "notifications_due" });
 	},
 	async down(qi) {
