@@ -248,12 +248,15 @@ export class NotificationsRepository {
 		return affectedRows(result);
 	}
 
-	/** A dead letter gets a fresh set of attempts, due now. False when it is not DEAD (any more). */
-	async requeue(id: number, now: number): Promise<boolean> {
+	/**
+	 * A dead letter gets a fresh set of attempts, held by the caller until `leaseUntil` (it makes the first
+	 * one now; a sweep takes over if it dies). False when it is not DEAD (any more).
+	 */
+	async requeue(id: number, now: number, leaseUntil: number): Promise<boolean> {
 		const result = await this.db.query(
 			`UPDATE notifications SET status = 'FAILED', attempts = 0, next_attempt_at = ?, updated_at = ?
 			 WHERE id = ? AND status = 'DEAD'`,
-			{ replacements: [now, now, id], type: QueryTypes.UPDATE },
+			{ replacements: [leaseUntil, now, id], type: QueryTypes.UPDATE },
 		);
 		return affectedRows(result) === 1;
 	}

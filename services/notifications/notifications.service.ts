@@ -129,16 +129,14 @@ export default function notificationsService(config: AppConfig): ServiceSchema {
 				async handler(this: NotificationsThis, ctx: Context<{ id: number }>) {
 					const { id } = ctx.params;
 					const now = Date.now();
-					if (!(await this.repository.requeue(id, now))) {
+					if (!(await this.repository.requeue(id, now, now + this.delivery.leaseMs))) {
 						const record = await this.repository.find(id);
 						if (!record) throw new NotificationNotFoundError(id);
 						throw new NotificationNotDeadError(id, record.status);
 					}
 					this.countMetric(NOTIFICATION_METRIC.requeues);
 					this.logger.info(`Notification ${id} requeued by ${requireCallerOf(ctx).sub}`);
-					if (await this.repository.claim(id, now, now + this.delivery.leaseMs)) {
-						await this.delivery.attempt((await this.repository.find(id)) as NotificationRecord);
-					}
+					await this.delivery.attempt((await this.repository.find(id)) as NotificationRecord);
 					return {
 						requeued: true,
 						notification: notificationView((await this.repository.find(id)) as NotificationRecord),
