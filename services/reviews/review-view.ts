@@ -1,23 +1,14 @@
 import type { Review } from "./reviews.repository";
 
 /** A review as everyone may see it (approved ones on the product's page). Times ISO-8601. */
-export interface PublicReviewView {
-	id: string;
-	productId: string;
-	userId: string;
-	rating: number;
-	title: string;
-	body: string;
-	/** The author had bought the product (a confirmed order with it) when writing or last changing the review. */
-	verifiedPurchase: boolean;
+export interface PublicReviewView
+	extends Pick<Review, "id" | "productId" | "userId" | "rating" | "title" | "body" | "verifiedPurchase"> {
 	createdAt: string;
 	updatedAt: string;
 }
 
 /** A review as its author and operators see it: with its moderation. */
-export interface ReviewView extends PublicReviewView {
-	status: Review["status"];
-	moderationNote: string | null;
+export interface ReviewView extends PublicReviewView, Pick<Review, "status" | "moderationNote"> {
 	moderatedAt: string | null;
 }
 

@@ -110,6 +110,8 @@ export class ReviewsRepository {
 
 	/** False when the shopper already reviewed the product (the unique key). */
 	async insert(review: Review): Promise<boolean> {
+		// First the product's summary row: every reviewed product has one before any of its reviews can move it.
+		await this.ensureSummaryRow(review.productId);
 		try {
 			await this.db.query(
 				`INSERT INTO reviews (id, product_id, user_id, rating, title, body, status, verified_purchase, moderation_note, moderated_by, moderated_at, created_at, updated_at)
@@ -185,10 +187,6 @@ export class ReviewsRepository {
 		id: string,
 		change: (review: Review) => T,
 	): Promise<{ before: Review; after: T } | undefined> {
-		// A review's product never changes: its summary row can be made before the transaction.
-		const known = await this.find(id);
-		if (!known) return undefined;
-		await this.ensureSummaryRow(known.productId);
 		return this.db.transaction(async (transaction) => {
 			const rows = await this.db.query<ReviewRow>(`SELECT * FROM reviews WHERE id = ?${this.lock}`, {
 				replacements: [id],
@@ -233,9 +231,9 @@ export class ReviewsRepository {
 	}
 
 	/**
-	 * The product's summary row, made (all zeros) before any transaction that changes it: a transaction
-	 * that found no row and inserted one would hold a gap lock, and two first approvals of one product
-	 * deadlocked on it (seen on MariaDB). With the row there, a change only updates it.
+	 * The product's summary row (all zeros), made when a review of it is written, outside any transaction
+	 * that changes it: a transaction that found no row and inserted one would hold a gap lock, and two first
+	 * approvals of one product deadlocked on it (seen on MariaDB). With the row there, a change only updates it.
 	 */
 	private async ensureSummaryRow(productId: string): Promise<void> {
 		const insert = this.db.getDialect() === "sqlite" ? "INSERT OR IGNORE" : "INSERT IGNORE";
