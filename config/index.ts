@@ -413,10 +413,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	const jwtSecret = jwtSecretOf(e.NODE_ENV, e.JWT_SECRET);
 	const adminAccount = adminAccountOf(e.ADMIN_EMAIL, e.ADMIN_PASSWORD);
 	const trustedProxies = trustedProxiesOf(e.TRUSTED_PROXIES);
+	/** Whether this node runs `service` (every service when SERVICES is empty). */
+	const runs = (service: string) => e.SERVICES.length === 0 || e.SERVICES.includes(service);
 	// Checked where orders runs (its payment wait is the one that matters): a hold that expired while its
 	// order still waits for payment would confirm nothing once paid. Give orders nodes inventory's TTL too.
-	const runsOrders = e.SERVICES.length === 0 || e.SERVICES.includes("orders");
-	if (runsOrders && e.INVENTORY_RESERVATION_TTL_S * 1000 < e.ORDER_PAYMENT_TIMEOUT_MS) {
+	if (runs("orders") && e.INVENTORY_RESERVATION_TTL_S * 1000 < e.ORDER_PAYMENT_TIMEOUT_MS) {
 		throw new ConfigError(
 			`invalid configuration: INVENTORY_RESERVATION_TTL_S (${e.INVENTORY_RESERVATION_TTL_S} s) must not be shorter than ORDER_PAYMENT_TIMEOUT_MS (${e.ORDER_PAYMENT_TIMEOUT_MS} ms): reservations must outlive the payment wait`,
 		);
@@ -424,14 +425,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	for (const name of ["PAYMENT_SANDBOX_DUPLICATE_RATE", "PAYMENT_SANDBOX_REORDER_RATE"] as const) {
 		if (e[name] > 1) throw new ConfigError(`invalid configuration: ${name} must be a ratio in 0..1`);
 	}
-	const runsNotifications = e.SERVICES.length === 0 || e.SERVICES.includes("notifications");
-	if (runsNotifications && e.NOTIFY_PROVIDER === "smtp" && e.SMTP_URL === "") {
+	if (runs("notifications") && e.NOTIFY_PROVIDER === "smtp" && e.SMTP_URL === "") {
 		throw new ConfigError("invalid configuration: NOTIFY_PROVIDER=smtp needs SMTP_URL (smtp://host:port)");
 	}
 	// Only a node that runs payments signs and checks webhooks.
-	const runsPayments = e.SERVICES.length === 0 || e.SERVICES.includes("payments");
 	const devWebhookSecret = e.PAYMENTS_WEBHOOK_SECRET === "" || e.PAYMENTS_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET;
-	if (e.NODE_ENV === "production" && runsPayments && devWebhookSecret) {
+	if (e.NODE_ENV === "production" && runs("payments") && devWebhookSecret) {
 		throw new ConfigError(
 			"invalid configuration: PAYMENTS_WEBHOOK_SECRET must be set to a private secret when NODE_ENV=production",
 		);

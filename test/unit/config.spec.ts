@@ -89,6 +89,18 @@ describe("config", () => {
 		expect(loadConfig({ ...prod, PAYMENTS_WEBHOOK_SECRET: "whsec-prod" }).payments.webhookSecret).toBe("whsec-prod");
 	});
 
+	it("when a notifications node is to send by SMTP without a server, then loading fails; other nodes need none", () => {
+		expect(() => loadConfig({ NOTIFY_PROVIDER: "smtp" })).toThrow(/SMTP_URL/);
+		expect(() => loadConfig({ NOTIFY_PROVIDER: "smtp", SERVICES: "notifications" })).toThrow(/SMTP_URL/);
+		expect(loadConfig({ NOTIFY_PROVIDER: "smtp", SERVICES: "orders" }).notifications.provider).toBe("smtp");
+		expect(() => loadConfig({ SMTP_URL: "http://127.0.0.1:1025" })).toThrow(/SMTP_URL/);
+		expect(loadConfig({ NOTIFY_PROVIDER: "smtp", SMTP_URL: "smtp://127.0.0.1:1025" }).notifications).toMatchObject({
+			provider: "smtp",
+			smtpUrl: "smtp://127.0.0.1:1025",
+			maxAttempts: 5,
+		});
+	});
+
 	it("when the heartbeat timeout is not above the interval, then loading fails", () => {
 		expect(() => loadConfig({ HEARTBEAT_INTERVAL_S: "5", HEARTBEAT_TIMEOUT_S: "5" })).toThrow(/HEARTBEAT_TIMEOUT_S/);
 	});
