@@ -73,22 +73,19 @@ export async function expectCheckoutConsistent(
 		broker.call<{ available: number; reserved: number; confirmed: number }, object>("inventory.getStock", { sku });
 	for (const [sku, added] of stockAdded) {
 		const expected = { reserved: 0, confirmed: sold.get(sku) ?? 0, available: added - (sold.get(sku) ?? 0) };
+		const matches = (stock: typeof expected) =>
+			stock.reserved === 0 && stock.confirmed === expected.confirmed && stock.available === expected.available;
 		// Inventory hears of the orders' ends through the event broker, after the orders do (seconds behind
 		// when a consumer group is rejoining after an outage): wait for it to catch up, then for the stock to
 		// stay put. A reservation left behind would stay for the reservation TTL (15 min), far longer.
 		await waitFor(
 			`the stock of ${sku} to match the ended orders`,
-			async () => {
-				const { reserved, confirmed, available } = await stockOf(sku);
-				return reserved === 0 && confirmed === expected.confirmed && available === expected.available
-					? true
-					: undefined;
-			},
+			async () => (matches(await stockOf(sku)) ? true : undefined),
 			120_000,
 			500,
 		).catch(() => undefined);
 		const stock = await settled(() => stockOf(sku), 1500, 30_000);
-		if (stock.reserved !== 0 || stock.confirmed !== expected.confirmed) {
+		if (!matches(stock)) {
 			// Say which orders inventory disagrees on, so that a failure names them.
 			const ofSku = orders.filter((o) => o.items.some((line) => line.sku === sku));
 			expect({ sku, disagreeing: await holdsDisagreeing(broker, ofSku, ended) }).toEqual({ sku, disagreeing: [] });
