@@ -36,6 +36,8 @@ interface SearchVars {
 	reindexStart: Promise<ReindexJob | undefined>;
 	/** Reindex starts on this node not settled yet (see startReindex). */
 	reindexStartsPending: number;
+	/** Whether this node has begun a rebuild since it started (the in-process index's first build skips then). */
+	rebuiltSinceStart: boolean;
 	/** The tombstone purge: first run a minute after start, then hourly. */
 	purgeTimer: NodeJS.Timeout | null;
 }
@@ -54,6 +56,8 @@ export type SearchThis = Service & SearchVars & SearchMethods;
 
 /** How long a start waits for the engine (a search server starting beside us) before it gives up. */
 const ENGINE_START_WAIT_MS = 60_000;
+/** How often the in-process index's first build looks for products (Moleculer's default is every second). */
+const PRODUCTS_POLL_MS = 100;
 const TOMBSTONE_PURGE_FIRST_MS = 60_000;
 const TOMBSTONE_PURGE_EVERY_MS = 3_600_000;
 
@@ -235,6 +239,7 @@ export default function searchService(config: AppConfig): ServiceSchema {
 				const jobId = randomUUID();
 				const total = await catalogSize(this);
 				await claimSlot(this.jobs, slot, { jobId, nodeId: this.broker.nodeID, total });
+				this.rebuiltSinceStart = true;
 				this.reindexing = runReindex(jobId, total, {
 					engine: this.engine,
 					jobs: this.jobs,
@@ -260,15 +265,22 @@ export default function searchService(config: AppConfig): ServiceSchema {
 			this.reindexing = null;
 			this.reindexStart = Promise.resolve(undefined);
 			this.reindexStartsPending = 0;
+			this.rebuiltSinceStart = false;
 			this.engine = createSearchEngine(config);
 			await startEngine(this.engine, (msg) => this.logger.info(msg));
 			if (this.engine.kind === "embedded") {
 				// The in-process index starts empty: fill it from the catalog once products answers. In the
-				// background, so this node's start (and the products service in it) is not held up.
+				// background, so this node's start (and the products service in it) is not held up. An operator's
+				// reindex asked before products answered has built it already: a second rebuild would only run
+				// into (and 409) whatever the operator asks next.
 				this.broker
-					.waitForServices(["products"], ENGINE_START_WAIT_MS)
-					.then(() => this.startReindex())
-					.catch((err: Error) => this.logger.warn(`Initial index build: ${err.message}`));
+					.waitForServices(["products"], ENGINE_START_WAIT_MS, PRODUCTS_POLL_MS)
+					.then(() => (this.rebuiltSinceStart ? undefined : this.startReindex()))
+					.catch((err: Error) => {
+						// An operator's reindex began meanwhile: it is the first build.
+						if (err instanceof ReindexRunningError) this.logger.info(`Initial index build: ${err.message}`);
+						else this.logger.warn(`Initial index build: ${err.message}`);
+					});
 			}
 			// Tombstones past the retention only fence events the dedup table has forgotten too (see search-engine.ts).
 			const purge = () => {

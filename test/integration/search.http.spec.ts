@@ -1,4 +1,5 @@
 import type { Errors, ServiceBroker } from "moleculer";
+import { QueryTypes, type Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { operatorCommands } from "../../lib/repl/operator-commands";
@@ -239,6 +240,31 @@ describe.each([
 				expect(await reindexEnded(started[0]?.jobId as string)).toMatchObject({ status: "COMPLETED", error: null });
 			} finally {
 				await other.stop();
+			}
+		});
+	}
+
+	// Only an in-process index builds itself at start.
+	if (!("SEARCH_URL" in envOf())) {
+		it("when an operator reindexes as the node starts, then the index is built once, not again behind their back", async () => {
+			const fresh = testConfig({ ...envOf(), DB_NAME_PREFIX: `shop_t${uniqueId()}_` });
+			const node = await startBroker(fresh, [productsService(fresh), searchService(fresh)]);
+			try {
+				const asked = await node.call<ReindexJob>("search.reindex").catch((err: MoleculerError) => err);
+				// Either the operator's rebuild is the first build, or the first build had begun and theirs is 409 naming it.
+				const first = "jobId" in asked ? asked.jobId : (asked.data as { jobId: string }).jobId;
+				const ended = await waitFor("the first build to end", async () => {
+					const job = await node.call<ReindexJob, { jobId: string }>("search.reindexStatus", { jobId: first });
+					return job.status === "RUNNING" ? undefined : job;
+				});
+				expect(ended).toMatchObject({ status: "COMPLETED" });
+				// The first build used to look for products once a second, then rebuild whatever had happened meanwhile.
+				await new Promise((resolve) => setTimeout(resolve, 1_500));
+				const search = node.getLocalService("search") as unknown as { sequelize: Sequelize };
+				const jobs = await search.sequelize.query("SELECT job_id FROM reindex_jobs", { type: QueryTypes.SELECT });
+				expect(jobs).toEqual([{ job_id: first }]);
+			} finally {
+				await node.stop();
 			}
 		});
 	}
