@@ -2,7 +2,7 @@ import type { Sequelize, Transaction } from "sequelize";
 import { appConfigOf } from "../config/app-config-of";
 import { defineMixin } from "../lib/define-schema";
 import type { EventEnvelope } from "../lib/events/event-envelope";
-import { channelPublisher } from "../lib/events/event-publisher";
+import { channelPublisher, EVENTS_STARTING } from "../lib/events/event-publisher";
 import { OutboxRepository, type OutboxStatus } from "../lib/events/outbox.repository";
 import { OutboxRelay } from "../lib/events/outbox-relay";
 import type { MetricsMethods } from "./metrics.mixin";
@@ -124,9 +124,9 @@ export function OutboxMixin() {
 						this.logger.error(
 							`Outbox event ${envelope.eventId} (${envelope.type}) FAILED after ${attempts} attempts: ${err.message}`,
 						);
-					} else if (!this.broker.started) {
-						// Events written while the node starts (the embedded demo catalog's) find the channels adapter
-						// not connected yet; the retry publishes them once it is. Not worth a warning on every start.
+					} else if ((err as { type?: string }).type === EVENTS_STARTING) {
+						// Events written while the node starts (the embedded demo catalog's) wait for the channels
+						// adapter to connect; the retry publishes them once it has. Not worth a warning on every start.
 						this.logger.debug(
 							`Outbox publish of ${envelope.eventId} waits for the node to start (attempt ${attempts}): ${err.message}`,
 						);

@@ -1,9 +1,13 @@
 import type * as Constants from "@moleculer/channels/types/src/constants";
 import { Errors, type ServiceBroker } from "moleculer";
 import type { EventEnvelope } from "./event-envelope";
+import { eventsConnectedSinceStart } from "./events-ready";
 import type { OutgoingMessage } from "./kafka-adapter";
 
 const C: typeof Constants = require("@moleculer/channels/src/constants");
+
+/** Why an event was not published yet: its node's event adapter has not connected since the node started. */
+export const EVENTS_STARTING = "EVENTS_STARTING";
 
 /** Per envelope: undefined when the broker acknowledged it, else why not. */
 export type PublishOutcome = Error | undefined;
@@ -29,6 +33,7 @@ function headersOf(envelope: EventEnvelope): Record<string, string> {
 /**
  * The relay's way out to the event broker. Adapters that can (Kafka) get one request per topic for the
  * whole batch; the others get all messages at once on their single connection, which keeps publish order.
+ * Nothing is sent before the adapter has connected (EVENTS_STARTING, retried by the relay).
  * A stopping adapter is an error here: the channels adapters silently drop what is published while they
  * stop, and the relay would otherwise mark those events published.
  */
@@ -36,6 +41,10 @@ export function channelPublisher(broker: ServiceBroker): BatchPublisher {
 	const channels = broker as unknown as ChannelsBroker;
 	return async (envelopes) => {
 		const adapter = channels.channelAdapter;
+		if (!eventsConnectedSinceStart(broker)) {
+			const err = new Errors.MoleculerRetryableError("The node is starting", 503, EVENTS_STARTING);
+			return envelopes.map(() => err);
+		}
 		if (!adapter || adapter.stopping) {
 			const err = new Errors.MoleculerRetryableError("Event broker adapter is stopping", 503, "EVENTS_STOPPING");
 			return envelopes.map(() => err);

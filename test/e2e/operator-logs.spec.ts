@@ -118,6 +118,22 @@ describe("the console of a node", () => {
 		expect((await fetch(`${url}/api/health`)).status).toBe(200);
 	});
 
+	it("when the embedded shop starts with its demo catalog, then it prints no warning or error line", async () => {
+		// `npm start`'s services (the default SERVICES) in one process; the demo catalog's product events are
+		// written while the node starts, before its event adapter has connected.
+		const node = start({ PORT: "0", NAMESPACE: testNamespace("e2e") });
+		const url = await gatewayUrl(node);
+		const demoIndexed = await waitFor("the demo catalog in search", async () => {
+			const found = await fetch(`${url}/api/search/products?q=a`, { headers: { "x-api-version": "v1" } });
+			const page = (await found.json()) as { total?: number };
+			return (page.total ?? 0) > 0 ? page : undefined;
+		});
+		expect(demoIndexed.total).toBeGreaterThan(0);
+		await sleep(1000);
+		const loud = jsonLines(node).filter((l) => l.level === "warn" || l.level === "error");
+		expect(loud.map((l) => `${l.mod}: ${l.msg}`)).toEqual([]);
+	});
+
 	it("when a node runs the REPL, then its console shows warnings and errors only, and its full log goes to a file", async () => {
 		const dataDir = path.join(os.tmpdir(), `shop-e2e-${uniqueId()}`);
 		const nodeId = `repl-${uniqueId()}`;
