@@ -13,7 +13,8 @@ export function optionalUrl(schemes: readonly string[]) {
 		try {
 			parsed = new URL(value);
 		} catch {
-			throw new EnvError(`not a URL: "${value}"`);
+			// The value may carry credentials (user:password@): the error, which is logged, does not.
+			throw new EnvError(`not a URL: "${value.replace(/\/\/[^/]*@/, "//***@")}"`);
 		}
 		const scheme = parsed.protocol.replace(/:$/, "");
 		if (!schemes.includes(scheme)) {

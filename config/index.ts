@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { bool, cleanEnv, host, str } from "envalid";
 import { trustedProxyMatcher } from "../lib/net/client-ip";
+import { ConfigError } from "./config-error";
 import {
 	byteSize,
 	nameList,
@@ -18,13 +19,9 @@ import {
 	tcpPort,
 } from "./env-validators";
 import { type DownstreamLimits, type DownstreamOverride, downstreamOverrides, originList } from "./gateway-validators";
+import { withSecretFiles } from "./secret-files";
 
-export class ConfigError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = "ConfigError";
-	}
-}
+export { ConfigError };
 
 function readEnv(env: NodeJS.ProcessEnv) {
 	return cleanEnv(
@@ -403,7 +400,7 @@ function trustedProxiesOf(list: string): string[] {
 
 /** Parses and validates an environment. Pure: tests pass their own `env`. Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-	const e = readEnv(env);
+	const e = readEnv(withSecretFiles(env));
 	if (e.HEARTBEAT_TIMEOUT_S <= e.HEARTBEAT_INTERVAL_S) {
 		throw new ConfigError("invalid configuration: HEARTBEAT_TIMEOUT_S must be greater than HEARTBEAT_INTERVAL_S");
 	}
