@@ -6,6 +6,12 @@ export interface OutgoingMail {
 	text: string;
 	/** Lets the receiving side (and Mailpit's search) tie a message to the notification that sent it. */
 	notificationId: number;
+	/**
+	 * The same for every attempt at this message and unique to it (its event and template): its Message-ID,
+	 * so a mail sent twice (the server accepted it, then the sending node died before recording that) is
+	 * one message to mail clients that fold duplicates by Message-ID.
+	 */
+	messageKey: string;
 }
 
 /** Where messages go (`NOTIFY_PROVIDER`). `send` throws when the message was not accepted. */
@@ -33,6 +39,7 @@ export function logProvider(logger: { info(message: string): void }): MailProvid
 export function smtpProvider(smtpUrl: string, from: string, timeoutMs: number): MailProvider {
 	const url = new URL(smtpUrl);
 	const secure = url.protocol === "smtps:";
+	const domain = domainOf(from);
 	const transporter: Transporter = nodemailer.createTransport(
 		{
 			host: url.hostname,
@@ -56,6 +63,7 @@ export function smtpProvider(smtpUrl: string, from: string, timeoutMs: number): 
 				to: mail.to,
 				subject: mail.subject,
 				text: mail.text,
+				messageId: `<${mail.messageKey}@${domain}>`,
 				headers: { "X-Shop-Notification-Id": String(mail.notificationId) },
 			});
 		},
@@ -63,4 +71,9 @@ export function smtpProvider(smtpUrl: string, from: string, timeoutMs: number): 
 			transporter.close();
 		},
 	};
+}
+
+/** The domain of the sender's address ("Shop <orders@shop.example>" -> "shop.example"), for Message-IDs. */
+export function domainOf(from: string): string {
+	return /@([^>\s]+)/.exec(from)?.[1] ?? "shop.invalid";
 }

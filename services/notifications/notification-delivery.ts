@@ -59,6 +59,7 @@ export class NotificationDelivery {
 					subject: record.subject,
 					text: record.body,
 					notificationId: record.id,
+					messageKey: `${record.sourceEventId}.${record.template}`,
 				}),
 				this.settings.sendTimeoutMs,
 				`the ${this.provider.name} provider`,

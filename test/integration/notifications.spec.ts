@@ -18,7 +18,7 @@ import { publishEvent } from "../support/checkout";
 import { sleep, waitFor } from "../support/events/harness";
 import { api, ERROR_SHAPE, gatewayBaseUrl } from "../support/http";
 import { infra } from "../support/infra";
-import { mailpitAvailable, PrivateMailpit } from "../support/mailpit";
+import { type ArrivedMail, mailpitAvailable, PrivateMailpit } from "../support/mailpit";
 
 interface View {
 	id: number;
@@ -147,7 +147,9 @@ withMailpit("notifications (Kafka, MariaDB, a private Mailpit)", () => {
 			`Payment received for order ${orderId}`,
 			`We received your order ${orderId}`,
 		]);
-		const received = mails.find((m) => m.Subject.startsWith("We received")) as { ID: string };
+		const received = mails.find((m) => m.Subject.startsWith("We received")) as ArrivedMail;
+		// Every attempt at a message carries the same Message-ID, made of its event and template.
+		expect(received.MessageID).toBe(`${created.eventId}.order-received@localhost`);
 		expect(await mailpit.textOf(received.ID)).toContain("- 2 x Blue mug");
 		expect(await mailpit.textOf(received.ID)).toContain("Total: 25.00 EUR");
 

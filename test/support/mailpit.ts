@@ -21,6 +21,8 @@ export const MAILPIT_BIN = path.join(
 export interface ArrivedMail {
 	ID: string;
 	Subject: string;
+	/** Without the angle brackets. */
+	MessageID: string;
 	To: Array<{ Address: string }>;
 	Snippet: string;
 }
