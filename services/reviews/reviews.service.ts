@@ -31,6 +31,8 @@ interface ReviewsVars {
 interface ReviewsMethods extends MetricsMethods {
 	/** Whether the user bought the product; false (and a warning) when orders cannot say. */
 	purchased(ctx: Context, userId: string, productId: string): Promise<boolean>;
+	/** Whether review `id`, written without the badge, has an author who has bought its product since. */
+	purchasedSinceWritten(ctx: Context, id: string): Promise<boolean>;
 }
 
 type ReviewsThis = Service & ReviewsVars & ReviewsMethods;
@@ -208,11 +210,15 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 					const { id, decision, note } = ctx.params;
 					const by = callerOf(ctx)?.sub ?? "operator";
 					const status: ReviewStatus = decision === "APPROVE" ? "APPROVED" : "REJECTED";
+					// A shopper often reviews before their order is confirmed (or while orders could not be asked):
+					// an approval asks again, so the badge a shown review carries is checked when it is shown.
+					const boughtSince = status === "APPROVED" && (await this.purchasedSinceWritten(ctx, id));
 					const moderated = await this.repository.withLockedReview(id, (review) => {
 						const now = Date.now();
 						return {
 							...review,
 							status,
+							verifiedPurchase: review.verifiedPurchase || boughtSince,
 							moderationNote: note ?? null,
 							moderatedBy: by,
 							moderatedAt: now,
@@ -227,6 +233,11 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 		},
 
 		methods: {
+			async purchasedSinceWritten(ctx, id) {
+				const review = await this.repository.find(id);
+				return review != null && !review.verifiedPurchase && this.purchased(ctx, review.userId, review.productId);
+			},
+
 			async purchased(ctx, userId, productId) {
 				try {
 					const answer = await ctx.call<{ purchased: boolean }, object>("orders.purchasedBy", { userId, productId });

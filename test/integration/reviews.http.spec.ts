@@ -52,6 +52,22 @@ describe.each([
 	});
 	const moderate = (id: string, decision: string, note?: string) =>
 		call("POST", `/${id}/moderate`, note ? { decision, note } : { decision }, admin);
+	const ordersDb = () => (broker.getLocalService("orders") as unknown as { sequelize: Sequelize }).sequelize;
+	const teapotLine = (productId: string) => ({
+		sku: "TEAPOT",
+		productId,
+		name: "Teapot",
+		quantity: 1,
+		unitPriceCents: 2500,
+	});
+	/** What a checkout leaves in the orders database: an order of `userId` in `status` with `lines`. */
+	const insertOrder = (status: string, userId: string, lines: unknown[]) =>
+		ordersDb().query(
+			`INSERT INTO orders (order_id, user_id, status, reason, items, totals, payment_method, payment_id, shipping_address_id,
+			   from_cart, stock_reserved, payment_authorized, idempotency_key, request_hash, version, created_at, updated_at)
+			 VALUES (?, ?, ?, NULL, ?, '{}', 'sandbox_authorize', NULL, NULL, false, true, true, NULL, NULL, 1, ?, ?)`,
+			{ replacements: [`o-${uniqueId()}`, userId, status, JSON.stringify(lines), Date.now(), Date.now()] },
+		);
 
 	it("when a shopper reviews a product, then it waits for moderation, and once approved it is shown and counted", async () => {
 		const productId = await product();
@@ -144,16 +160,8 @@ describe.each([
 		const productId = await product();
 		const buyer = `buyer-${uniqueId()}`;
 		const token = await signAccessToken({ sub: buyer, roles: ["customer"] }, auth);
-		// What a checkout leaves in the orders database: one CONFIRMED order with the product, one still open.
-		const orders = (broker.getLocalService("orders") as unknown as { sequelize: Sequelize }).sequelize;
-		const line = { sku: "TEAPOT", productId, name: "Teapot", quantity: 1, unitPriceCents: 2500 };
-		const insertOrder = (status: string, userId: string, lines: unknown[]) =>
-			orders.query(
-				`INSERT INTO orders (order_id, user_id, status, reason, items, totals, payment_method, payment_id, shipping_address_id,
-				   from_cart, stock_reserved, payment_authorized, idempotency_key, request_hash, version, created_at, updated_at)
-				 VALUES (?, ?, ?, NULL, ?, '{}', 'sandbox_authorize', NULL, NULL, false, true, true, NULL, NULL, 1, ?, ?)`,
-				{ replacements: [`o-${uniqueId()}`, userId, status, JSON.stringify(lines), Date.now(), Date.now()] },
-			);
+		// One CONFIRMED order with the product, one still open.
+		const line = teapotLine(productId);
 		const browser = `browser-${uniqueId()}`;
 		await insertOrder("CONFIRMED", buyer, [line]);
 		await insertOrder("PENDING", browser, [line]);
@@ -165,12 +173,27 @@ describe.each([
 		expect(notBought.body.verifiedPurchase).toBe(false);
 
 		// The open order is confirmed later, and the browser changes the review: now it carries the badge.
-		await orders.query("UPDATE orders SET status = 'CONFIRMED' WHERE user_id = ?", { replacements: [browser] });
+		await ordersDb().query("UPDATE orders SET status = 'CONFIRMED' WHERE user_id = ?", { replacements: [browser] });
 		const changed = await call("PUT", `/${notBought.body.id}`, { rating: 4 }, browserToken);
 		expect(changed.body).toMatchObject({ rating: 4, verifiedPurchase: true });
 		await moderate(bought.body.id, "APPROVE");
 		const shown = (await call("GET", `/?productId=${productId}`)).body.reviews;
 		expect(shown).toEqual([expect.objectContaining({ id: bought.body.id, verifiedPurchase: true })]);
+	});
+
+	it("when a review written before its author's order was confirmed is approved, then it carries the badge", async () => {
+		const productId = await product();
+		const author = `early-${uniqueId()}`;
+		const token = await signAccessToken({ sub: author, roles: ["customer"] }, auth);
+		const written = await call("POST", "/", review(productId, 4), token);
+		expect(written.body.verifiedPurchase).toBe(false);
+		await insertOrder("CONFIRMED", author, [teapotLine(productId)]);
+		expect((await moderate(written.body.id, "APPROVE")).body).toMatchObject({
+			status: "APPROVED",
+			verifiedPurchase: true,
+		});
+		const shown = (await call("GET", `/?productId=${productId}`)).body.reviews;
+		expect(shown).toEqual([expect.objectContaining({ id: written.body.id, verifiedPurchase: true })]);
 	});
 
 	it("when input is bad or the caller may not, then a clear 4xx and nothing changes", async () => {
