@@ -8,9 +8,11 @@
 import { TOPIC } from "./checkout-topics";
 import { NOTIFICATION_TOPIC } from "./notification-topics";
 import { PRODUCT_TOPIC } from "./product-topics";
+import { REVIEW_TOPIC } from "./review-topics";
 
 export const PRODUCED_TOPICS: readonly string[] = [
 	...Object.values(TOPIC),
 	...Object.values(PRODUCT_TOPIC),
 	...Object.values(NOTIFICATION_TOPIC),
+	...Object.values(REVIEW_TOPIC),
 ];

@@ -6,6 +6,7 @@ import type {
 } from "../../lib/events/checkout-topics";
 import { TOPIC } from "../../lib/events/checkout-topics";
 import type { EventEnvelope } from "../../lib/events/event-envelope";
+import { REVIEW_TOPIC, type ReviewModeratedPayload } from "../../lib/events/review-topics";
 import type { NewNotification } from "./notifications.repository";
 import { money, REASON_TEXT, render, TEMPLATES } from "./templates";
 
@@ -23,6 +24,10 @@ type Payload = Partial<OrderCreatedPayload & PaymentAuthorizedPayload & PaymentF
 
 /** The fields a template may use, from the event's payload. */
 function viewOf(type: string, payload: Payload): Record<string, unknown> {
+	if (type === REVIEW_TOPIC.moderated) {
+		const review = payload as unknown as Partial<ReviewModeratedPayload>;
+		return { approved: review.status === "APPROVED", productName: review.productName, note: review.note };
+	}
 	if (type === TOPIC.orderCreated) {
 		const items = (payload.items ?? []).map((line) => ({
 			quantity: line.quantity,
@@ -45,7 +50,7 @@ export const QUIET = "quiet";
 /**
  * The message an event makes, addressed: `PENDING` to send, or `SKIPPED` with the reason as its `lastError`
  * when the shopper turned order updates off or has no address. `QUIET` when the template says nothing for
- * the event's reason. Null when the event names no order or its user is unknown (nothing to address it to).
+ * the event's reason. Null when an order event names no order, or the user is unknown (nothing to address it to).
  */
 export async function composeMessage(
 	envelope: EventEnvelope,
@@ -53,21 +58,29 @@ export async function composeMessage(
 ): Promise<NewNotification | typeof QUIET | null> {
 	const template = TEMPLATES[envelope.type];
 	const payload = (envelope.payload ?? {}) as Payload;
-	if (!template || typeof payload.orderId !== "string") return null;
+	// A review's decision is the answer to its author's own request, not an order update: no preference asked.
+	const aboutReview = envelope.type === REVIEW_TOPIC.moderated;
+	const orderId = typeof payload.orderId === "string" ? payload.orderId : null;
+	if (!template || (!aboutReview && orderId === null)) return null;
 	if (payload.reason && template.quietReasons?.includes(payload.reason)) return QUIET;
 	const userId =
 		typeof payload.userId === "string" && payload.userId !== ""
 			? payload.userId
-			: await recipients.userOfOrder(payload.orderId);
+			: orderId === null
+				? null
+				: await recipients.userOfOrder(orderId);
 	if (!userId) return null;
-	const [email, wanted] = await Promise.all([recipients.emailOf(userId), recipients.wantsOrderUpdates(userId)]);
+	const [email, wanted] = await Promise.all([
+		recipients.emailOf(userId),
+		aboutReview || recipients.wantsOrderUpdates(userId),
+	]);
 	const { subject, body } = render(template, viewOf(envelope.type, payload));
 	const skipReason = !wanted ? "order updates turned off" : email === null ? "no address on file" : undefined;
 	return {
 		sourceEventId: envelope.eventId,
 		sourceType: envelope.type,
 		template: template.name,
-		orderId: payload.orderId,
+		orderId,
 		userId,
 		recipient: email,
 		subject,

@@ -46,7 +46,8 @@ type NotificationsThis = Service & NotificationsVars & NotificationsMethods;
 
 /**
  * Notifications: a mail to the shopper for each order and payment event (`order.created.v1`,
- * `payment.authorized.v1`, `payment.failed.v1`), rendered from templates and sent through the
+ * `payment.authorized.v1`, `payment.failed.v1`, the order's end) and to a review's author for an
+ * operator's decision (`review.moderated.v1`), rendered from templates and sent through the
  * configured provider (`log` or `smtp`). Failed deliveries are retried with backoff by every node's
  * sweep, then dead-lettered (`notification.dlq.v1`, `notification.alert.v1`) for an operator to
  * requeue. See API_DOCS.md.

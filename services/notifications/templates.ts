@@ -91,6 +91,27 @@ export const TEMPLATES: Record<string, MessageTemplate> = {
 			"Nothing was charged. You can place the order again with another payment method.",
 		].join("\n"),
 	},
+	"review.moderated.v1": {
+		name: "review-moderated",
+		subject:
+			"{{#approved}}Your review is published{{/approved}}{{^approved}}Your review was not published{{/approved}}",
+		body: [
+			"Hello,",
+			"",
+			"{{#approved}}",
+			"thank you: your review{{#productName}} of {{productName}}{{/productName}} is now shown to other shoppers.",
+			"{{/approved}}",
+			"{{^approved}}",
+			"your review{{#productName}} of {{productName}}{{/productName}} was not published.",
+			"{{/approved}}",
+			"{{#note}}",
+			"Our team's note: {{note}}",
+			"{{/note}}",
+			"{{^approved}}",
+			"You can change it and it will be looked at again.",
+			"{{/approved}}",
+		].join("\n"),
+	},
 };
 
 /** The event types that make a message. */

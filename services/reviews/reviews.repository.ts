@@ -186,6 +186,8 @@ export class ReviewsRepository {
 	async withLockedReview<T extends Review | "delete" | null>(
 		id: string,
 		change: (review: Review) => T,
+		/** Runs in the change's transaction once it is written (the outbox's events of the change). */
+		alsoInTransaction?: (transaction: Transaction, before: Review, after: Exclude<T, null>) => Promise<void>,
 	): Promise<{ before: Review; after: T } | undefined> {
 		return this.db.transaction(async (transaction) => {
 			const rows = await this.db.query<ReviewRow>(`SELECT * FROM reviews WHERE id = ?${this.lock}`, {
@@ -226,6 +228,7 @@ export class ReviewsRepository {
 			if (after !== "delete" && after.status === "APPROVED") {
 				await this.addToSummary(transaction, after.productId, after.rating, 1, now);
 			}
+			await alsoInTransaction?.(transaction, before, after as Exclude<T, null>);
 			return { before, after };
 		});
 	}

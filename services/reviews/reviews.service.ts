@@ -4,9 +4,13 @@ import type { Sequelize } from "sequelize";
 import type { AppConfig } from "../../config";
 import { callerOf, isAdmin, requireCallerOf } from "../../lib/auth/caller";
 import { defineService } from "../../lib/define-schema";
+import { newEvent } from "../../lib/events/event-envelope";
+import { REVIEW_TOPIC, type ReviewModeratedPayload } from "../../lib/events/review-topics";
+import { correlationIdOf } from "../../lib/observability/correlation-id";
 import { replyCreated, setReplyStatus } from "../../lib/reply-status";
 import { DbMixin } from "../../mixins/db.mixin";
 import { type MetricsMethods, MetricsMixin } from "../../mixins/metrics.mixin";
+import { type OutboxMethods, OutboxMixin, outboxMetrics } from "../../mixins/outbox.mixin";
 import { reviewsMigrations } from "./migrations";
 import { type PublicReviewView, publicReviewView, type ReviewView, reviewView } from "./review-view";
 import { ReviewExistsError, ReviewNotFoundError, ReviewUnchangedError } from "./reviews.errors";
@@ -28,11 +32,11 @@ interface ReviewsVars {
 	repository: ReviewsRepository;
 }
 
-interface ReviewsMethods extends MetricsMethods {
+interface ReviewsMethods extends MetricsMethods, OutboxMethods {
 	/** Whether the user bought the product; false (and a warning) when orders cannot say. */
 	purchased(ctx: Context, userId: string, productId: string): Promise<boolean>;
-	/** Whether review `id`, written without the badge, has an author who has bought its product since. */
-	purchasedSinceWritten(ctx: Context, id: string): Promise<boolean>;
+	/** The product's name for the author's mail; null (and a warning) when the catalog cannot say. */
+	productNameOf(ctx: Context, productId: string): Promise<string | null>;
 }
 
 type ReviewsThis = Service & ReviewsVars & ReviewsMethods;
@@ -50,7 +54,12 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 	return defineService<ReviewsVars, ReviewsMethods>({
 		name: "reviews",
 		// DbMixin last: Moleculer runs the last mixin's `started` first, and the others need its connection.
-		mixins: [MetricsMixin(reviewsMetrics), DbMixin({ database: "reviews", migrations: reviewsMigrations })],
+		// DbMixin last: Moleculer runs the last mixin's `started` first, and the outbox needs its connection.
+		mixins: [
+			OutboxMixin(),
+			MetricsMixin([...reviewsMetrics, ...outboxMetrics]),
+			DbMixin({ database: "reviews", migrations: reviewsMigrations }),
+		],
 
 		actions: {
 			/** Public: a product's approved reviews, newest first, with its rating summary. */
@@ -210,21 +219,47 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 					const { id, decision, note } = ctx.params;
 					const by = callerOf(ctx)?.sub ?? "operator";
 					const status: ReviewStatus = decision === "APPROVE" ? "APPROVED" : "REJECTED";
-					// A shopper often reviews before their order is confirmed (or while orders could not be asked):
-					// an approval asks again, so the badge a shown review carries is checked when it is shown.
-					const boughtSince = status === "APPROVED" && (await this.purchasedSinceWritten(ctx, id));
-					const moderated = await this.repository.withLockedReview(id, (review) => {
-						const now = Date.now();
-						return {
-							...review,
-							status,
-							verifiedPurchase: review.verifiedPurchase || boughtSince,
-							moderationNote: note ?? null,
-							moderatedBy: by,
-							moderatedAt: now,
-							updatedAt: now,
-						};
-					});
+					const written = await this.repository.find(id);
+					if (!written) throw new ReviewNotFoundError(id);
+					const [boughtSince, productName] = await Promise.all([
+						// A shopper often reviews before their order is confirmed (or while orders could not be asked):
+						// an approval asks again, so the badge a shown review carries is checked when it is shown.
+						status === "APPROVED" && !written.verifiedPurchase
+							? this.purchased(ctx, written.userId, written.productId)
+							: false,
+						this.productNameOf(ctx, written.productId),
+					]);
+					const moderated = await this.repository.withLockedReview(
+						id,
+						(review) => {
+							const now = Date.now();
+							return {
+								...review,
+								status,
+								verifiedPurchase: review.verifiedPurchase || boughtSince,
+								moderationNote: note ?? null,
+								moderatedBy: by,
+								moderatedAt: now,
+								updatedAt: now,
+							};
+						},
+						// The author hears of a decision that changed their review's status (notifications), once.
+						async (transaction, before, after) => {
+							if (before.status === after.status) return;
+							const payload: ReviewModeratedPayload = {
+								reviewId: id,
+								productId: after.productId,
+								productName,
+								userId: after.userId,
+								status,
+								rating: after.rating,
+								note: after.moderationNote,
+							};
+							await this.writeEvents(transaction, [
+								newEvent(REVIEW_TOPIC.moderated, id, payload, correlationIdOf(ctx)),
+							]);
+						},
+					);
 					if (!moderated?.after) throw new ReviewNotFoundError(id);
 					this.countMetric(REVIEW_METRIC.moderated, { decision });
 					return reviewView(moderated.after as Review);
@@ -233,9 +268,13 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 		},
 
 		methods: {
-			async purchasedSinceWritten(ctx, id) {
-				const review = await this.repository.find(id);
-				return review != null && !review.verifiedPurchase && this.purchased(ctx, review.userId, review.productId);
+			async productNameOf(ctx, productId) {
+				try {
+					return (await ctx.call<{ name: string }, { id: string }>("products.get", { id: productId })).name;
+				} catch (err) {
+					this.logger.warn(`Review moderation: the name of product ${productId} not found (${(err as Error).message})`);
+					return null;
+				}
 			},
 
 			async purchased(ctx, userId, productId) {

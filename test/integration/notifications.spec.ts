@@ -3,12 +3,14 @@
  * auth and users services, mails through a private Mailpit (a real SMTP server the test stops and
  * starts), read back through Mailpit's API and the gateway.
  */
+import { randomUUID } from "node:crypto";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { TOPIC } from "../../lib/events/checkout-topics";
 import { type EventEnvelope, newEvent } from "../../lib/events/event-envelope";
 import { NOTIFICATION_TOPIC } from "../../lib/events/notification-topics";
+import { REVIEW_TOPIC, type ReviewModeratedPayload } from "../../lib/events/review-topics";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
 import notificationsService from "../../services/notifications/notifications.service";
@@ -213,6 +215,34 @@ withMailpit("notifications (Kafka, MariaDB, a private Mailpit)", () => {
 		await sleep(1500);
 		expect(await mailsTo(buyer.email)).toHaveLength(1);
 		expect(await messagesOf(buyer.token)).toHaveLength(1);
+	});
+
+	it("when an operator rejects a review, then its author is told why, even with order updates off", async () => {
+		const author = await shopper();
+		const auth = { authorization: `Bearer ${author.token}` };
+		expect((await api(base, "PUT", "/api/users/me/preferences", { orderUpdates: false }, auth)).status).toBe(200);
+		const reviewId = randomUUID();
+		const payload: ReviewModeratedPayload = {
+			reviewId,
+			productId: randomUUID(),
+			productName: "Blue mug",
+			userId: author.userId,
+			status: "REJECTED",
+			rating: 2,
+			note: "Please leave out the phone number.",
+		};
+		await publishEvent(broker, newEvent(REVIEW_TOPIC.moderated, reviewId, payload, `corr-${reviewId}`));
+
+		const [mail] = await waitFor("the decision's mail", async () => {
+			const arrived = await mailsTo(author.email);
+			return arrived.length > 0 ? arrived : undefined;
+		});
+		expect(mail?.Subject).toBe("Your review was not published");
+		const text = await mailpit.textOf((mail as ArrivedMail).ID);
+		expect(text).toContain("your review of Blue mug was not published.");
+		expect(text).toContain("Our team's note: Please leave out the phone number.");
+		const [listed] = await messagesOf(author.token);
+		expect(listed).toMatchObject({ template: "review-moderated", orderId: null, status: "SENT" });
 	});
 
 	it("when the shopper turned order updates off, then nothing is sent and the message is SKIPPED", async () => {

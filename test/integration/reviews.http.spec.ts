@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import type { Sequelize } from "sequelize";
+import { QueryTypes, type Sequelize } from "sequelize";
 import { signAccessToken } from "../../lib/auth/access-token";
 import authService from "../../services/auth/auth.service";
 import gatewayService from "../../services/gateway/api.service";
@@ -194,6 +194,36 @@ describe.each([
 		});
 		const shown = (await call("GET", `/?productId=${productId}`)).body.reviews;
 		expect(shown).toEqual([expect.objectContaining({ id: written.body.id, verifiedPurchase: true })]);
+	});
+
+	it("when an operator decides on a review, then its author's review.moderated.v1 is written once per decision that changes it", async () => {
+		const productId = await product();
+		const author = `author-${uniqueId()}`;
+		const token = await signAccessToken({ sub: author, roles: ["customer"] }, auth);
+		const written = await call("POST", "/", review(productId, 2), token);
+		expect((await moderate(written.body.id, "REJECT", "Please leave out the phone number.")).status).toBe(200);
+		// The same decision again changes nothing the author would be told of; approving it later does.
+		expect((await moderate(written.body.id, "REJECT", "Please leave out the phone number.")).status).toBe(200);
+		expect((await moderate(written.body.id, "APPROVE")).status).toBe(200);
+
+		const reviewsDb = (broker.getLocalService("reviews") as unknown as { sequelize: Sequelize }).sequelize;
+		const rows = await reviewsDb.query<{ topic: string; event_key: string; envelope: string }>(
+			"SELECT topic, event_key, envelope FROM outbox_events WHERE event_key = ? ORDER BY id",
+			{ replacements: [written.body.id], type: QueryTypes.SELECT },
+		);
+		expect(rows.map((r) => r.topic)).toEqual(["review.moderated.v1", "review.moderated.v1"]);
+		expect(rows.map((r) => JSON.parse(r.envelope).payload)).toEqual([
+			{
+				reviewId: written.body.id,
+				productId,
+				productName: "Teapot",
+				userId: author,
+				status: "REJECTED",
+				rating: 2,
+				note: "Please leave out the phone number.",
+			},
+			expect.objectContaining({ status: "APPROVED", note: null }),
+		]);
 	});
 
 	it("when input is bad or the caller may not, then a clear 4xx and nothing changes", async () => {

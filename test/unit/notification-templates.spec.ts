@@ -34,3 +34,25 @@ describe("notification templates", () => {
 		expect(money(undefined, "EUR")).toBeUndefined();
 	});
 });
+
+describe("the review decision mail", () => {
+	const template = TEMPLATES["review.moderated.v1"] as (typeof TEMPLATES)[string];
+
+	it("when a review is approved, then its author reads that it is shown", () => {
+		const { subject, body } = render(template, { approved: true, productName: "Blue mug", note: null });
+		expect(subject).toBe("Your review is published");
+		expect(body).toBe("Hello,\n\nthank you: your review of Blue mug is now shown to other shoppers.\n");
+	});
+
+	it("when a review is rejected with a note, then its author reads the note and that a change is looked at again", () => {
+		const { subject, body } = render(template, {
+			approved: false,
+			productName: null,
+			note: "Please leave out the phone number.",
+		});
+		expect(subject).toBe("Your review was not published");
+		expect(body).toBe(
+			"Hello,\n\nyour review was not published.\nOur team's note: Please leave out the phone number.\nYou can change it and it will be looked at again.\n",
+		);
+	});
+});
