@@ -53,7 +53,6 @@ interface Page {
 export default function reviewsService(_config: AppConfig): ServiceSchema {
 	return defineService<ReviewsVars, ReviewsMethods>({
 		name: "reviews",
-		// DbMixin last: Moleculer runs the last mixin's `started` first, and the others need its connection.
 		// DbMixin last: Moleculer runs the last mixin's `started` first, and the outbox needs its connection.
 		mixins: [
 			OutboxMixin(),
