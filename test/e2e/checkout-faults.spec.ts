@@ -55,6 +55,30 @@ withKafka("checkout under faults (private Kafka, MariaDB, NATS, node processes)"
 			200,
 		);
 
+	/**
+	 * The audit, and on a failure the warnings and errors every node logged (the last 40 of each, Kafka
+	 * consumers' among them): CI keeps only this output, and a hold left RESERVED after a broker outage
+	 * (seen once, not reproduced) is a consumer's story.
+	 */
+	async function audit(...args: Parameters<typeof expectCheckoutConsistent>): Promise<void> {
+		try {
+			await expectCheckoutConsistent(...args);
+		} catch (err) {
+			for (const [id, { child }] of nodes) {
+				const loud = child
+					.text()
+					.split("\n")
+					.filter((line) => /"level":"(warn|error|fatal)"/.test(line))
+					.slice(-40)
+					.map((line) => line.slice(0, 400));
+				process.stderr.write(
+					`[checkout-faults] node ${id}: ${loud.length} warn/error line(s), last ones:\n${loud.join("\n")}\n`,
+				);
+			}
+			throw err;
+		}
+	}
+
 	/** `units` of a new product per SKU; returns the SKUs with what was added. */
 	async function stockUp(count: number, units: number): Promise<Map<string, number>> {
 		const added = new Map<string, number>();
@@ -193,7 +217,7 @@ withKafka("checkout under faults (private Kafka, MariaDB, NATS, node processes)"
 		startNode("orders-a", "orders");
 		startNode("payments-a", "payments");
 		const ended = await untilAllEnded(shop, orders, PAYMENT_TIMEOUT_MS + 120_000);
-		await expectCheckoutConsistent(shop, orders, stock, ended);
+		await audit(shop, orders, stock, ended);
 		expect([...ended.values()].filter((o) => o.status === "CONFIRMED").length).toBeGreaterThan(0);
 	}, 300_000);
 
@@ -207,7 +231,7 @@ withKafka("checkout under faults (private Kafka, MariaDB, NATS, node processes)"
 		await sleep(10_000);
 		await kafka.start();
 		const ended = await untilAllEnded(shop, orders, PAYMENT_TIMEOUT_MS + 240_000);
-		await expectCheckoutConsistent(shop, orders, stock, ended);
+		await audit(shop, orders, stock, ended);
 	}, 480_000);
 
 	it("when the provider is out, then intents go to the provider dead letters, and a requeue after the outage completes the orders", async () => {
@@ -237,7 +261,7 @@ withKafka("checkout under faults (private Kafka, MariaDB, NATS, node processes)"
 			expect(requeued.status).toBe(200);
 		}
 		const ended = await untilAllEnded(shop, orders, PAYMENT_TIMEOUT_MS + 60_000);
-		await expectCheckoutConsistent(shop, orders, stock, ended);
+		await audit(shop, orders, stock, ended);
 		// Requeued in time, the authorizing ones were confirmed.
 		const authorizing = orders.filter((_, i) => METHODS[i % METHODS.length] === "sandbox_authorize");
 		expect(authorizing.filter((o) => ended.get(o.orderId)?.status === "CONFIRMED").length).toBeGreaterThan(0);
