@@ -226,7 +226,8 @@ export default function reviewsService(_config: AppConfig): ServiceSchema {
 						status === "APPROVED" && !written.verifiedPurchase
 							? this.purchased(ctx, written.userId, written.productId)
 							: false,
-						this.productNameOf(ctx, written.productId),
+						// Only a decision that changes the status is told to the author, and only its mail names the product.
+						written.status === status ? null : this.productNameOf(ctx, written.productId),
 					]);
 					const moderated = await this.repository.withLockedReview(
 						id,

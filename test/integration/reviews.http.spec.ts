@@ -52,6 +52,12 @@ describe.each([
 	});
 	const moderate = (id: string, decision: string, note?: string) =>
 		call("POST", `/${id}/moderate`, note ? { decision, note } : { decision }, admin);
+	/** A review of `productId` by a new shopper whose id starts with `prefix`. */
+	const reviewedBy = async (prefix: string, productId: string, rating: number) => {
+		const author = `${prefix}-${uniqueId()}`;
+		const token = await signAccessToken({ sub: author, roles: ["customer"] }, auth);
+		return { author, written: await call("POST", "/", review(productId, rating), token) };
+	};
 	const ordersDb = () => (broker.getLocalService("orders") as unknown as { sequelize: Sequelize }).sequelize;
 	const teapotLine = (productId: string) => ({
 		sku: "TEAPOT",
@@ -183,9 +189,7 @@ describe.each([
 
 	it("when a review written before its author's order was confirmed is approved, then it carries the badge", async () => {
 		const productId = await product();
-		const author = `early-${uniqueId()}`;
-		const token = await signAccessToken({ sub: author, roles: ["customer"] }, auth);
-		const written = await call("POST", "/", review(productId, 4), token);
+		const { author, written } = await reviewedBy("early", productId, 4);
 		expect(written.body.verifiedPurchase).toBe(false);
 		await insertOrder("CONFIRMED", author, [teapotLine(productId)]);
 		expect((await moderate(written.body.id, "APPROVE")).body).toMatchObject({
@@ -198,9 +202,7 @@ describe.each([
 
 	it("when an operator decides on a review, then its author's review.moderated.v1 is written once per decision that changes it", async () => {
 		const productId = await product();
-		const author = `author-${uniqueId()}`;
-		const token = await signAccessToken({ sub: author, roles: ["customer"] }, auth);
-		const written = await call("POST", "/", review(productId, 2), token);
+		const { author, written } = await reviewedBy("author", productId, 2);
 		expect((await moderate(written.body.id, "REJECT", "Please leave out the phone number.")).status).toBe(200);
 		// The same decision again changes nothing the author would be told of; approving it later does.
 		expect((await moderate(written.body.id, "REJECT", "Please leave out the phone number.")).status).toBe(200);
